@@ -1,0 +1,232 @@
+#ifndef POLYMCP_JSON_DECODE_HPP
+#define POLYMCP_JSON_DECODE_HPP
+
+/// @file polymcp/json/decode.hpp
+/// JSON to C++ values with validation against the schema that schema.hpp
+/// generates for the same type, including the constraints of
+/// `polymcp::describe<T>`. A failure names the JSON Pointer (RFC 6901) of the
+/// offending value and what was expected, e.g.
+/// `/b: expected number, got string "x"`.
+
+#include <polymcp/json/describe.hpp>
+#include <polymcp/json/detail/type_traits.hpp>
+#include <polymcp/json/schema.hpp>
+
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <string>
+#include <unordered_map>
+
+namespace polymcp {
+
+/// Where and why decoding failed.
+struct decode_error {
+    std::string pointer;  ///< RFC 6901 JSON Pointer into the decoded document ("" is the root)
+    std::string message;  ///< what was expected and what was found
+    /// "pointer: message", the form polymcp puts in tool errors.
+    std::string what() const { return (pointer.empty() ? std::string("(root)") : pointer) + ": " + message; }
+};
+
+namespace json_detail {
+
+inline std::string_view type_name(const nlohmann::json& j) {
+    using t = nlohmann::json::value_t;
+    switch (j.type()) {
+        case t::null: return "null";
+        case t::boolean: return "boolean";
+        case t::number_integer:
+        case t::number_unsigned: return "integer";
+        case t::number_float: return "number";
+        case t::string: return "string";
+        case t::array: return "array";
+        case t::object: return "object";
+        default: return "binary";
+    }
+}
+
+inline std::string describe_value(const nlohmann::json& j) {
+    std::string type(type_name(j));
+    if (j.is_object() || j.is_array()) return type;
+    std::string v = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (v.size() > 40) v = v.substr(0, 37) + "...";
+    return type + " " + v;
+}
+
+inline void append_token(std::string& path, std::string_view token) {
+    path += '/';
+    for (char c : token) {
+        if (c == '~') path += "~0";
+        else if (c == '/') path += "~1";
+        else path += c;
+    }
+}
+
+inline std::size_t code_points(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+inline const std::regex& cached_regex(const std::string& pattern) {
+    thread_local std::unordered_map<std::string, std::regex> cache;
+    auto it = cache.find(pattern);
+    if (it == cache.end()) it = cache.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
+    return it->second;
+}
+
+inline std::string num(double d) {
+    nlohmann::json j = d;
+    if (d == std::floor(d) && std::abs(d) < 1e15) j = static_cast<std::int64_t>(d);
+    return j.dump();
+}
+
+/// Checks `describe` constraints of one member against its JSON value.
+inline bool check_doc(const nlohmann::json& j, const field_doc& d, const std::string& path,
+                      decode_error& err) {
+    auto fail = [&](std::string m) { err = {path, std::move(m)}; return false; };
+    if (j.is_number()) {
+        double v = j.get<double>();
+        if (d.minimum && v < *d.minimum) return fail("expected a number >= " + num(*d.minimum) + ", got " + describe_value(j));
+        if (d.maximum && v > *d.maximum) return fail("expected a number <= " + num(*d.maximum) + ", got " + describe_value(j));
+        if (d.exclusive_minimum && v <= *d.exclusive_minimum) return fail("expected a number > " + num(*d.exclusive_minimum) + ", got " + describe_value(j));
+        if (d.exclusive_maximum && v >= *d.exclusive_maximum) return fail("expected a number < " + num(*d.exclusive_maximum) + ", got " + describe_value(j));
+    } else if (j.is_string()) {
+        const auto& s = j.get_ref<const std::string&>();
+        std::size_t n = code_points(s);
+        if (d.min_length && n < *d.min_length) return fail("expected a string of at least " + std::to_string(*d.min_length) + " characters, got " + std::to_string(n));
+        if (d.max_length && n > *d.max_length) return fail("expected a string of at most " + std::to_string(*d.max_length) + " characters, got " + std::to_string(n));
+        if (!d.pattern.empty() && !std::regex_search(s, cached_regex(d.pattern)))
+            return fail("expected a string matching the pattern " + nlohmann::json(d.pattern).dump() + ", got " + describe_value(j));
+    } else if (j.is_array()) {
+        if (d.min_items && j.size() < *d.min_items) return fail("expected an array of at least " + std::to_string(*d.min_items) + " items, got " + std::to_string(j.size()));
+        if (d.max_items && j.size() > *d.max_items) return fail("expected an array of at most " + std::to_string(*d.max_items) + " items, got " + std::to_string(j.size()));
+    }
+    return true;
+}
+
+template <class T>
+bool decode_at(const nlohmann::json& j, T& out, std::string& path, decode_error& err) {
+    static_assert(schema_type<T>, "polymcp::decode<T>: T has no JSON mapping (see polymcp/json/schema.hpp)");
+    using nlohmann::json;
+    auto fail = [&](std::string expected) {
+        err = {path, "expected " + expected + ", got " + describe_value(j)};
+        return false;
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+        if (!j.is_boolean()) return fail("boolean");
+        out = j.get<bool>();
+    } else if constexpr (integer<T>) {
+        const std::string expected = std::string("integer") +
+            " in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
+            std::to_string(std::numeric_limits<T>::max()) + "]";
+        if (j.is_number_unsigned()) {
+            auto v = j.get<std::uint64_t>();
+            if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return fail(expected);
+            out = static_cast<T>(v);
+        } else if (j.is_number_integer()) {
+            auto v = j.get<std::int64_t>();
+            if constexpr (std::is_unsigned_v<T>) {
+                if (v < 0 || static_cast<std::uint64_t>(v) > std::numeric_limits<T>::max()) return fail(expected);
+            } else {
+                if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return fail(expected);
+            }
+            out = static_cast<T>(v);
+        } else if (j.is_number_float()) {
+            // JSON Schema: an integer is any number with a zero fractional part (1.0 is one).
+            double v = j.get<double>();
+            if (std::floor(v) != v || v < static_cast<double>(std::numeric_limits<T>::min()) ||
+                v >= static_cast<double>(std::numeric_limits<T>::max()) + 1.0)
+                return fail(expected);
+            out = static_cast<T>(v);
+        } else {
+            return fail("integer");
+        }
+    } else if constexpr (std::is_floating_point_v<T>) {
+        if (!j.is_number()) return fail("number");
+        out = j.get<T>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        if (!j.is_string()) return fail("string");
+        out = j.get_ref<const std::string&>();
+    } else if constexpr (std::is_same_v<T, json>) {
+        out = j;
+    } else if constexpr (named_enum<T>) {
+        std::string allowed;
+        for (const auto& [v, n] : enum_names<T>::values) allowed += (allowed.empty() ? "\"" : ", \"") + std::string(n) + "\"";
+        if (!j.is_string()) return fail("one of " + allowed);
+        auto v = enum_from_string<T>(j.get_ref<const std::string&>());
+        if (!v) return fail("one of " + allowed);
+        out = *v;
+    } else if constexpr (is_optional<T>::value) {
+        if (j.is_null()) { out.reset(); return true; }
+        typename is_optional<T>::type v{};
+        if (!decode_at(j, v, path, err)) return false;
+        out = std::move(v);
+    } else if constexpr (is_vector<T>::value) {
+        if (!j.is_array()) return fail("array");
+        out.clear();
+        out.reserve(j.size());
+        for (std::size_t i = 0; i < j.size(); ++i) {
+            auto len = path.size();
+            path += '/';
+            path += std::to_string(i);
+            typename is_vector<T>::type v{};
+            if (!decode_at(j[i], v, path, err)) return false;
+            out.push_back(std::move(v));
+            path.resize(len);
+        }
+    } else if constexpr (is_string_map<T>::value) {
+        if (!j.is_object()) return fail("object");
+        out.clear();
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            auto len = path.size();
+            append_token(path, it.key());
+            typename is_string_map<T>::type v{};
+            if (!decode_at(it.value(), v, path, err)) return false;
+            out.emplace(it.key(), std::move(v));
+            path.resize(len);
+        }
+    } else {
+        if (!j.is_object()) return fail("object");
+        bool ok = true;
+        for_each_member<T>([&](const char* name, auto accessor) {
+            if (!ok) return;
+            using M = member_t<T, decltype(accessor)>;
+            auto len = path.size();
+            append_token(path, name);
+            auto it = j.find(name);
+            if (it == j.end()) {
+                if constexpr (!is_optional<M>::value) {
+                    err = {path, "required property \"" + std::string(name) + "\" is missing"};
+                    ok = false;
+                    return;
+                }
+            } else {
+                if (!decode_at(*it, accessor(out), path, err)) { ok = false; return; }
+                if (const field_doc* d = detail::doc_of<T>(name))
+                    if (!it->is_null() && !check_doc(*it, *d, path, err)) { ok = false; return; }
+            }
+            path.resize(len);
+        });
+        return ok;
+    }
+    return true;
+}
+
+}  // namespace json_detail
+
+/// Decodes `j` into `out`, validating types and `describe` constraints.
+/// Unknown object members are ignored. A JSON `null` or a missing member
+/// leaves a `std::optional` empty.
+/// @return true on success; on failure `err` says where (JSON Pointer) and why.
+/// Never throws except `std::bad_alloc` (or `std::regex_error` for an invalid
+/// `pattern` in a `describe` trait).
+template <class T>
+bool decode(const nlohmann::json& j, T& out, decode_error& err) {
+    std::string path;
+    return json_detail::decode_at(j, out, path, err);
+}
+
+}  // namespace polymcp
+
+#endif

@@ -1,0 +1,60 @@
+#ifndef POLYMCP_SERVER_CORE_HPP
+#define POLYMCP_SERVER_CORE_HPP
+
+/// @file polymcp/server/core.hpp
+/// `polymcp::server_core`: what a transport needs from a server: the
+/// io_context, the thread pool for blocking handlers, and a factory of
+/// sessions.
+
+#include <polymcp/server/options.hpp>
+#include <polymcp/server/session.hpp>
+#include <polymcp/tools/registry.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <memory>
+
+namespace polymcp {
+
+/// The transport-independent part of a server. Not copyable or movable.
+class server_core {
+public:
+    /// @param options configuration (copied)
+    /// @param tools the registry sessions list and call
+    server_core(server_options options, std::shared_ptr<tool_registry> tools)
+        : pool_(options.blocking_threads ? options.blocking_threads : 1) {
+        auto s = std::make_shared<server_shared>();
+        s->options = std::move(options);
+        s->tools = std::move(tools);
+        s->blocking_executor = pool_.get_executor();
+        shared_ = std::move(s);
+    }
+    ~server_core() {
+        pool_.stop();
+        pool_.join();
+    }
+    server_core(const server_core&) = delete;
+    server_core& operator=(const server_core&) = delete;
+
+    /// The I/O context transports and sessions run on.
+    asio::io_context& io() noexcept { return io_; }
+    /// The server's options.
+    const server_options& options() const noexcept { return shared_->options; }
+    /// The tool registry.
+    const std::shared_ptr<tool_registry>& tools() const noexcept { return shared_->tools; }
+    /// Creates a session on a new strand of `io()` that writes to `out`.
+    std::shared_ptr<session> make_session(std::shared_ptr<outbound> out) {
+        return std::make_shared<session>(shared_, asio::make_strand(io_), std::move(out));
+    }
+
+private:
+    asio::io_context io_{1};
+    asio::thread_pool pool_;
+    std::shared_ptr<const server_shared> shared_;
+};
+
+}  // namespace polymcp
+
+#endif

@@ -1,0 +1,47 @@
+#ifndef POLYMCP_SERVER_OPTIONS_HPP
+#define POLYMCP_SERVER_OPTIONS_HPP
+
+/// @file polymcp/server/options.hpp
+/// Everything a server is configured with: identity and explicit limits.
+
+#include <polymcp/protocol/types.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace polymcp {
+
+/// Server configuration. Every limit is explicit; the defaults suit a local
+/// stdio server.
+struct server_options {
+    /// `serverInfo` in the `initialize` result.
+    implementation info{};
+    /// `instructions` in the `initialize` result (omitted when empty).
+    std::string instructions{};
+    /// Largest accepted message, in bytes (stdio: one line without its newline).
+    /// A larger one gets a -32600 error and is skipped; the server goes on.
+    std::size_t max_message_bytes = 4 * 1024 * 1024;
+    /// Tools per `tools/list` page.
+    std::size_t page_size = 100;
+    /// After end of input or SIGTERM/SIGINT, how long in-flight requests may
+    /// still run, in ms; those still running then get a -32000 error response.
+    std::chrono::milliseconds shutdown_grace{5000};
+    /// Threads of the pool that runs handlers marked `blocking()`.
+    std::size_t blocking_threads = 4;
+    /// Bytes read but not yet handled at which a transport stops reading
+    /// (back-pressure); at least `max_message_bytes` is always accepted.
+    std::size_t max_pending_input_bytes = 16 * 1024 * 1024;
+    /// Where diagnostics go (never stdout). Default: one line on stderr.
+    /// Called from any thread; must be thread-safe.
+    std::function<void(std::string_view)> diagnostics = [](std::string_view s) {
+        std::fprintf(stderr, "polymcp: %.*s\n", static_cast<int>(s.size()), s.data());
+    };
+};
+
+}  // namespace polymcp
+
+#endif

@@ -1,0 +1,63 @@
+#ifndef POLYMCP_TOOLS_TOOL_ENTRY_HPP
+#define POLYMCP_TOOLS_TOOL_ENTRY_HPP
+
+/// @file polymcp/tools/tool_entry.hpp
+/// The type-erased form of a tool that registries store and sessions call.
+
+#include <polymcp/protocol/content.hpp>
+#include <polymcp/protocol/revision.hpp>
+#include <polymcp/server/context.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace polymcp {
+
+/// True when `name` follows the MCP tool-name rules (MCP 2025-11-25 "Tools" >
+/// "Tool Names"): 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`.
+constexpr bool is_valid_tool_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 128) return false;
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/// One callable tool, independent of how it was declared.
+struct tool_entry {
+    /// Called exactly once with the result (on any thread).
+    using completion = std::function<void(call_tool_result)>;
+    /// Decodes `arguments` (an object; `{}` when the request had none), runs
+    /// the handler and calls `done`. Never throws: invalid arguments and
+    /// handler exceptions arrive as `isError` results.
+    using call_fn = std::function<void(const nlohmann::json& arguments,
+                                       std::shared_ptr<request_context> ctx, completion done)>;
+
+    std::string name;
+    nlohmann::json descriptor;  ///< the `Tool` object for the newest revision
+    call_fn call;
+
+    /// The `Tool` object as revision `r` defines it: fields the revision does
+    /// not know (`title`, `outputSchema`, `icons`, `annotations`) are left out.
+    nlohmann::json describe(revision r) const {
+        const auto f = features_of(r);
+        if (f.icons) return descriptor;
+        nlohmann::json d = descriptor;
+        d.erase("icons");
+        d.erase("execution");
+        if (!f.titles) {
+            d.erase("title");
+            d.erase("outputSchema");
+        }
+        if (!f.tool_annotations) d.erase("annotations");
+        return d;
+    }
+};
+
+}  // namespace polymcp
+
+#endif

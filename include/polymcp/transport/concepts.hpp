@@ -1,0 +1,32 @@
+#ifndef POLYMCP_TRANSPORT_CONCEPTS_HPP
+#define POLYMCP_TRANSPORT_CONCEPTS_HPP
+
+/// @file polymcp/transport/concepts.hpp
+/// The Transport named requirement, checked by the `polymcp::transport` concept.
+///
+/// A type T is a Transport when, for `T t` and `server_core core`:
+/// - `t.run(core)` returns `std::error_code`; it serves until the transport
+///   ends (end of input, a signal, or a stop request), creating sessions with
+///   `core.make_session(out)` and handing each received message to the
+///   session's `receive` on the session's strand;
+/// - the `outbound` it gives a session meets the requirements documented in
+///   `polymcp/server/outbound.hpp` (thread-safe, ordered, non-throwing);
+/// - before `run` returns, every session was shut down
+///   (`session::shutdown`) and every message it sent was written.
+
+#include <polymcp/server/core.hpp>
+
+#include <concepts>
+#include <system_error>
+
+namespace polymcp {
+
+/// Satisfied by transports: see the named requirement in this header.
+template <class T>
+concept transport = std::move_constructible<T> && requires(T& t, server_core& core) {
+    { t.run(core) } -> std::same_as<std::error_code>;
+};
+
+}  // namespace polymcp
+
+#endif
