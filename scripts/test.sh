@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole polymcp test suite from a fresh clone on Debian 12:
+#   1. installs what is missing (scripts/deps.sh),
+#   2. builds and runs every test in the Release preset (unit, integration with
+#      hello_stdio as a child process, TypeScript SDK interop, compile-fail
+#      checks, header self-containment, find_package from an install),
+#   3. builds and runs the unit and integration tests again under ASan+UBSan.
+# Set POLYMCP_SKIP_SANITIZERS=1 to skip step 3.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source scripts/deps.sh
+
+export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+jobs="$(nproc)"
+
+echo "== Release build and tests"
+cmake --preset release -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
+
+if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== Debug build with AddressSanitizer + UndefinedBehaviorSanitizer"
+  cmake --preset debug-asan -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
+  cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio
+  ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install)[.]'
+fi
