@@ -2,6 +2,8 @@
 // to a server the way a client does.
 #pragma once
 
+#include <polymcp/transport/detail/fd_writer.hpp>
+
 #include <chrono>
 #include <cerrno>
 #include <csignal>
@@ -54,18 +56,7 @@ public:
 
     /// Writes all of `data`; returns false if the child closed its stdin.
     bool write(const std::string& data) {
-        const char* p = data.data();
-        std::size_t left = data.size();
-        while (left) {
-            ssize_t n = ::write(stdin_, p, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return false;
-            }
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
-        return true;
+        return polymcp::transport_detail::write_all(stdin_, data.data(), data.size());
     }
     bool write_line(const std::string& line) { return write(line + "\n"); }
 

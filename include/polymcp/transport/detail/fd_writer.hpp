@@ -8,6 +8,7 @@
 #include <polymcp/server/outbound.hpp>
 
 #include <cerrno>
+#include <cstddef>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,6 +18,21 @@
 #include <unistd.h>
 
 namespace polymcp::transport_detail {
+
+/// Writes all `size` bytes to `fd`, retrying on EINTR and partial writes.
+/// Returns false when the descriptor fails (e.g. EPIPE: the reader went away).
+inline bool write_all(int fd, const char* data, std::size_t size) {
+    while (size) {
+        ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
 
 class fd_writer final : public outbound {
 public:
@@ -75,20 +91,7 @@ private:
         broken_ = true;
         queue_.clear();
     }
-    bool write_all(const std::string& s) {
-        const char* p = s.data();
-        std::size_t left = s.size();
-        while (left) {
-            ssize_t n = ::write(fd_, p, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return false;
-            }
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
-        return true;
-    }
+    bool write_all(const std::string& s) { return transport_detail::write_all(fd_, s.data(), s.size()); }
 
     int fd_;
     mutable std::mutex mutex_;
