@@ -9,6 +9,7 @@
 /// `/b: expected number, got string "x"`.
 
 #include <polymcp/json/describe.hpp>
+#include <polymcp/json/detail/type_name.hpp>
 #include <polymcp/json/detail/type_traits.hpp>
 #include <polymcp/json/schema.hpp>
 
@@ -29,21 +30,6 @@ struct decode_error {
 };
 
 namespace json_detail {
-
-inline std::string_view type_name(const nlohmann::json& j) {
-    using t = nlohmann::json::value_t;
-    switch (j.type()) {
-        case t::null: return "null";
-        case t::boolean: return "boolean";
-        case t::number_integer:
-        case t::number_unsigned: return "integer";
-        case t::number_float: return "number";
-        case t::string: return "string";
-        case t::array: return "array";
-        case t::object: return "object";
-        default: return "binary";
-    }
-}
 
 inline std::string describe_value(const nlohmann::json& j) {
     std::string type(type_name(j));

@@ -10,6 +10,7 @@
 /// an object when present; batches exist only in revision 2025-03-26.
 
 #include <polymcp/core/error.hpp>
+#include <polymcp/json/detail/type_name.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -143,21 +144,6 @@ inline error_response make_error(std::optional<request_id> id, int code, std::st
     return error_response{std::move(id), error{code, std::move(message), std::move(data)}};
 }
 
-namespace detail {
-inline std::string_view type_name(const json& j) {
-    switch (j.type()) {
-        case json::value_t::null: return "null";
-        case json::value_t::boolean: return "boolean";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned: return "integer";
-        case json::value_t::number_float: return "number";
-        case json::value_t::string: return "string";
-        case json::value_t::array: return "array";
-        case json::value_t::object: return "object";
-        default: return "binary";
-    }
-}
-}  // namespace detail
 
 /// The outcome of reading one JSON value as a JSON-RPC message: either a
 /// message or the error response to send back.
@@ -183,7 +169,7 @@ inline parse_result from_json(const json& j) {
     if (!j.is_object())
         return fail(std::nullopt, error_code::invalid_request,
                     "Invalid Request: a JSON-RPC message must be an object, got " +
-                        std::string(detail::type_name(j)));
+                        std::string(json_detail::type_name(j)));
 
     // Read the id first so that later errors can carry it.
     std::optional<request_id> id;
@@ -202,7 +188,7 @@ inline parse_result from_json(const json& j) {
             id = request_id(it->get<std::string>());
         } else {
             id_problem = "Invalid Request: \"id\" must be a string or an integer, got " +
-                         std::string(detail::type_name(*it)) +
+                         std::string(json_detail::type_name(*it)) +
                          (it->is_null() ? " (MCP does not allow null ids)" : "");
         }
     }
@@ -222,7 +208,7 @@ inline parse_result from_json(const json& j) {
         if (!m->is_string())
             return fail(id, error_code::invalid_request,
                         "Invalid Request: \"method\" must be a string, got " +
-                            std::string(detail::type_name(*m)));
+                            std::string(json_detail::type_name(*m)));
         json params;
         if (auto p = j.find("params"); p != j.end()) {
             if (p->is_array())
@@ -231,7 +217,7 @@ inline parse_result from_json(const json& j) {
             if (!p->is_object())
                 return fail(id, error_code::invalid_request,
                             "Invalid Request: \"params\" must be an object, got " +
-                                std::string(detail::type_name(*p)));
+                                std::string(json_detail::type_name(*p)));
             params = *p;
         }
         if (has_id)
