@@ -6,6 +6,8 @@
 /// and Beast: functions that can fail offer an `error_code&` overload and a
 /// throwing overload that throws `std::system_error` with these codes.
 
+#include <polymcp/core/config.hpp>
+
 #include <string>
 #include <system_error>
 
@@ -28,36 +30,8 @@ enum class errc {
     transport_closed,       ///< the peer closed the connection
 };
 
-namespace detail {
-class error_category_impl final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "polymcp"; }
-    std::string message(int ev) const override {
-        switch (static_cast<errc>(ev)) {
-            case errc::success: return "success";
-            case errc::parse_error: return "parse error: the input is not well-formed JSON";
-            case errc::invalid_request: return "invalid request: not a valid JSON-RPC 2.0 message";
-            case errc::method_not_found: return "method not found";
-            case errc::invalid_params: return "invalid params";
-            case errc::internal_error: return "internal error";
-            case errc::message_too_large: return "message exceeds the configured size limit";
-            case errc::not_initialized: return "session not initialized";
-            case errc::shutting_down: return "server is shutting down";
-            case errc::duplicate_tool: return "a tool with this name is already registered";
-            case errc::invalid_tool_name: return "invalid tool name";
-            case errc::unknown_tool: return "unknown tool";
-            case errc::transport_closed: return "transport closed by the peer";
-        }
-        return "unknown polymcp error";
-    }
-};
-}  // namespace detail
-
-/// The category of `polymcp::errc` codes. Thread-safe (a function-local static).
-inline const std::error_category& error_category() noexcept {
-    static const detail::error_category_impl cat;
-    return cat;
-}
+/// The category of `polymcp::errc` codes (name "polymcp"). Thread-safe.
+POLYMCP_DECL const std::error_category& error_category() noexcept;
 
 /// Makes a `std::error_code` from a `polymcp::errc` (found by ADL).
 inline std::error_code make_error_code(errc e) noexcept {
@@ -68,5 +42,9 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 template <>
 struct std::is_error_code_enum<polymcp::errc> : std::true_type {};
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/core/impl/error.ipp>
+#endif
 
 #endif

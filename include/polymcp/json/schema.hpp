@@ -21,6 +21,7 @@
 ///
 /// Member docs and constraints come from `polymcp::describe<T>` (describe.hpp).
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/json/describe.hpp>
 #include <polymcp/json/detail/type_traits.hpp>
 
@@ -39,27 +40,7 @@ concept schema_type =
     json_detail::is_string_map<T>::value;
 
 namespace json_detail {
-inline void apply_doc(nlohmann::json& s, const field_doc& d) {
-    if (!d.title.empty()) s["title"] = d.title;
-    if (!d.description.empty()) s["description"] = d.description;
-    auto number = [](double v) -> nlohmann::json {
-        if (v > -9e15 && v < 9e15 && v == static_cast<double>(static_cast<std::int64_t>(v)))
-            return static_cast<std::int64_t>(v);
-        return v;
-    };
-    if (d.minimum) s["minimum"] = number(*d.minimum);
-    if (d.maximum) s["maximum"] = number(*d.maximum);
-    if (d.exclusive_minimum) s["exclusiveMinimum"] = number(*d.exclusive_minimum);
-    if (d.exclusive_maximum) s["exclusiveMaximum"] = number(*d.exclusive_maximum);
-    if (d.min_length) s["minLength"] = *d.min_length;
-    if (d.max_length) s["maxLength"] = *d.max_length;
-    if (!d.pattern.empty()) s["pattern"] = d.pattern;
-    if (d.min_items) s["minItems"] = *d.min_items;
-    if (d.max_items) s["maxItems"] = *d.max_items;
-    if (!d.format.empty()) s["format"] = d.format;
-    if (!d.default_value.is_null()) s["default"] = d.default_value;
-    if (!d.examples.is_null()) s["examples"] = d.examples;
-}
+POLYMCP_DECL void apply_doc(nlohmann::json& s, const field_doc& d);
 }  // namespace json_detail
 
 /// The JSON Schema of type `T` (see the table in this header).
@@ -123,5 +104,9 @@ nlohmann::json schema_of() {
 }
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/json/impl/schema.ipp>
+#endif
 
 #endif

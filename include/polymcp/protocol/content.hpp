@@ -5,6 +5,7 @@
 /// Content blocks (MCP 2025-11-25 schema `ContentBlock`: text, image, audio,
 /// resource_link, embedded resource) and `CallToolResult`.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/protocol/types.hpp>
 
 #include <nlohmann/json.hpp>
@@ -66,43 +67,8 @@ struct embedded_resource {
 using content_block =
     std::variant<text_content, image_content, audio_content, resource_link, embedded_resource>;
 
-namespace detail {
-inline void add_common(json& j, const json& annotations, const json& meta) {
-    if (!annotations.is_null()) j["annotations"] = annotations;
-    if (!meta.is_null()) j["_meta"] = meta;
-}
-}  // namespace detail
-
 /// Renders a content block as its schema JSON.
-inline json to_json(const content_block& c) {
-    return std::visit(
-        [](const auto& b) -> json {
-            using B = std::decay_t<decltype(b)>;
-            json j;
-            if constexpr (std::is_same_v<B, text_content>) {
-                j = {{"type", "text"}, {"text", b.text}};
-            } else if constexpr (std::is_same_v<B, image_content>) {
-                j = {{"type", "image"}, {"data", b.data}, {"mimeType", b.mime_type}};
-            } else if constexpr (std::is_same_v<B, audio_content>) {
-                j = {{"type", "audio"}, {"data", b.data}, {"mimeType", b.mime_type}};
-            } else if constexpr (std::is_same_v<B, resource_link>) {
-                j = {{"type", "resource_link"}, {"uri", b.uri}, {"name", b.name}};
-                if (!b.title.empty()) j["title"] = b.title;
-                if (!b.description.empty()) j["description"] = b.description;
-                if (!b.mime_type.empty()) j["mimeType"] = b.mime_type;
-                if (b.size) j["size"] = *b.size;
-            } else {
-                json r = {{"uri", b.uri}};
-                if (!b.mime_type.empty()) r["mimeType"] = b.mime_type;
-                if (b.text) r["text"] = *b.text;
-                else r["blob"] = b.blob.value_or("");
-                j = {{"type", "resource"}, {"resource", std::move(r)}};
-            }
-            detail::add_common(j, b.annotations, b.meta);
-            return j;
-        },
-        c);
-}
+POLYMCP_DECL json to_json(const content_block& c);
 
 /// The result of `tools/call` (schema `CallToolResult`).
 ///
@@ -116,31 +82,19 @@ struct call_tool_result {
     json meta{};                ///< `_meta`, or null
 
     /// A successful result with one text block.
-    static call_tool_result text(std::string t) {
-        call_tool_result r;
-        r.content.push_back(text_content{std::move(t), nullptr, nullptr});
-        return r;
-    }
+    POLYMCP_DECL static call_tool_result text(std::string t);
     /// An error result (`isError: true`) with one text block saying what went wrong.
-    static call_tool_result error(std::string message) {
-        call_tool_result r = text(std::move(message));
-        r.is_error = true;
-        return r;
-    }
+    POLYMCP_DECL static call_tool_result error(std::string message);
 
     /// Renders the result; `structured` false drops `structuredContent`
     /// (for revisions before 2025-06-18).
-    json to_json(bool structured = true) const {
-        json c = json::array();
-        for (const auto& b : content) c.push_back(polymcp::to_json(b));
-        json j = {{"content", std::move(c)}};
-        if (structured && !structured_content.is_null()) j["structuredContent"] = structured_content;
-        if (is_error) j["isError"] = true;
-        if (!meta.is_null()) j["_meta"] = meta;
-        return j;
-    }
+    POLYMCP_DECL json to_json(bool structured = true) const;
 };
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/protocol/impl/content.ipp>
+#endif
 
 #endif

@@ -9,6 +9,7 @@
 /// MCP narrows JSON-RPC: ids are strings or integers, never null; `params` is
 /// an object when present; batches exist only in revision 2025-03-26.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/json/detail/type_name.hpp>
 
@@ -50,13 +51,9 @@ public:
     const std::string& string() const { return std::get<1>(v_); }
 
     /// The id as JSON (a number or a string).
-    json to_json() const {
-        return is_integer() ? json(integer()) : json(string());
-    }
+    POLYMCP_DECL json to_json() const;
     /// A key that distinguishes `1` from `"1"`, for maps of in-flight requests.
-    std::string key() const {
-        return is_integer() ? "i" + std::to_string(integer()) : "s" + string();
-    }
+    POLYMCP_DECL std::string key() const;
     friend bool operator==(const request_id&, const request_id&) = default;
 
 private:
@@ -69,11 +66,7 @@ struct error {
     std::string message;
     json data;  ///< null when absent
 
-    json to_json() const {
-        json e = {{"code", code}, {"message", message}};
-        if (!data.is_null()) e["data"] = data;
-        return e;
-    }
+    POLYMCP_DECL json to_json() const;
 };
 
 /// A request: expects exactly one response with the same id.
@@ -105,44 +98,24 @@ struct error_response {
 using message = std::variant<request, notification, response, error_response>;
 
 /// Serializes a result response as compact JSON (no trailing newline).
-inline std::string serialize(const response& r) {
-    json j = {{"jsonrpc", "2.0"}, {"id", r.id.to_json()}, {"result", r.result}};
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+POLYMCP_DECL std::string serialize(const response& r);
 
 /// Serializes an error response; the `id` member is omitted when unknown
 /// (MCP 2025-11-25 schema: `JSONRPCErrorResponse.id` is optional).
-inline std::string serialize(const error_response& r) {
-    json j = {{"jsonrpc", "2.0"}};
-    if (r.id) j["id"] = r.id->to_json();
-    j["error"] = r.error.to_json();
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+POLYMCP_DECL std::string serialize(const error_response& r);
 
 /// Serializes a request.
-inline std::string serialize(const request& r) {
-    json j = {{"jsonrpc", "2.0"}, {"id", r.id.to_json()}, {"method", r.method}};
-    if (!r.params.is_null()) j["params"] = r.params;
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+POLYMCP_DECL std::string serialize(const request& r);
 
 /// Serializes a notification.
-inline std::string serialize(const notification& n) {
-    json j = {{"jsonrpc", "2.0"}, {"method", n.method}};
-    if (!n.params.is_null()) j["params"] = n.params;
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+POLYMCP_DECL std::string serialize(const notification& n);
 
 /// Serializes any message.
-inline std::string serialize(const message& m) {
-    return std::visit([](const auto& x) { return serialize(x); }, m);
-}
+POLYMCP_DECL std::string serialize(const message& m);
 
 /// Makes an error response.
-inline error_response make_error(std::optional<request_id> id, int code, std::string message,
-                                 json data = nullptr) {
-    return error_response{std::move(id), error{code, std::move(message), std::move(data)}};
-}
+POLYMCP_DECL error_response make_error(std::optional<request_id> id, int code, std::string message,
+                                              json data = nullptr);
 
 
 /// The outcome of reading one JSON value as a JSON-RPC message: either a
@@ -162,127 +135,24 @@ struct parse_result {
 /// response has `id` and exactly one of `result` or `error`.
 /// @return the message, or the -32600/-32602 error response to send (with the
 ///         id when it could be read). Never throws for any input.
-inline parse_result from_json(const json& j) {
-    auto fail = [](std::optional<request_id> id, int code, std::string msg) {
-        return parse_result{std::nullopt, make_error(std::move(id), code, std::move(msg))};
-    };
-    if (!j.is_object())
-        return fail(std::nullopt, error_code::invalid_request,
-                    "Invalid Request: a JSON-RPC message must be an object, got " +
-                        std::string(json_detail::type_name(j)));
-
-    // Read the id first so that later errors can carry it.
-    std::optional<request_id> id;
-    bool has_id = false;
-    std::string id_problem;
-    if (auto it = j.find("id"); it != j.end()) {
-        has_id = true;
-        if (it->is_number_integer()) {
-            id = request_id(it->get<std::int64_t>());
-        } else if (it->is_number_unsigned()) {
-            if (it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
-                id_problem = "Invalid Request: integer id out of the 64-bit signed range";
-            else
-                id = request_id(static_cast<std::int64_t>(it->get<std::uint64_t>()));
-        } else if (it->is_string()) {
-            id = request_id(it->get<std::string>());
-        } else {
-            id_problem = "Invalid Request: \"id\" must be a string or an integer, got " +
-                         std::string(json_detail::type_name(*it)) +
-                         (it->is_null() ? " (MCP does not allow null ids)" : "");
-        }
-    }
-    auto jv = j.find("jsonrpc");
-    if (jv == j.end() || !jv->is_string() || jv->get_ref<const std::string&>() != "2.0")
-        return fail(id, error_code::invalid_request,
-                    "Invalid Request: member \"jsonrpc\" must be the string \"2.0\"");
-    if (!id_problem.empty()) return fail(std::nullopt, error_code::invalid_request, id_problem);
-
-    auto m = j.find("method");
-    const bool has_result = j.contains("result");
-    const bool has_error = j.contains("error");
-    if (m != j.end()) {
-        if (has_result || has_error)
-            return fail(id, error_code::invalid_request,
-                        "Invalid Request: a message cannot have both \"method\" and \"result\"/\"error\"");
-        if (!m->is_string())
-            return fail(id, error_code::invalid_request,
-                        "Invalid Request: \"method\" must be a string, got " +
-                            std::string(json_detail::type_name(*m)));
-        json params;
-        if (auto p = j.find("params"); p != j.end()) {
-            if (p->is_array())
-                return fail(id, error_code::invalid_params,
-                            "Invalid params: MCP \"params\" must be an object, got array");
-            if (!p->is_object())
-                return fail(id, error_code::invalid_request,
-                            "Invalid Request: \"params\" must be an object, got " +
-                                std::string(json_detail::type_name(*p)));
-            params = *p;
-        }
-        if (has_id)
-            return parse_result{request{*id, m->get<std::string>(), std::move(params)}, std::nullopt};
-        return parse_result{notification{m->get<std::string>(), std::move(params)}, std::nullopt};
-    }
-    if (has_result && has_error)
-        return fail(id, error_code::invalid_request,
-                    "Invalid Request: a response cannot have both \"result\" and \"error\"");
-    if (has_result) {
-        if (!has_id)
-            return fail(std::nullopt, error_code::invalid_request, "Invalid Request: a response needs an \"id\"");
-        return parse_result{response{*id, j.at("result")}, std::nullopt};
-    }
-    if (has_error) {
-        const json& e = j.at("error");
-        if (!e.is_object() || !e.contains("code") || !e["code"].is_number_integer() ||
-            !e.contains("message") || !e["message"].is_string())
-            return fail(id, error_code::invalid_request,
-                        "Invalid Request: \"error\" must be an object with an integer \"code\" and a "
-                        "string \"message\"");
-        error err{e["code"].get<int>(), e["message"].get<std::string>(), e.value("data", json())};
-        return parse_result{error_response{id, std::move(err)}, std::nullopt};
-    }
-    return fail(id, error_code::invalid_request,
-                "Invalid Request: a message needs \"method\" (request or notification) or "
-                "\"result\"/\"error\" (response)");
-}
+POLYMCP_DECL parse_result from_json(const json& j);
 
 /// Parses text as JSON (RFC 8259, strict: no comments, no trailing commas,
 /// valid UTF-8) into `out`.
 /// @return true on success; on failure fills `err` with a -32700 error response
 ///         whose message says where parsing stopped. Never throws.
-inline bool parse_json(std::string_view text, json& out, error_response& err) {
-    try {
-        out = json::parse(text.begin(), text.end(), nullptr, true, false);
-        return true;
-    } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        // nlohmann's message starts with "[json.exception.parse_error.101] "; keep what follows.
-        if (auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
-        err = make_error(std::nullopt, error_code::parse_error, "Parse error: " + what);
-        return false;
-    } catch (const std::exception& e) {
-        err = make_error(std::nullopt, error_code::parse_error, std::string("Parse error: ") + e.what());
-        return false;
-    }
-}
+POLYMCP_DECL bool parse_json(std::string_view text, json& out, error_response& err);
 
 /// Parses one text message (not a batch): JSON, then JSON-RPC shape.
 /// A JSON array yields a -32600 "batches are not supported" error; callers
 /// that speak 2025-03-26 handle arrays themselves before calling this.
 /// Never throws.
-inline parse_result parse(std::string_view text) {
-    json j;
-    error_response err;
-    if (!parse_json(text, j, err)) return parse_result{std::nullopt, std::move(err)};
-    if (j.is_array())
-        return parse_result{std::nullopt,
-                            make_error(std::nullopt, error_code::invalid_request,
-                                       "Invalid Request: JSON-RPC batches are not supported by this "
-                                       "protocol revision (removed in MCP 2025-06-18)")};
-    return from_json(j);
-}
+POLYMCP_DECL parse_result parse(std::string_view text);
 
 }  // namespace polymcp::jsonrpc
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/protocol/impl/jsonrpc.ipp>
+#endif
 
 #endif

@@ -5,6 +5,7 @@
 /// MCP data types shared by servers and clients (MCP 2025-11-25 schema):
 /// `Implementation`, `Icon`, `ToolAnnotations`, `LoggingLevel`.
 
+#include <polymcp/core/config.hpp>
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -23,21 +24,11 @@ struct icon {
     std::vector<std::string> sizes{};  ///< optional, e.g. {"48x48"} or {"any"}
     std::string theme{};               ///< optional: "light" or "dark"
 
-    json to_json() const {
-        json j = {{"src", src}};
-        if (!mime_type.empty()) j["mimeType"] = mime_type;
-        if (!sizes.empty()) j["sizes"] = sizes;
-        if (!theme.empty()) j["theme"] = theme;
-        return j;
-    }
+    POLYMCP_DECL json to_json() const;
 };
 
 /// Renders a list of icons as a JSON array.
-inline json to_json(const std::vector<icon>& icons) {
-    json a = json::array();
-    for (const auto& i : icons) a.push_back(i.to_json());
-    return a;
-}
+POLYMCP_DECL json to_json(const std::vector<icon>& icons);
 
 /// Name and version of an MCP implementation (schema `Implementation`),
 /// sent as `serverInfo` in the `initialize` result.
@@ -58,15 +49,7 @@ struct tool_annotations {
     std::optional<bool> idempotent_hint{};
     std::optional<bool> open_world_hint{};
 
-    json to_json() const {
-        json j = json::object();
-        if (!title.empty()) j["title"] = title;
-        if (read_only_hint) j["readOnlyHint"] = *read_only_hint;
-        if (destructive_hint) j["destructiveHint"] = *destructive_hint;
-        if (idempotent_hint) j["idempotentHint"] = *idempotent_hint;
-        if (open_world_hint) j["openWorldHint"] = *open_world_hint;
-        return j;
-    }
+    POLYMCP_DECL json to_json() const;
 };
 
 /// Log severities (schema `LoggingLevel`, RFC 5424 section 6.2.1), least severe first.
@@ -80,12 +63,12 @@ constexpr std::string_view to_string(logging_level l) noexcept {
 }
 
 /// Parses a wire name; `std::nullopt` when it is not one of the eight levels.
-inline std::optional<logging_level> parse_logging_level(std::string_view s) noexcept {
-    for (int i = 0; i <= static_cast<int>(logging_level::emergency); ++i)
-        if (to_string(static_cast<logging_level>(i)) == s) return static_cast<logging_level>(i);
-    return std::nullopt;
-}
+POLYMCP_DECL std::optional<logging_level> parse_logging_level(std::string_view s) noexcept;
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/protocol/impl/types.ipp>
+#endif
 
 #endif

@@ -7,6 +7,7 @@
 /// (MCP 2025-11-25 "Utilities" > "Progress"), logging ("Server Utilities" >
 /// "Logging") and cancellation ("Utilities" > "Cancellation").
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/protocol/types.hpp>
@@ -40,15 +41,8 @@ struct session_shared {
 class request_context {
 public:
     /// Made by the session; users receive it, they do not construct it.
-    request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
-                    nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex)
-        : s_(std::move(s)), id_(std::move(id)), meta_(std::move(meta)), ex_(std::move(ex)),
-          blocking_ex_(std::move(blocking_ex)) {
-        if (meta_.is_object())
-            if (auto t = meta_.find("progressToken");
-                t != meta_.end() && (t->is_string() || t->is_number_integer()))
-                progress_token_ = *t;
-    }
+    POLYMCP_DECL request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
+                                 nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex);
 
     /// The JSON-RPC id of the request being served.
     const jsonrpc::request_id& request_id() const noexcept { return id_; }
@@ -76,35 +70,21 @@ public:
     /// @param progress work done so far; should increase with every call
     /// @param total total work when known
     /// @param message optional human-readable status
-    void report_progress(double progress, std::optional<double> total = std::nullopt,
-                         std::string message = {}) const {
-        if (progress_token_.is_null() || cancelled()) return;
-        nlohmann::json p = {{"progressToken", progress_token_}, {"progress", progress}};
-        if (total) p["total"] = *total;
-        if (!message.empty()) p["message"] = std::move(message);
-        s_->out->send(jsonrpc::serialize(jsonrpc::notification{"notifications/progress", std::move(p)}));
-    }
+    POLYMCP_DECL void report_progress(double progress, std::optional<double> total = std::nullopt,
+                                      std::string message = {}) const;
 
     /// Sends `notifications/message` when `level` is at or above the level the
     /// client set with `logging/setLevel` (default `info`).
     /// @param data any JSON (usually a string or an object)
     /// @param logger optional logger name
-    void log(logging_level level, nlohmann::json data, std::string logger = {}) const {
-        if (static_cast<int>(level) < s_->min_log_level.load(std::memory_order_relaxed)) return;
-        nlohmann::json p = {{"level", to_string(level)}, {"data", std::move(data)}};
-        if (!logger.empty()) p["logger"] = std::move(logger);
-        s_->out->send(jsonrpc::serialize(jsonrpc::notification{"notifications/message", std::move(p)}));
-    }
+    POLYMCP_DECL void log(logging_level level, nlohmann::json data, std::string logger = {}) const;
 
     /// The slot a coroutine handler is bound to (used by the framework).
     asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
 
     /// Marks the request cancelled and emits terminal cancellation. Must be
     /// called on the session's executor (the framework does).
-    void cancel() {
-        if (cancelled_.exchange(true)) return;
-        signal_.emit(asio::cancellation_type::terminal);
-    }
+    POLYMCP_DECL void cancel();
 
 private:
     std::shared_ptr<detail::session_shared> s_;
@@ -118,5 +98,9 @@ private:
 };
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/server/impl/context.ipp>
+#endif
 
 #endif

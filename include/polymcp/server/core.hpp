@@ -6,6 +6,7 @@
 /// io_context, the thread pool for blocking handlers, and a factory of
 /// sessions.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/server/options.hpp>
 #include <polymcp/server/session.hpp>
 #include <polymcp/tools/registry.hpp>
@@ -23,18 +24,8 @@ class server_core {
 public:
     /// @param options configuration (copied)
     /// @param tools the registry sessions list and call
-    server_core(server_options options, std::shared_ptr<tool_registry> tools)
-        : pool_(options.blocking_threads ? options.blocking_threads : 1) {
-        auto s = std::make_shared<server_shared>();
-        s->options = std::move(options);
-        s->tools = std::move(tools);
-        s->blocking_executor = pool_.get_executor();
-        shared_ = std::move(s);
-    }
-    ~server_core() {
-        pool_.stop();
-        pool_.join();
-    }
+    POLYMCP_DECL server_core(server_options options, std::shared_ptr<tool_registry> tools);
+    POLYMCP_DECL ~server_core();
     server_core(const server_core&) = delete;
     server_core& operator=(const server_core&) = delete;
 
@@ -45,9 +36,7 @@ public:
     /// The tool registry.
     const std::shared_ptr<tool_registry>& tools() const noexcept { return shared_->tools; }
     /// Creates a session on a new strand of `io()` that writes to `out`.
-    std::shared_ptr<session> make_session(std::shared_ptr<outbound> out) {
-        return std::make_shared<session>(shared_, asio::make_strand(io_), std::move(out));
-    }
+    POLYMCP_DECL std::shared_ptr<session> make_session(std::shared_ptr<outbound> out);
 
 private:
     asio::io_context io_{1};
@@ -56,5 +45,9 @@ private:
 };
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/server/impl/core.ipp>
+#endif
 
 #endif

@@ -24,6 +24,7 @@
 /// `structuredContent` and an `outputSchema` (non-object values are wrapped
 /// as `{"result": value}`).
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/core/fixed_string.hpp>
 #include <polymcp/json/decode.hpp>
 #include <polymcp/json/schema.hpp>
@@ -47,15 +48,7 @@
 namespace polymcp {
 
 namespace tools_detail {
-inline call_tool_result from_exception(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        return call_tool_result::error(std::string("Tool execution failed: ") + ex.what());
-    } catch (...) {
-        return call_tool_result::error("Tool execution failed: unknown exception");
-    }
-}
+POLYMCP_DECL call_tool_result from_exception(std::exception_ptr e);
 
 template <class F, class Args>
 call_tool_result run_plain(F& f, Args& a, request_context& ctx) {
@@ -202,5 +195,9 @@ auto tool(std::string description, F&& handler) {
 }
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/tools/impl/tool.ipp>
+#endif
 
 #endif

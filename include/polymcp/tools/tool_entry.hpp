@@ -4,6 +4,7 @@
 /// @file polymcp/tools/tool_entry.hpp
 /// The type-erased form of a tool that registries store and sessions call.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/protocol/content.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/server/context.hpp>
@@ -43,21 +44,13 @@ struct tool_entry {
 
     /// The `Tool` object as revision `r` defines it: fields the revision does
     /// not know (`title`, `outputSchema`, `icons`, `annotations`) are left out.
-    nlohmann::json describe(revision r) const {
-        const auto f = features_of(r);
-        if (f.icons) return descriptor;
-        nlohmann::json d = descriptor;
-        d.erase("icons");
-        d.erase("execution");
-        if (!f.titles) {
-            d.erase("title");
-            d.erase("outputSchema");
-        }
-        if (!f.tool_annotations) d.erase("annotations");
-        return d;
-    }
+    POLYMCP_DECL nlohmann::json describe(revision r) const;
 };
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/tools/impl/tool_entry.ipp>
+#endif
 
 #endif

@@ -11,16 +11,10 @@
 /// `server_options::shutdown_grace` to finish (then a -32000 error), and every
 /// response is written and flushed before `run` returns.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/server/core.hpp>
-#include <polymcp/transport/detail/fd_writer.hpp>
-#include <polymcp/transport/detail/line_reader.hpp>
 
-#include <asio/executor_work_guard.hpp>
-#include <asio/post.hpp>
-#include <asio/signal_set.hpp>
-
-#include <csignal>
 #include <memory>
 #include <system_error>
 
@@ -46,73 +40,16 @@ public:
     /// reported, not fatal).
     /// @return `errc::transport_closed` when the output could not be written
     ///         (the client went away), otherwise success.
-    std::error_code run(server_core& core) {
-        std::signal(SIGPIPE, SIG_IGN);
-        auto& io = core.io();
-        auto writer = std::make_shared<transport_detail::fd_writer>(opts_.output_fd);
-        auto sess = core.make_session(writer);
-        auto work = asio::make_work_guard(io);
-        bool shutdown_started = false;
-        std::unique_ptr<transport_detail::line_reader> reader;
-        asio::signal_set signals(io);
-
-        // Runs on the session strand via posts below.
-        auto begin_shutdown = [&] {
-            if (shutdown_started) return;
-            shutdown_started = true;
-            sess->shutdown([&] {
-                signals.cancel();
-                work.reset();
-            });
-        };
-
-        auto& opts = core.options();
-        reader = std::make_unique<transport_detail::line_reader>(
-            opts_.input_fd, opts.max_message_bytes,
-            std::max(opts.max_pending_input_bytes, opts.max_message_bytes),
-            [&, sess](std::vector<transport_detail::input_event> events) {
-                asio::post(sess->get_executor(), [&, sess, events = std::move(events)] {
-                    std::size_t bytes = 0;
-                    for (auto& e : events) {
-                        switch (e.kind) {
-                            case transport_detail::input_event::line:
-                                bytes += e.text.size();
-                                sess->receive(e.text);
-                                break;
-                            case transport_detail::input_event::oversized:
-                                sess->receive_oversized(e.bytes);
-                                break;
-                            case transport_detail::input_event::eof:
-                                begin_shutdown();
-                                break;
-                        }
-                    }
-                    reader->consumed(bytes);
-                });
-            });
-
-        if (opts_.handle_signals) {
-            signals.add(SIGTERM);
-            signals.add(SIGINT);
-            signals.async_wait([&](std::error_code ec, int sig) {
-                if (ec) return;
-                core.options().diagnostics(std::string("received signal ") + std::to_string(sig) +
-                                           ", shutting down");
-                asio::post(sess->get_executor(), begin_shutdown);
-            });
-        }
-
-        io.run();
-        reader->stop();
-        writer->close();
-        io.restart();
-        return writer->broken() ? make_error_code(errc::transport_closed) : std::error_code{};
-    }
+    POLYMCP_DECL std::error_code run(server_core& core);
 
 private:
     options opts_;
 };
 
 }  // namespace polymcp
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/transport/impl/stdio.ipp>
+#endif
 
 #endif

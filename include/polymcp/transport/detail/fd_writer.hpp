@@ -5,9 +5,9 @@
 // its own thread, coalescing queued messages into few write(2) calls, so that
 // a slow reader never blocks the I/O thread.
 
+#include <polymcp/core/config.hpp>
 #include <polymcp/server/outbound.hpp>
 
-#include <cerrno>
 #include <cstddef>
 #include <condition_variable>
 #include <deque>
@@ -15,83 +15,29 @@
 #include <string>
 #include <thread>
 
-#include <unistd.h>
-
 namespace polymcp::transport_detail {
 
 /// Writes all `size` bytes to `fd`, retrying on EINTR and partial writes.
 /// Returns false when the descriptor fails (e.g. EPIPE: the reader went away).
-inline bool write_all(int fd, const char* data, std::size_t size) {
-    while (size) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
+POLYMCP_DECL bool write_all(int fd, const char* data, std::size_t size);
 
 class fd_writer final : public outbound {
 public:
-    explicit fd_writer(int fd) : fd_(fd), thread_([this] { loop(); }) {}
-    ~fd_writer() override { close(); }
+    POLYMCP_DECL explicit fd_writer(int fd);
+    POLYMCP_DECL ~fd_writer() override;
 
-    void send(std::string message) override {
-        {
-            std::lock_guard lock(mutex_);
-            if (closed_ || broken_) return;
-            queue_.push_back(std::move(message));
-        }
-        cv_.notify_one();
-    }
+    POLYMCP_DECL void send(std::string message) override;
 
     /// Writes everything queued so far, then stops the thread. Idempotent.
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            if (closed_) return;
-            closed_ = true;
-        }
-        cv_.notify_one();
-        if (thread_.joinable()) thread_.join();
-    }
+    POLYMCP_DECL void close();
 
     /// True once a write failed (the reader went away); later messages are dropped.
-    bool broken() const {
-        std::lock_guard lock(mutex_);
-        return broken_;
-    }
+    POLYMCP_DECL bool broken() const;
 
 private:
-    void loop() {
-        std::deque<std::string> batch;
-        std::string buf;
-        for (;;) {
-            {
-                std::unique_lock lock(mutex_);
-                cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
-                if (queue_.empty()) return;  // closed and drained
-                batch.swap(queue_);
-            }
-            buf.clear();
-            for (auto& m : batch) {
-                buf += m;
-                buf += '\n';
-                if (buf.size() >= (1u << 20)) { if (!write_all(buf)) return fail(); buf.clear(); }
-            }
-            batch.clear();
-            if (!buf.empty() && !write_all(buf)) return fail();
-        }
-    }
-    void fail() {
-        std::lock_guard lock(mutex_);
-        broken_ = true;
-        queue_.clear();
-    }
-    bool write_all(const std::string& s) { return transport_detail::write_all(fd_, s.data(), s.size()); }
+    POLYMCP_DECL void loop();
+    POLYMCP_DECL void fail();
+    POLYMCP_DECL bool write_all(const std::string& s);
 
     int fd_;
     mutable std::mutex mutex_;
@@ -103,5 +49,9 @@ private:
 };
 
 }  // namespace polymcp::transport_detail
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/transport/detail/impl/fd_writer.ipp>
+#endif
 
 #endif

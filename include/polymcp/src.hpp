@@ -1,0 +1,33 @@
+#ifndef POLYMCP_SRC_HPP
+#define POLYMCP_SRC_HPP
+
+/// @file polymcp/src.hpp
+/// The compiled part of polymcp for separate compilation (see
+/// polymcp/core/config.hpp): include this file in exactly one translation
+/// unit of a program whose translation units all define
+/// `POLYMCP_SEPARATE_COMPILATION`. The CMake target `polymcp::compiled` is
+/// such a translation unit, ready to link.
+
+#include <polymcp/core/config.hpp>
+
+#if POLYMCP_HEADER_ONLY
+#  error "polymcp/src.hpp is for separate compilation: define POLYMCP_SEPARATE_COMPILATION for the whole program"
+#endif
+
+#include <polymcp/core/impl/error.ipp>
+#include <polymcp/json/impl/decode.ipp>
+#include <polymcp/json/impl/schema.ipp>
+#include <polymcp/protocol/impl/content.ipp>
+#include <polymcp/protocol/impl/jsonrpc.ipp>
+#include <polymcp/protocol/impl/types.ipp>
+#include <polymcp/server/impl/context.ipp>
+#include <polymcp/server/impl/core.ipp>
+#include <polymcp/server/impl/session.ipp>
+#include <polymcp/tools/impl/registry.ipp>
+#include <polymcp/tools/impl/tool.ipp>
+#include <polymcp/tools/impl/tool_entry.ipp>
+#include <polymcp/transport/detail/impl/fd_writer.ipp>
+#include <polymcp/transport/detail/impl/line_reader.ipp>
+#include <polymcp/transport/impl/stdio.ipp>
+
+#endif
