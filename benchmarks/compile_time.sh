@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Measures what a header-only library costs its users: wall time and peak
+# memory of compiling examples/hello_stdio/main.cpp as one translation unit
+# at -O2, header-only and with separate compilation (polymcp::compiled), and
+# the one-time cost of the compiled part itself. Runs each compile sequentially
+# with ccache out of the way, and prints one line per mode.
+#
+# Usage: benchmarks/compile_time.sh [compiler]   (default g++)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cxx="${1:-g++}"
+flags=(-std=c++20 -O2 -DNDEBUG -I"$root/include" -c -o /dev/null)
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+printf '#include <polymcp/src.hpp>\n#include <asio/impl/src.hpp>\n' > "$tmp/compiled.cpp"
+
+measure() {  # label, then compiler arguments
+  local label="$1"; shift
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$cxx" "${flags[@]}" "$@"
+  read -r secs kb < "$tmp/time"
+  printf '%-58s %6.1f s %6d MB\n' "$label" "$secs" $((kb / 1024))
+}
+
+echo "$("$cxx" --version | head -1), $(nproc) cores; one TU at -O2"
+measure "hello_stdio, header-only (polymcp::polymcp)" "$root/examples/hello_stdio/main.cpp"
+measure "hello_stdio, separate compilation (polymcp::compiled)" \
+  -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$root/examples/hello_stdio/main.cpp"
+measure "polymcp::compiled itself (once per build)" \
+  -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$tmp/compiled.cpp"
