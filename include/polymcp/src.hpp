@@ -15,6 +15,10 @@
 #endif
 
 #include <polymcp/core/impl/error.ipp>
+#include <polymcp/http/detail/impl/connection.ipp>
+#include <polymcp/http/detail/impl/request_parser.ipp>
+#include <polymcp/http/impl/message.ipp>
+#include <polymcp/http/impl/server.ipp>
 #include <polymcp/json/impl/decode.ipp>
 #include <polymcp/json/impl/schema.ipp>
 #include <polymcp/protocol/impl/content.ipp>
