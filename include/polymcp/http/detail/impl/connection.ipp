@@ -262,12 +262,7 @@ void connection::write_chunk(std::uint64_t exchange, std::string data) {
 
 void connection::end_stream(std::uint64_t exchange, bool close_connection) {
     if (closed_ || !busy_ || exchange != exchange_) return;
-    if (!streaming_) {
-        // Closing before anything was sent: nothing to frame, just close.
-        close_after_write_ = true;
-        if (!write_active_ && pending_.empty()) shut({});
-        return;
-    }
+    if (!streaming_) return finish_exchange(true);  // nothing was sent: nothing to frame, just close
     if (chunked_ && !close_connection) enqueue("0\r\n\r\n", false);
     finish_exchange(close_connection || !keep_alive_);
 }
