@@ -16,6 +16,13 @@
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/protocol/types.hpp>
+#include <polymcp/prompts/prompt.hpp>
+#include <polymcp/prompts/registry.hpp>
+#include <polymcp/resources/registry.hpp>
+#include <polymcp/resources/resource.hpp>
+#include <polymcp/resources/uri_template.hpp>
+#include <polymcp/server/completion.hpp>
+#include <polymcp/server/features.hpp>
 #include <polymcp/server/context.hpp>
 #include <polymcp/server/core.hpp>
 #include <polymcp/server/options.hpp>

@@ -24,6 +24,13 @@
 #include <polymcp/protocol/impl/content.ipp>
 #include <polymcp/protocol/impl/jsonrpc.ipp>
 #include <polymcp/protocol/impl/types.ipp>
+#include <polymcp/prompts/impl/prompt.ipp>
+#include <polymcp/prompts/impl/registry.ipp>
+#include <polymcp/resources/impl/registry.ipp>
+#include <polymcp/resources/impl/resource.ipp>
+#include <polymcp/resources/impl/uri_template.ipp>
+#include <polymcp/server/detail/impl/catalog.ipp>
+#include <polymcp/server/detail/impl/run_handler.ipp>
 #include <polymcp/server/impl/context.ipp>
 #include <polymcp/server/impl/core.ipp>
 #include <polymcp/server/impl/session.ipp>

@@ -28,6 +28,11 @@ enum class errc {
     invalid_tool_name,      ///< a tool name outside the MCP naming rules
     unknown_tool,           ///< no tool with that name
     transport_closed,       ///< the peer closed the connection
+    capability_not_declared,  ///< the client did not declare the capability a server-to-client request needs
+    request_timeout,        ///< the peer did not answer a request in time
+    peer_error,             ///< the peer answered a request with a JSON-RPC error
+    duplicate_name,         ///< a resource, template or prompt with the same name or URI is registered
+    resource_not_found,     ///< no resource with that URI (JSON-RPC -32002 in 2025-11-25)
 };
 
 /// The category of `polymcp::errc` codes (name "polymcp"). Thread-safe.

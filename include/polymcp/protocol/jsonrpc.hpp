@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,6 +36,7 @@ inline constexpr int method_not_found = -32601;  ///< the method does not exist 
 inline constexpr int invalid_params = -32602;    ///< invalid method parameters
 inline constexpr int internal_error = -32603;    ///< internal JSON-RPC error
 inline constexpr int server_shutting_down = -32000;  ///< polymcp: the server no longer accepts requests
+inline constexpr int resource_not_found = -32002;   ///< MCP 2025-11-25 "Resources" > "Error Handling"
 }  // namespace error_code
 
 /// A request id: a string or an integer (MCP forbids null and fractional ids).
@@ -67,6 +69,17 @@ struct error {
     json data;  ///< null when absent
 
     POLYMCP_DECL json to_json() const;
+};
+
+/// An exception a handler throws to answer with a specific JSON-RPC error,
+/// e.g. `throw jsonrpc::exception({error_code::invalid_params, "Unknown id 7", {{"id", 7}}})`.
+class exception : public std::runtime_error {
+public:
+    explicit exception(jsonrpc::error e) : std::runtime_error(e.message), e_(std::move(e)) {}
+    const jsonrpc::error& error() const noexcept { return e_; }
+
+private:
+    jsonrpc::error e_;
 };
 
 /// A request: expects exactly one response with the same id.

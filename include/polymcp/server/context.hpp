@@ -14,21 +14,68 @@
 #include <polymcp/server/outbound.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/error.hpp>
+#include <asio/post.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
 
 namespace polymcp {
 
 namespace detail {
 /// State a session shares with the contexts of its requests.
-struct session_shared {
-    std::shared_ptr<polymcp::outbound> out;
+struct session_shared : std::enable_shared_from_this<session_shared> {
+    using completion = std::function<void(std::error_code, nlohmann::json)>;
+
+    /// A request this session sent to the client and awaits.
+    struct outgoing {
+        completion done;
+        std::shared_ptr<void> timer;          // asio::steady_timer, type-erased to keep this header light
+        const void* owner = nullptr;          // the request_context that made it
+        std::shared_ptr<polymcp::outbound> via;
+    };
+
+    std::shared_ptr<polymcp::outbound> out;   ///< messages not related to a request
     std::atomic<int> min_log_level{static_cast<int>(logging_level::info)};
     std::atomic<revision> protocol{latest_revision};
+    asio::any_io_executor strand;
+    std::function<void(std::string_view)> diagnostics;
+    std::chrono::milliseconds request_timeout{60'000};
+
+    std::mutex mu;
+    nlohmann::json client_capabilities = nlohmann::json::object();  // guarded by mu
+    std::int64_t next_id = 0;                                       // guarded by mu
+    std::unordered_map<std::int64_t, outgoing> pending;              // guarded by mu
+    bool closed = false;                                             // guarded by mu
+
+    /// Sends `method` to the client through `via` and calls `done` (from any
+    /// thread) with the result, or with an error: capability_not_declared,
+    /// request_timeout, peer_error (the JSON-RPC error object as the value),
+    /// shutting_down.
+    POLYMCP_DECL void start_request(std::string method, nlohmann::json params,
+                                    std::chrono::milliseconds timeout, const void* owner,
+                                    std::shared_ptr<polymcp::outbound> via, completion done);
+    /// Delivers the client's answer to request `id`; false for an unknown id.
+    POLYMCP_DECL bool complete(std::int64_t id, std::error_code ec, nlohmann::json value);
+    /// Ends the pending requests of `owner` (every one when null) with `ec`,
+    /// telling the client with `notifications/cancelled`.
+    POLYMCP_DECL void abort(const void* owner, std::error_code ec, std::string_view reason);
+    /// Whether the client declared what `method` with `params` needs; when
+    /// not, `what` names the missing capability.
+    POLYMCP_DECL bool client_supports(std::string_view method, const nlohmann::json& params,
+                                      std::string& what);
 };
 }  // namespace detail
 
@@ -41,8 +88,14 @@ struct session_shared {
 class request_context {
 public:
     /// Made by the session; users receive it, they do not construct it.
+    /// @param stream where messages about this request go (its POST's stream
+    ///        in Streamable HTTP); null means the session's output
     POLYMCP_DECL request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
-                                 nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex);
+                                 nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
+                                 std::shared_ptr<outbound> stream = nullptr);
+    POLYMCP_DECL ~request_context();
+    request_context(const request_context&) = delete;
+    request_context& operator=(const request_context&) = delete;
 
     /// The JSON-RPC id of the request being served.
     const jsonrpc::request_id& request_id() const noexcept { return id_; }
@@ -79,6 +132,112 @@ public:
     /// @param logger optional logger name
     POLYMCP_DECL void log(logging_level level, nlohmann::json data, std::string logger = {}) const;
 
+    /// Sends a request to the client and completes with its result: the
+    /// general form of the calls below (MCP 2025-11-25 "Base Protocol":
+    /// servers may send requests while serving a client request, on that
+    /// request's stream).
+    ///
+    /// The completion signature is `void(std::error_code, nlohmann::json)`:
+    /// the `result` object on success; on failure the error is
+    /// - `errc::capability_not_declared` when the client did not declare the
+    ///   capability the method needs (nothing is sent),
+    /// - `errc::request_timeout` after `timeout` ms without an answer (the
+    ///   client is sent `notifications/cancelled`),
+    /// - `errc::peer_error` when the client answered with a JSON-RPC error
+    ///   (the value is the error object: code, message, data),
+    /// - `errc::shutting_down` when the session ends first,
+    /// - `asio::error::operation_aborted` when this request was cancelled.
+    ///
+    /// Use `asio::use_awaitable` from a coroutine handler (throws
+    /// `std::system_error` on failure; `asio::as_tuple(asio::use_awaitable)`
+    /// does not) and `asio::use_future` from a `blocking()` handler. A plain
+    /// handler on the session's strand must not block waiting for the answer.
+    /// @param method e.g. "sampling/createMessage"
+    /// @param params the request's params object
+    /// @param timeout in ms; `server_options::client_request_timeout` by default
+    template <class CompletionToken>
+    auto async_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
+                       CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(std::error_code, nlohmann::json)>(
+            [this](auto handler, std::string m, nlohmann::json p, std::chrono::milliseconds t) {
+                auto ex = asio::get_associated_executor(handler, ex_);
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                start_request(std::move(m), std::move(p), t,
+                              [h, ex](std::error_code ec, nlohmann::json v) {
+                                  asio::post(ex, [h, ec, v = std::move(v)]() mutable {
+                                      std::move (*h)(ec, std::move(v));
+                                  });
+                              });
+            },
+            token, std::move(method), std::move(params), timeout);
+    }
+
+    /// `async_request` with the server's default timeout.
+    template <class CompletionToken>
+    auto async_request(std::string method, nlohmann::json params, CompletionToken&& token) {
+        return async_request(std::move(method), std::move(params), default_timeout(),
+                             std::forward<CompletionToken>(token));
+    }
+
+    /// `sampling/createMessage` ("Client Features" > "Sampling"): asks the
+    /// client's LLM for a message. `params` is a `CreateMessageRequest.params`
+    /// object (`messages`, `maxTokens`, optional `systemPrompt`,
+    /// `modelPreferences`, `tools`, ...). Needs the client's `sampling`
+    /// capability (`sampling.tools` when `params` has `tools`). Completes with
+    /// the `CreateMessageResult` (`role`, `content`, `model`, `stopReason`).
+    template <class CompletionToken>
+    auto async_create_message(nlohmann::json params, CompletionToken&& token) {
+        return async_request("sampling/createMessage", std::move(params),
+                             std::forward<CompletionToken>(token));
+    }
+
+    /// `elicitation/create` in form mode ("Client Features" > "Elicitation"):
+    /// asks the user to fill `requested_schema`, a flat object schema of
+    /// primitive properties (string, number, integer, boolean, the enum forms
+    /// of SEP-1330, with `default` values per SEP-1034). Needs the client's
+    /// `elicitation` capability (form mode). Completes with the `ElicitResult`:
+    /// `action` ("accept", "decline" or "cancel") and, on accept, `content`.
+    template <class CompletionToken>
+    auto async_elicit(std::string message, nlohmann::json requested_schema, CompletionToken&& token) {
+        nlohmann::json p = {{"mode", "form"}, {"message", std::move(message)},
+                            {"requestedSchema", std::move(requested_schema)}};
+        return async_request("elicitation/create", std::move(p), std::forward<CompletionToken>(token));
+    }
+
+    /// `elicitation/create` in URL mode (2025-11-25): asks the user to visit
+    /// `url` (e.g. an authorization page) out of band. Needs the client's
+    /// `elicitation.url` capability. Completes with the `ElicitResult`
+    /// (`action` only); the server later sends
+    /// `notifications/elicitation/complete` with the same `elicitation_id`.
+    template <class CompletionToken>
+    auto async_elicit_url(std::string message, std::string url, std::string elicitation_id,
+                          CompletionToken&& token) {
+        nlohmann::json p = {{"mode", "url"}, {"message", std::move(message)}, {"url", std::move(url)},
+                            {"elicitationId", std::move(elicitation_id)}};
+        return async_request("elicitation/create", std::move(p), std::forward<CompletionToken>(token));
+    }
+
+    /// `roots/list` ("Client Features" > "Roots"). Needs the client's `roots`
+    /// capability. Completes with the `ListRootsResult` (`roots`: objects with
+    /// `uri` and optional `name`).
+    template <class CompletionToken>
+    auto async_list_roots(CompletionToken&& token) {
+        return async_request("roots/list", nlohmann::json::object(), std::forward<CompletionToken>(token));
+    }
+
+    /// The client's declared capabilities (`initialize` params), a JSON object.
+    POLYMCP_DECL nlohmann::json client_capabilities() const;
+
+    /// Sends a notification on this request's stream (for example
+    /// `notifications/elicitation/complete`). Thread-safe.
+    POLYMCP_DECL void notify(std::string method, nlohmann::json params) const;
+
+    /// Streamable HTTP only (SEP-1699): ends this request's SSE stream now so
+    /// that the client reconnects (GET with `Last-Event-ID`) and receives the
+    /// rest, including the response, on the new stream. Other transports
+    /// ignore it.
+    POLYMCP_DECL void close_stream() const;
+
     /// The slot a coroutine handler is bound to (used by the framework).
     asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
 
@@ -87,7 +246,13 @@ public:
     POLYMCP_DECL void cancel();
 
 private:
+    POLYMCP_DECL void start_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
+                                    detail::session_shared::completion done);
+    POLYMCP_DECL std::chrono::milliseconds default_timeout() const noexcept;
+    POLYMCP_DECL outbound& stream() const noexcept;
+
     std::shared_ptr<detail::session_shared> s_;
+    std::shared_ptr<outbound> stream_;
     jsonrpc::request_id id_;
     nlohmann::json meta_;
     nlohmann::json progress_token_;
@@ -95,6 +260,16 @@ private:
     asio::any_io_executor blocking_ex_;
     asio::cancellation_signal signal_;
     std::atomic<bool> cancelled_{false};
+};
+
+/// Implemented by the reply streams of transports that can end a stream for
+/// the client to resume later (Streamable HTTP, SEP-1699).
+class closable_stream {
+public:
+    virtual ~closable_stream() = default;
+    /// Closes the connection under the stream; what follows is kept for the
+    /// client's reconnection.
+    virtual void close_connection() = 0;
 };
 
 }  // namespace polymcp

@@ -23,8 +23,11 @@ namespace polymcp {
 class server_core {
 public:
     /// @param options configuration (copied)
-    /// @param tools the registry sessions list and call
-    POLYMCP_DECL server_core(server_options options, std::shared_ptr<tool_registry> tools);
+    /// @param features the tools, resources and prompts sessions serve
+    POLYMCP_DECL server_core(server_options options, server_features features);
+    /// A server with tools only.
+    server_core(server_options options, std::shared_ptr<tool_registry> tools)
+        : server_core(std::move(options), server_features{std::move(tools), nullptr, nullptr}) {}
     POLYMCP_DECL ~server_core();
     server_core(const server_core&) = delete;
     server_core& operator=(const server_core&) = delete;
@@ -35,11 +38,15 @@ public:
     const server_options& options() const noexcept { return shared_->options; }
     /// The tool registry.
     const std::shared_ptr<tool_registry>& tools() const noexcept { return shared_->tools; }
+    /// The resource registry (null when the server has no resources).
+    const std::shared_ptr<resource_registry>& resources() const noexcept { return shared_->resources; }
+    /// The prompt registry (null when the server has no prompts).
+    const std::shared_ptr<prompt_registry>& prompts() const noexcept { return shared_->prompts; }
     /// Creates a session on a new strand of `io()` that writes to `out`.
     POLYMCP_DECL std::shared_ptr<session> make_session(std::shared_ptr<outbound> out);
 
 private:
-    asio::io_context io_{1};
+    asio::io_context io_;
     asio::thread_pool pool_;
     std::shared_ptr<const server_shared> shared_;
 };

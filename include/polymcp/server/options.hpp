@@ -25,11 +25,22 @@ struct server_options {
     /// Largest accepted message, in bytes (stdio: one line without its newline).
     /// A larger one gets a -32600 error and is skipped; the server goes on.
     std::size_t max_message_bytes = 4 * 1024 * 1024;
-    /// Tools per `tools/list` page.
+    /// Items per page of `tools/list`, `resources/list`,
+    /// `resources/templates/list` and `prompts/list`.
     std::size_t page_size = 100;
+    /// Resources one session may subscribe to (`resources/subscribe`); more
+    /// get -32602.
+    std::size_t max_resource_subscriptions = 1000;
     /// After end of input or SIGTERM/SIGINT, how long in-flight requests may
     /// still run, in ms; those still running then get a -32000 error response.
     std::chrono::milliseconds shutdown_grace{5000};
+    /// How long a handler waits for the client to answer a request it made
+    /// (`sampling/createMessage`, `elicitation/create`, `roots/list`), in ms,
+    /// unless the call gives its own timeout. Elicitation waits for a person:
+    /// keep it generous.
+    std::chrono::milliseconds client_request_timeout{300'000};
+    /// Threads that run the I/O context (Streamable HTTP); stdio uses one.
+    std::size_t io_threads = 1;
     /// Threads of the pool that runs handlers marked `blocking()`.
     std::size_t blocking_threads = 4;
     /// Bytes read but not yet handled at which a transport stops reading

@@ -39,6 +39,10 @@ public:
     server(server_options options, std::shared_ptr<tool_registry> tools, Transport t = Transport{})
         : core_(std::move(options), std::move(tools)), transport_(std::move(t)) {}
 
+    /// A server with tools, resources and prompts (see `polymcp::features`).
+    server(server_options options, server_features features, Transport t = Transport{})
+        : core_(std::move(options), std::move(features)), transport_(std::move(t)) {}
+
     /// Serves until the transport ends (for stdio: end of input or
     /// SIGTERM/SIGINT), then returns after a graceful shutdown.
     /// @return the transport's error (e.g. `errc::transport_closed`), or success.
@@ -48,6 +52,8 @@ public:
     server_core& core() noexcept { return core_; }
     /// The tool registry (add or remove tools when it is dynamic).
     const std::shared_ptr<tool_registry>& tools() const noexcept { return core_.tools(); }
+    /// The transport (e.g. to ask a Streamable HTTP transport for its port).
+    Transport& transport() noexcept { return transport_; }
 
 private:
     server_core core_;
@@ -57,6 +63,7 @@ private:
 template <class... Tools>
 server(server_options, const tool_set<Tools...>&) -> server<stdio_transport>;
 server(server_options, std::shared_ptr<tool_registry>) -> server<stdio_transport>;
+server(server_options, server_features) -> server<stdio_transport>;
 
 }  // namespace polymcp
 

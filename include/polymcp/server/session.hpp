@@ -14,6 +14,8 @@
 #include <polymcp/server/context.hpp>
 #include <polymcp/server/options.hpp>
 #include <polymcp/server/outbound.hpp>
+#include <polymcp/server/detail/run_handler.hpp>
+#include <polymcp/server/features.hpp>
 #include <polymcp/tools/registry.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -21,6 +23,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +35,8 @@ namespace polymcp {
 struct server_shared {
     server_options options;
     std::shared_ptr<tool_registry> tools;
+    std::shared_ptr<resource_registry> resources;  ///< null: no resources capability
+    std::shared_ptr<prompt_registry> prompts;      ///< null: no prompts capability
     asio::any_io_executor blocking_executor;  ///< the thread pool
 };
 
@@ -53,8 +59,14 @@ public:
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
-    /// Handles one received message (the text of one JSON value).
+    /// Handles one received message (the text of one JSON value); everything
+    /// it causes goes to the session's outbound.
     POLYMCP_DECL void receive(std::string_view text);
+
+    /// Handles one parsed message (or a 2025-03-26 batch). Messages about it
+    /// and its response go to `stream`, whose `finish` is called exactly once
+    /// (with "" when nothing answers it: a notification or a response).
+    POLYMCP_DECL void receive(const nlohmann::json& message, std::shared_ptr<reply_stream> stream);
 
     /// Reports a message that was skipped because it exceeded
     /// `max_message_bytes` (its id is unknown: the error has none).
@@ -86,21 +98,22 @@ private:
 
     // Collects the responses of a 2025-03-26 batch and sends them as one array.
     struct batch_collector {
-        std::shared_ptr<outbound> out;
+        std::shared_ptr<reply_stream> stream;
         std::size_t pending = 0;
         std::string body;
         void add(std::string m) {
             if (!m.empty()) { body += body.empty() ? "[" : ","; body += m; }
-            if (--pending == 0 && !body.empty()) out->send(body + "]");
+            if (--pending == 0) stream->finish(body.empty() ? std::string() : body + "]");
         }
     };
 
-    POLYMCP_DECL reply_fn direct_reply();
     POLYMCP_DECL void send(const jsonrpc::error_response& e);
 
-    POLYMCP_DECL void receive_batch(const nlohmann::json& arr);
+    POLYMCP_DECL void receive_batch(const nlohmann::json& arr, const std::shared_ptr<reply_stream>& stream);
 
-    POLYMCP_DECL void dispatch(const nlohmann::json& j, reply_fn reply);
+    POLYMCP_DECL void dispatch(const nlohmann::json& j, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
+
+    POLYMCP_DECL void on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value);
 
     POLYMCP_DECL void diag(std::string_view s) const;
 
@@ -108,7 +121,7 @@ private:
                                           nlohmann::json data = nullptr);
     POLYMCP_DECL static std::string result(const jsonrpc::request_id& id, nlohmann::json r);
 
-    POLYMCP_DECL void on_request(jsonrpc::request& r, reply_fn reply);
+    POLYMCP_DECL void on_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
 
     POLYMCP_DECL void on_notification(const jsonrpc::notification& n);
 
@@ -118,9 +131,27 @@ private:
 
     POLYMCP_DECL std::string on_set_level(const jsonrpc::request& r);
 
-    POLYMCP_DECL void on_tools_call(jsonrpc::request& r, reply_fn reply);
+    POLYMCP_DECL void on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
 
-    POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx, nlohmann::json res);
+    POLYMCP_DECL std::string on_resources_list(const jsonrpc::request& r, bool templates);
+    POLYMCP_DECL void on_resources_read(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
+    POLYMCP_DECL std::string on_resources_subscribe(const jsonrpc::request& r, bool subscribe);
+    POLYMCP_DECL std::string on_prompts_list(const jsonrpc::request& r);
+    POLYMCP_DECL void on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
+    POLYMCP_DECL std::string on_complete(const jsonrpc::request& r);
+
+    // Reads `params.cursor` into `cursor`; on a bad one returns the error response.
+    POLYMCP_DECL std::optional<std::string> read_cursor(const jsonrpc::request& r, std::string& cursor);
+    // Registers an in-flight request; null after answering a duplicate id.
+    POLYMCP_DECL std::shared_ptr<request_context> begin_inflight(const jsonrpc::request& r, reply_fn& reply,
+                                                                 const std::shared_ptr<reply_stream>& stream);
+    // A completion for handlers that produce a handler_outcome.
+    POLYMCP_DECL std::function<void(handler_outcome)> outcome_completion(std::string key,
+                                                                          std::shared_ptr<request_context> ctx);
+    POLYMCP_DECL void subscribe_registries();
+    POLYMCP_DECL void post_notification(std::string method, nlohmann::json params);
+
+    POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx, std::string response);
 
     POLYMCP_DECL void finish_shutdown();
 
@@ -129,8 +160,11 @@ private:
     std::shared_ptr<detail::session_shared> state_;
     asio::steady_timer timer_;
     std::unordered_map<std::string, inflight> inflight_;
-    nlohmann::json client_capabilities_;
     std::uint64_t subscription_ = 0;
+    std::uint64_t resource_list_subscription_ = 0;
+    std::uint64_t resource_watch_ = 0;
+    std::uint64_t prompt_subscription_ = 0;
+    std::set<std::string, std::less<>> resource_subscriptions_;
     bool initialized_ = false;
     bool client_ready_ = false;
     bool shutting_down_ = false;

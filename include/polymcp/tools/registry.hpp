@@ -11,6 +11,7 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
+#include <polymcp/server/detail/catalog.hpp>
 #include <polymcp/tools/tool.hpp>
 #include <polymcp/tools/tool_entry.hpp>
 
@@ -80,34 +81,13 @@ public:
     POLYMCP_DECL void unsubscribe(std::uint64_t token);
 
 private:
-    // Cursor: "c1" + hex of the last name returned. Hex is enough: the cursor is
-    // opaque and carries no secret; the prefix versions the format.
-    POLYMCP_DECL static std::string encode_cursor(std::string_view name);
-    POLYMCP_DECL static bool decode_cursor(std::string_view c, std::string& name);
-    POLYMCP_DECL void changed();
-
     bool dynamic_;
-    mutable std::shared_mutex mutex_;
-    std::map<std::string, std::shared_ptr<const tool_entry>, std::less<>> tools_;
-    std::mutex listeners_mutex_;
-    std::map<std::uint64_t, std::function<void()>> listeners_;
-    std::uint64_t next_listener_ = 0;
+    detail::catalog<tool_entry> catalog_;
 };
 
 /// A registry to which tools may be added and from which they may be removed
 /// while the server runs; sessions get `notifications/tools/list_changed`.
 POLYMCP_DECL std::shared_ptr<tool_registry> make_dynamic_tool_registry();
-
-namespace tools_detail {
-template <class... Tools>
-constexpr bool unique_names() {
-    std::array<std::string_view, sizeof...(Tools)> names{Tools::name...};
-    for (std::size_t i = 0; i < names.size(); ++i)
-        for (std::size_t j = i + 1; j < names.size(); ++j)
-            if (names[i] == names[j]) return false;
-    return true;
-}
-}  // namespace tools_detail
 
 /// A fixed set of tools known at compile time; see `polymcp::tools`.
 template <class... Tools>
@@ -131,7 +111,7 @@ private:
 /// compile-time error.
 template <class... Tools>
 auto tools(Tools... t) {
-    static_assert(tools_detail::unique_names<Tools...>(),
+    static_assert(detail::unique_names<Tools...>(),
                   "polymcp::tools(...): two tools have the same name; tool names must be unique "
                   "within a server (MCP 2025-11-25, Tool Names)");
     return tool_set<Tools...>(std::move(t)...);

@@ -26,6 +26,12 @@ public:
             case errc::invalid_tool_name: return "invalid tool name";
             case errc::unknown_tool: return "unknown tool";
             case errc::transport_closed: return "transport closed by the peer";
+            case errc::capability_not_declared:
+                return "the client did not declare the capability this request needs";
+            case errc::request_timeout: return "the peer did not answer the request in time";
+            case errc::peer_error: return "the peer answered the request with a JSON-RPC error";
+            case errc::duplicate_name: return "an entry with this name or URI is already registered";
+            case errc::resource_not_found: return "resource not found";
         }
         return "unknown polymcp error";
     }

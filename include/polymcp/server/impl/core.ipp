@@ -7,11 +7,14 @@
 
 namespace polymcp {
 
-server_core::server_core(server_options options, std::shared_ptr<tool_registry> tools)
-    : pool_(options.blocking_threads ? options.blocking_threads : 1) {
+server_core::server_core(server_options options, server_features features)
+    : io_(options.io_threads > 1 ? static_cast<int>(options.io_threads) : 1),
+      pool_(options.blocking_threads ? options.blocking_threads : 1) {
     auto s = std::make_shared<server_shared>();
     s->options = std::move(options);
-    s->tools = std::move(tools);
+    s->tools = features.tools ? std::move(features.tools) : std::make_shared<tool_registry>(false);
+    s->resources = std::move(features.resources);
+    s->prompts = std::move(features.prompts);
     s->blocking_executor = pool_.get_executor();
     shared_ = std::move(s);
 }

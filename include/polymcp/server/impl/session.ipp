@@ -14,18 +14,28 @@ session::session(std::shared_ptr<const server_shared> shared, asio::any_io_execu
                  std::shared_ptr<outbound> out) : shared_(std::move(shared)), strand_(std::move(strand)),
       state_(std::make_shared<detail::session_shared>()), timer_(strand_) {
     state_->out = std::move(out);
+    state_->strand = strand_;
+    state_->diagnostics = shared_->options.diagnostics;
+    state_->request_timeout = shared_->options.client_request_timeout;
 }
 
 session::~session() {
     if (subscription_) shared_->tools->unsubscribe(subscription_);
+    if (resource_list_subscription_) shared_->resources->unsubscribe(resource_list_subscription_);
+    if (resource_watch_) shared_->resources->unwatch(resource_watch_);
+    if (prompt_subscription_) shared_->prompts->unsubscribe(prompt_subscription_);
 }
 
 void session::receive(std::string_view text) {
     nlohmann::json j;
     jsonrpc::error_response err;
     if (!jsonrpc::parse_json(text, j, err)) return send(err);
-    if (j.is_array()) return receive_batch(j);
-    dispatch(j, direct_reply());
+    receive(j, std::make_shared<forwarding_reply_stream>(state_->out));
+}
+
+void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> stream) {
+    if (j.is_array()) return receive_batch(j, stream);
+    dispatch(j, [stream](std::string m) { stream->finish(std::move(m)); }, stream);
 }
 
 void session::receive_oversized(std::size_t bytes) {
@@ -41,6 +51,7 @@ void session::shutdown(std::function<void()> done) {
     if (shutting_down_) return;
     shutting_down_ = true;
     shutdown_done_ = std::move(done);
+    state_->abort(nullptr, make_error_code(errc::shutting_down), "the server is shutting down");
     if (inflight_.empty()) return finish_shutdown();
     timer_.expires_after(shared_->options.shutdown_grace);
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
@@ -58,51 +69,66 @@ void session::shutdown(std::function<void()> done) {
     });
 }
 
-session::reply_fn session::direct_reply() {
-    return [out = state_->out](std::string m) { if (!m.empty()) out->send(std::move(m)); };
-}
-
 void session::send(const jsonrpc::error_response& e) { state_->out->send(jsonrpc::serialize(e)); }
 
-void session::receive_batch(const nlohmann::json& arr) {
+void session::receive_batch(const nlohmann::json& arr, const std::shared_ptr<reply_stream>& stream) {
+    auto fail = [&](const jsonrpc::error_response& e) { stream->finish(jsonrpc::serialize(e)); };
     if (!features_of(protocol_version()).batches || !initialized_)
-        return send(jsonrpc::make_error(
+        return fail(jsonrpc::make_error(
             std::nullopt, jsonrpc::error_code::invalid_request,
             "Invalid Request: JSON-RPC batches are not supported by protocol revision " +
                 std::string(to_string(protocol_version())) + " (only 2025-03-26 has them)"));
     if (arr.empty())
-        return send(jsonrpc::make_error(std::nullopt, jsonrpc::error_code::invalid_request,
+        return fail(jsonrpc::make_error(std::nullopt, jsonrpc::error_code::invalid_request,
                                         "Invalid Request: empty batch"));
     auto c = std::make_shared<batch_collector>();
-    c->out = state_->out;
+    c->stream = stream;
     // Count the elements that will be answered first, so that the batch
     // cannot complete early while elements are still being dispatched.
     std::size_t answered = 0;
     for (const auto& e : arr)
         if (!(e.is_object() && e.contains("method") && !e.contains("id"))) ++answered;
+    auto ignore = [](std::string) {};
     if (answered == 0) {
-        for (const auto& e : arr) dispatch(e, direct_reply());
-        return;
+        for (const auto& e : arr) dispatch(e, ignore, stream);
+        return stream->finish({});
     }
     c->pending = answered + 1;  // +1 guards until every element is dispatched
     for (const auto& e : arr) {
         bool is_notification = e.is_object() && e.contains("method") && !e.contains("id");
-        dispatch(e, is_notification ? direct_reply() : reply_fn([c](std::string m) { c->add(std::move(m)); }));
+        dispatch(e, is_notification ? reply_fn(ignore) : reply_fn([c](std::string m) { c->add(std::move(m)); }),
+                 stream);
     }
     c->add({});
 }
 
-void session::dispatch(const nlohmann::json& j, reply_fn reply) {
+void session::dispatch(const nlohmann::json& j, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     auto r = jsonrpc::from_json(j);
     if (!r) return reply(jsonrpc::serialize(*r.error));
     std::visit(
         [&](auto& m) {
             using M = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<M, jsonrpc::request>) on_request(m, std::move(reply));
-            else if constexpr (std::is_same_v<M, jsonrpc::notification>) on_notification(m);
-            else diag("ignored a response from the client: this server sends no requests yet");
+            if constexpr (std::is_same_v<M, jsonrpc::request>) {
+                on_request(m, std::move(reply), stream);
+            } else if constexpr (std::is_same_v<M, jsonrpc::notification>) {
+                on_notification(m);
+                reply({});
+            } else if constexpr (std::is_same_v<M, jsonrpc::response>) {
+                on_response(m.id, {}, std::move(m.result));
+                reply({});
+            } else {
+                if (m.id) on_response(*m.id, make_error_code(errc::peer_error), m.error.to_json());
+                else diag("the client sent an error response without an id: " + m.error.message);
+                reply({});
+            }
         },
         *r.value);
+}
+
+void session::on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value) {
+    if (!id.is_integer() || !state_->complete(id.integer(), ec, std::move(value)))
+        diag("ignored a response to unknown request id " + id.to_json().dump() +
+             " (never sent, already answered, timed out or cancelled)");
 }
 
 void session::diag(std::string_view s) const {
@@ -118,7 +144,7 @@ std::string session::result(const jsonrpc::request_id& id, nlohmann::json r) {
     return jsonrpc::serialize(jsonrpc::response{id, std::move(r)});
 }
 
-void session::on_request(jsonrpc::request& r, reply_fn reply) {
+void session::on_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     using namespace jsonrpc::error_code;
     if (shutting_down_)
         return reply(error(r.id, server_shutting_down,
@@ -130,9 +156,26 @@ void session::on_request(jsonrpc::request& r, reply_fn reply) {
                            "Invalid Request: the session is not initialized; send 'initialize' "
                            "first (only 'ping' is allowed before it), got '" + r.method + "'"));
     if (r.method == "tools/list") return reply(on_tools_list(r));
-    if (r.method == "tools/call") return on_tools_call(r, std::move(reply));
+    if (r.method == "tools/call") return on_tools_call(r, std::move(reply), stream);
     if (r.method == "logging/setLevel") return reply(on_set_level(r));
-    reply(error(r.id, method_not_found, "Method not found: '" + r.method + "'"));
+    if (shared_->resources) {
+        if (r.method == "resources/list") return reply(on_resources_list(r, false));
+        if (r.method == "resources/templates/list") return reply(on_resources_list(r, true));
+        if (r.method == "resources/read") return on_resources_read(r, std::move(reply), stream);
+        if (r.method == "resources/subscribe") return reply(on_resources_subscribe(r, true));
+        if (r.method == "resources/unsubscribe") return reply(on_resources_subscribe(r, false));
+    }
+    if (shared_->prompts) {
+        if (r.method == "prompts/list") return reply(on_prompts_list(r));
+        if (r.method == "prompts/get") return on_prompts_get(r, std::move(reply), stream);
+    }
+    if ((shared_->resources || shared_->prompts) && r.method == "completion/complete") return reply(on_complete(r));
+    reply(error(r.id, method_not_found,
+                "Method not found: '" + r.method + "'" +
+                    (r.method.rfind("resources/", 0) == 0 || r.method.rfind("prompts/", 0) == 0 ||
+                             r.method == "completion/complete"
+                         ? " (this server does not declare that capability)"
+                         : "")));
 }
 
 void session::on_notification(const jsonrpc::notification& n) {
@@ -175,18 +218,11 @@ std::string session::on_initialize(const jsonrpc::request& r) {
     const revision rev = negotiate(v->get_ref<const std::string&>());
     state_->protocol = rev;
     initialized_ = true;
-    client_capabilities_ = *caps;
-    if (shared_->tools->dynamic() && !subscription_) {
-        std::weak_ptr<session> weak = shared_from_this();
-        subscription_ = shared_->tools->subscribe([weak] {
-            if (auto self = weak.lock())
-                asio::post(self->strand_, [self] {
-                    if (!self->shutting_down_)
-                        self->state_->out->send(jsonrpc::serialize(
-                            jsonrpc::notification{"notifications/tools/list_changed", nullptr}));
-                });
-        });
+    {
+        std::lock_guard lock(state_->mu);
+        state_->client_capabilities = *caps;
     }
+    subscribe_registries();
 
     const auto f = features_of(rev);
     const auto& info = shared_->options.info;
@@ -197,30 +233,44 @@ std::string session::on_initialize(const jsonrpc::request& r) {
         if (!info.website_url.empty()) server_info["websiteUrl"] = info.website_url;
         if (!info.icons.empty()) server_info["icons"] = to_json(info.icons);
     }
-    nlohmann::json res = {
-        {"protocolVersion", std::string(to_string(rev))},
-        {"capabilities",
-         {{"tools", {{"listChanged", shared_->tools->dynamic()}}}, {"logging", nlohmann::json::object()}}},
-        {"serverInfo", std::move(server_info)}};
+    nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic()}}},
+                                   {"logging", nlohmann::json::object()}};
+    if (shared_->resources)
+        capabilities["resources"] = {{"subscribe", true}, {"listChanged", shared_->resources->dynamic()}};
+    if (shared_->prompts) capabilities["prompts"] = {{"listChanged", shared_->prompts->dynamic()}};
+    if (shared_->resources || shared_->prompts) capabilities["completions"] = nlohmann::json::object();
+    nlohmann::json res = {{"protocolVersion", std::string(to_string(rev))},
+                          {"capabilities", std::move(capabilities)},
+                          {"serverInfo", std::move(server_info)}};
     if (!shared_->options.instructions.empty()) res["instructions"] = shared_->options.instructions;
     return result(r.id, std::move(res));
 }
 
-std::string session::on_tools_list(const jsonrpc::request& r) {
-    std::string cursor;
+std::optional<std::string> session::read_cursor(const jsonrpc::request& r, std::string& cursor) {
     if (r.params.is_object())
         if (auto c = r.params.find("cursor"); c != r.params.end() && !c->is_null()) {
             if (!c->is_string())
                 return error(r.id, jsonrpc::error_code::invalid_params,
-                             "Invalid params for 'tools/list': /cursor must be a string");
+                             "Invalid params for '" + r.method + "': /cursor must be a string");
             cursor = c->get<std::string>();
         }
+    return std::nullopt;
+}
+
+namespace session_detail {
+inline std::string bad_cursor(const jsonrpc::request& r) {
+    return jsonrpc::serialize(jsonrpc::make_error(
+        r.id, jsonrpc::error_code::invalid_params,
+        "Invalid params for '" + r.method + "': unknown cursor; use a nextCursor this server returned"));
+}
+}  // namespace session_detail
+
+std::string session::on_tools_list(const jsonrpc::request& r) {
+    std::string cursor;
+    if (auto e = read_cursor(r, cursor)) return *e;
     std::error_code ec;
     auto page = shared_->tools->list(cursor, shared_->options.page_size, ec);
-    if (ec)
-        return error(r.id, jsonrpc::error_code::invalid_params,
-                     "Invalid params for 'tools/list': unknown cursor; use a nextCursor this "
-                     "server returned");
+    if (ec) return session_detail::bad_cursor(r);
     nlohmann::json list = nlohmann::json::array();
     const revision rev = protocol_version();
     for (const auto& t : page.tools) list.push_back(t->describe(rev));
@@ -242,7 +292,7 @@ std::string session::on_set_level(const jsonrpc::request& r) {
     return result(r.id, nlohmann::json::object());
 }
 
-void session::on_tools_call(jsonrpc::request& r, reply_fn reply) {
+void session::on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     using namespace jsonrpc::error_code;
     const auto& p = r.params;
     auto name = p.is_object() ? p.find("name") : p.end();
@@ -261,30 +311,239 @@ void session::on_tools_call(jsonrpc::request& r, reply_fn reply) {
     if (!tool)
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));
-    std::string key = r.id.key();
-    if (inflight_.count(key))
-        return reply(error(r.id, invalid_request,
-                           "Invalid Request: a request with this id is still in progress"));
-    nlohmann::json meta = p.contains("_meta") ? p["_meta"] : nlohmann::json();
-    auto ctx = std::make_shared<request_context>(state_, r.id, std::move(meta), strand_,
-                                                 shared_->blocking_executor);
-    inflight_.emplace(key, inflight{ctx, std::move(reply)});
+    auto ctx = begin_inflight(r, reply, stream);
+    if (!ctx) return;
     const bool structured = features_of(protocol_version()).titles;
     tool->call(*args, ctx,
-               [self = shared_from_this(), key, ctx, structured](call_tool_result res) {
+               [self = shared_from_this(), key = r.id.key(), ctx, structured](call_tool_result res) {
                    asio::dispatch(self->strand_, [self, key, ctx, structured, res = std::move(res)] {
-                       self->complete(key, ctx, res.to_json(structured));
+                       self->complete(key, ctx, result(ctx->request_id(), res.to_json(structured)));
                    });
                });
 }
 
-void session::complete(const std::string& key, const std::shared_ptr<request_context>& ctx, nlohmann::json res) {
+std::shared_ptr<request_context> session::begin_inflight(const jsonrpc::request& r, reply_fn& reply,
+                                                         const std::shared_ptr<reply_stream>& stream) {
+    std::string key = r.id.key();
+    if (inflight_.count(key)) {
+        reply(error(r.id, jsonrpc::error_code::invalid_request,
+                    "Invalid Request: a request with this id is still in progress"));
+        return nullptr;
+    }
+    nlohmann::json meta;
+    if (r.params.is_object())
+        if (auto m = r.params.find("_meta"); m != r.params.end()) meta = *m;
+    auto ctx = std::make_shared<request_context>(state_, r.id, std::move(meta), strand_,
+                                                 shared_->blocking_executor, stream);
+    inflight_.emplace(std::move(key), inflight{ctx, std::move(reply)});
+    return ctx;
+}
+
+std::function<void(handler_outcome)> session::outcome_completion(std::string key,
+                                                                  std::shared_ptr<request_context> ctx) {
+    return [self = shared_from_this(), key = std::move(key), ctx = std::move(ctx)](handler_outcome o) {
+        asio::dispatch(self->strand_, [self, key, ctx, o = std::move(o)]() mutable {
+            self->complete(key, ctx,
+                           o.error ? jsonrpc::serialize(jsonrpc::error_response{ctx->request_id(), std::move(*o.error)})
+                                   : result(ctx->request_id(), std::move(o.result)));
+        });
+    };
+}
+
+void session::complete(const std::string& key, const std::shared_ptr<request_context>& ctx, std::string response) {
     auto it = inflight_.find(key);
     if (it == inflight_.end() || it->second.ctx != ctx) return;
     inflight f = std::move(it->second);
     inflight_.erase(it);
-    if (!f.answered) f.reply(ctx->cancelled() ? std::string() : result(ctx->request_id(), std::move(res)));
+    if (!f.answered) f.reply(ctx->cancelled() ? std::string() : std::move(response));
     if (shutting_down_ && inflight_.empty()) finish_shutdown();
+}
+
+void session::post_notification(std::string method, nlohmann::json params) {
+    asio::post(strand_, [self = shared_from_this(), method = std::move(method), params = std::move(params)]() mutable {
+        if (!self->shutting_down_)
+            self->state_->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
+    });
+}
+
+void session::subscribe_registries() {
+    std::weak_ptr<session> weak = shared_from_this();
+    auto list_changed = [weak](const char* method) {
+        return [weak, method] {
+            if (auto self = weak.lock()) self->post_notification(method, nullptr);
+        };
+    };
+    if (shared_->tools->dynamic() && !subscription_)
+        subscription_ = shared_->tools->subscribe(list_changed("notifications/tools/list_changed"));
+    if (shared_->prompts && shared_->prompts->dynamic() && !prompt_subscription_)
+        prompt_subscription_ = shared_->prompts->subscribe(list_changed("notifications/prompts/list_changed"));
+    if (shared_->resources) {
+        if (shared_->resources->dynamic() && !resource_list_subscription_)
+            resource_list_subscription_ =
+                shared_->resources->subscribe(list_changed("notifications/resources/list_changed"));
+        if (!resource_watch_)
+            resource_watch_ = shared_->resources->watch([weak](const std::string& uri) {
+                auto self = weak.lock();
+                if (!self) return;
+                asio::post(self->strand_, [self, uri] {
+                    if (self->resource_subscriptions_.count(uri) && !self->shutting_down_)
+                        self->state_->out->send(jsonrpc::serialize(
+                            jsonrpc::notification{"notifications/resources/updated", {{"uri", uri}}}));
+                });
+            });
+    }
+}
+
+std::string session::on_resources_list(const jsonrpc::request& r, bool templates) {
+    std::string cursor;
+    if (auto e = read_cursor(r, cursor)) return *e;
+    std::error_code ec;
+    nlohmann::json list = nlohmann::json::array();
+    std::string next;
+    if (templates) {
+        auto page = shared_->resources->list_templates(cursor, shared_->options.page_size, ec);
+        for (const auto& t : page.items) list.push_back(t->descriptor);
+        next = std::move(page.next_cursor);
+    } else {
+        auto page = shared_->resources->list(cursor, shared_->options.page_size, ec);
+        for (const auto& t : page.items) list.push_back(t->descriptor);
+        next = std::move(page.next_cursor);
+    }
+    if (ec) return session_detail::bad_cursor(r);
+    nlohmann::json res = {{templates ? "resourceTemplates" : "resources", std::move(list)}};
+    if (!next.empty()) res["nextCursor"] = std::move(next);
+    return result(r.id, std::move(res));
+}
+
+namespace session_detail {
+// params.<member> as a string, or nullptr.
+inline const std::string* string_param(const jsonrpc::request& r, const char* member) {
+    if (!r.params.is_object()) return nullptr;
+    auto it = r.params.find(member);
+    return it != r.params.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+}
+}  // namespace session_detail
+
+void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
+    const std::string* uri = session_detail::string_param(r, "uri");
+    if (!uri)
+        return reply(error(r.id, jsonrpc::error_code::invalid_params,
+                           "Invalid params for 'resources/read': /uri must be a string"));
+    nlohmann::json variables = nlohmann::json::object();
+    resource_read_fn read;
+    if (auto e = shared_->resources->find(*uri)) read = e->read;
+    else if (auto t = shared_->resources->match(*uri, variables)) read = t->read;
+    if (!read)
+        return reply(error(r.id, jsonrpc::error_code::resource_not_found, "Resource not found: '" + *uri + "'",
+                           {{"uri", *uri}}));
+    std::string the_uri = *uri;
+    auto ctx = begin_inflight(r, reply, stream);
+    if (!ctx) return;
+    read(the_uri, variables, ctx, outcome_completion(r.id.key(), ctx));
+}
+
+std::string session::on_resources_subscribe(const jsonrpc::request& r, bool subscribe) {
+    const std::string* uri = session_detail::string_param(r, "uri");
+    if (!uri)
+        return error(r.id, jsonrpc::error_code::invalid_params,
+                     "Invalid params for '" + r.method + "': /uri must be a string");
+    if (subscribe) {
+        if (resource_subscriptions_.size() >= shared_->options.max_resource_subscriptions &&
+            !resource_subscriptions_.count(*uri))
+            return error(r.id, jsonrpc::error_code::invalid_params,
+                         "Invalid params for 'resources/subscribe': this session already has " +
+                             std::to_string(resource_subscriptions_.size()) +
+                             " subscriptions, the limit (server_options::max_resource_subscriptions)");
+        resource_subscriptions_.insert(*uri);
+    } else {
+        resource_subscriptions_.erase(*uri);
+    }
+    return result(r.id, nlohmann::json::object());
+}
+
+std::string session::on_prompts_list(const jsonrpc::request& r) {
+    std::string cursor;
+    if (auto e = read_cursor(r, cursor)) return *e;
+    std::error_code ec;
+    auto page = shared_->prompts->list(cursor, shared_->options.page_size, ec);
+    if (ec) return session_detail::bad_cursor(r);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : page.items) list.push_back(p->descriptor);
+    nlohmann::json res = {{"prompts", std::move(list)}};
+    if (!page.next_cursor.empty()) res["nextCursor"] = page.next_cursor;
+    return result(r.id, std::move(res));
+}
+
+void session::on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
+    using namespace jsonrpc::error_code;
+    const std::string* name = session_detail::string_param(r, "name");
+    if (!name) return reply(error(r.id, invalid_params, "Invalid params for 'prompts/get': /name must be a string"));
+    auto p = shared_->prompts->find(*name);
+    if (!p) return reply(error(r.id, invalid_params, "Unknown prompt: '" + *name + "'", {{"name", *name}}));
+    nlohmann::json args = nlohmann::json::object();
+    if (auto a = r.params.find("arguments"); a != r.params.end() && !a->is_null()) {
+        if (!a->is_object())
+            return reply(error(r.id, invalid_params, "Invalid params for 'prompts/get': /arguments must be an object"));
+        for (auto it = a->begin(); it != a->end(); ++it)
+            if (!it->is_string())
+                return reply(error(r.id, invalid_params,
+                                   "Invalid params for 'prompts/get': /arguments/" + it.key() +
+                                       " must be a string (prompt arguments are strings)"));
+        args = *a;
+    }
+    auto ctx = begin_inflight(r, reply, stream);
+    if (!ctx) return;
+    p->get(args, ctx, outcome_completion(r.id.key(), ctx));
+}
+
+std::string session::on_complete(const jsonrpc::request& r) {
+    using namespace jsonrpc::error_code;
+    auto bad = [&](std::string what) {
+        return error(r.id, invalid_params, "Invalid params for 'completion/complete': " + what);
+    };
+    if (!r.params.is_object()) return bad("params are required");
+    auto ref = r.params.find("ref");
+    auto arg = r.params.find("argument");
+    if (ref == r.params.end() || !ref->is_object()) return bad("/ref must be an object");
+    if (arg == r.params.end() || !arg->is_object() || !arg->contains("name") || !(*arg)["name"].is_string() ||
+        !arg->contains("value") || !(*arg)["value"].is_string())
+        return bad("/argument must be an object with string members name and value");
+    const auto type = ref->value("type", std::string());
+    const auto& arg_name = (*arg)["name"].get_ref<const std::string&>();
+    const completer* c = nullptr;
+    std::shared_ptr<const prompt_entry> prompt;
+    std::shared_ptr<const resource_template_entry> tmpl;
+    if (type == "ref/prompt") {
+        if (!shared_->prompts) return bad("this server has no prompts");
+        auto name = ref->value("name", std::string());
+        prompt = shared_->prompts->find(name);
+        if (!prompt) return error(r.id, invalid_params, "Unknown prompt: '" + name + "'", {{"name", name}});
+        if (auto it = prompt->completers.find(arg_name); it != prompt->completers.end()) c = &it->second;
+    } else if (type == "ref/resource") {
+        if (!shared_->resources) return bad("this server has no resources");
+        auto uri = ref->value("uri", std::string());
+        tmpl = shared_->resources->find_template(uri);
+        if (!tmpl && !shared_->resources->find(uri))
+            return error(r.id, resource_not_found, "Resource not found: '" + uri + "'", {{"uri", uri}});
+        if (tmpl)
+            if (auto it = tmpl->completers.find(arg_name); it != tmpl->completers.end()) c = &it->second;
+    } else {
+        return bad("/ref/type must be 'ref/prompt' or 'ref/resource'");
+    }
+    nlohmann::json context_args = nlohmann::json::object();
+    if (auto cx = r.params.find("context"); cx != r.params.end() && cx->is_object())
+        if (auto a = cx->find("arguments"); a != cx->end() && a->is_object()) context_args = *a;
+    std::vector<std::string> values;
+    if (c) {
+        try {
+            values = (*c)((*arg)["value"].get_ref<const std::string&>(), context_args);
+        } catch (const std::exception& e) {
+            return error(r.id, internal_error, std::string("Internal error: the completer failed: ") + e.what());
+        }
+    }
+    const std::size_t total = values.size();
+    if (values.size() > 100) values.resize(100);  // the spec's maximum per response
+    return result(r.id, {{"completion", {{"values", values}, {"total", total}, {"hasMore", total > values.size()}}}});
 }
 
 void session::finish_shutdown() {
