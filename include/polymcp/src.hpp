@@ -40,5 +40,7 @@
 #include <polymcp/transport/detail/impl/fd_writer.ipp>
 #include <polymcp/transport/detail/impl/line_reader.ipp>
 #include <polymcp/transport/impl/stdio.ipp>
+#include <polymcp/transport/detail/impl/http_checks.ipp>
+#include <polymcp/transport/impl/streamable_http.ipp>
 
 #endif

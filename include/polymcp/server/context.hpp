@@ -149,7 +149,7 @@ public:
     /// - `asio::error::operation_aborted` when this request was cancelled.
     ///
     /// Use `asio::use_awaitable` from a coroutine handler (throws
-    /// `std::system_error` on failure; `asio::as_tuple(asio::use_awaitable)`
+    /// `std::system_error` on failure; `asio::experimental::as_tuple(asio::use_awaitable)`
     /// does not) and `asio::use_future` from a `blocking()` handler. A plain
     /// handler on the session's strand must not block waiting for the answer.
     /// @param method e.g. "sampling/createMessage"
@@ -232,7 +232,8 @@ public:
     /// `notifications/elicitation/complete`). Thread-safe.
     POLYMCP_DECL void notify(std::string method, nlohmann::json params) const;
 
-    /// Streamable HTTP only (SEP-1699): ends this request's SSE stream now so
+    /// Streamable HTTP only (SEP-1699): ends this request's SSE stream now
+    /// (a complete HTTP response; the connection stays usable) so
     /// that the client reconnects (GET with `Last-Event-ID`) and receives the
     /// rest, including the response, on the new stream. Other transports
     /// ignore it.

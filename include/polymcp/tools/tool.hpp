@@ -108,6 +108,12 @@ public:
     /// Free-form `_meta` (an object).
     tool_definition& meta(nlohmann::json m) & { meta_ = std::move(m); return *this; }
     tool_definition&& meta(nlohmann::json m) && { meta_ = std::move(m); return std::move(*this); }
+    /// Replaces the generated `inputSchema` with `schema` (a JSON Schema
+    /// 2020-12 object schema), e.g. to publish `$defs`, `$schema` or
+    /// `additionalProperties`. Arguments are still decoded into the handler's
+    /// struct, so the two must agree.
+    tool_definition& input_schema(nlohmann::json schema) & { input_schema_ = std::move(schema); return *this; }
+    tool_definition&& input_schema(nlohmann::json schema) && { input_schema_ = std::move(schema); return std::move(*this); }
     /// Runs a plain (non-coroutine) handler on the server's thread pool, so
     /// that blocking work never stalls other requests. Such a handler should
     /// poll `request_context::cancelled()` when it runs long.
@@ -120,7 +126,9 @@ public:
         nlohmann::json d = {{"name", std::string(name)}};
         if (!title_.empty()) d["title"] = title_;
         if (!description_.empty()) d["description"] = description_;
-        if constexpr (traits::has_args)
+        if (!input_schema_.is_null())
+            d["inputSchema"] = input_schema_;
+        else if constexpr (traits::has_args)
             d["inputSchema"] = schema_of<typename traits::args>();
         else
             d["inputSchema"] = {{"type", "object"}, {"properties", nlohmann::json::object()}};
@@ -181,6 +189,7 @@ private:
     tool_annotations annotations_;
     std::vector<icon> icons_;
     nlohmann::json meta_;
+    nlohmann::json input_schema_;
     bool blocking_ = false;
 };
 

@@ -1,0 +1,49 @@
+#ifndef POLYMCP_TRANSPORT_DETAIL_HTTP_CHECKS_HPP
+#define POLYMCP_TRANSPORT_DETAIL_HTTP_CHECKS_HPP
+
+// The header checks of Streamable HTTP: media types in Accept and
+// Content-Type (RFC 9110 sections 8.3 and 12.5.1), Origin and Host for
+// DNS-rebinding protection (MCP 2025-11-25 "Transports" > "Security
+// Warning"), and session ids from the operating system's CSPRNG.
+
+#include <polymcp/core/config.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polymcp::transport_detail {
+
+/// Whether an `Accept` value admits `type` ("application/json"): an exact
+/// match, "<major>/*" or "*/*", ignoring parameters, case-insensitively; a
+/// range with q=0 does not admit.
+POLYMCP_DECL bool accepts(std::string_view accept, std::string_view type) noexcept;
+
+/// Whether a `Content-Type` value is `type`, ignoring parameters (charset).
+POLYMCP_DECL bool is_media_type(std::string_view content_type, std::string_view type) noexcept;
+
+/// The host name of a `Host` value or of an origin's authority ("[::1]:80"
+/// gives "[::1]"), lower case.
+POLYMCP_DECL std::string host_name(std::string_view authority);
+
+/// localhost, 127.0.0.0/8 or [::1].
+POLYMCP_DECL bool is_loopback_host(std::string_view host) noexcept;
+
+/// Whether `origin` may call: in `allowed` (exactly, case-insensitively; "*"
+/// allows any), or, when `allowed` is empty, an http(s) origin on a loopback host.
+POLYMCP_DECL bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed);
+
+/// Whether the `Host` value may be served (see streamable_http_options::allowed_hosts).
+POLYMCP_DECL bool host_allowed(std::string_view host, const std::vector<std::string>& allowed, bool loopback_bound);
+
+/// 128 bits from getrandom(2) (the kernel CSPRNG) as 32 lower-case hex
+/// characters. @throws std::system_error when the kernel has none to give.
+POLYMCP_DECL std::string random_session_id();
+
+}  // namespace polymcp::transport_detail
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/transport/detail/impl/http_checks.ipp>
+#endif
+
+#endif

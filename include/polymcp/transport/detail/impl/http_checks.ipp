@@ -1,0 +1,113 @@
+#ifndef POLYMCP_TRANSPORT_DETAIL_IMPL_HTTP_CHECKS_IPP
+#define POLYMCP_TRANSPORT_DETAIL_IMPL_HTTP_CHECKS_IPP
+
+#include <polymcp/transport/detail/http_checks.hpp>
+#include <polymcp/http/fields.hpp>
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace polymcp::transport_detail {
+
+inline std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+bool accepts(std::string_view accept, std::string_view type) noexcept {
+    const auto slash = type.find('/');
+    const auto major = type.substr(0, slash);
+    while (!accept.empty()) {
+        auto comma = accept.find(',');
+        auto range = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+        auto semi = range.find(';');
+        auto media = trim(range.substr(0, semi));
+        bool zero_q = false;
+        if (semi != std::string_view::npos) {
+            auto params = range.substr(semi + 1);
+            auto q = params.find("q=");
+            if (q != std::string_view::npos) {
+                auto v = trim(params.substr(q + 2));
+                zero_q = v.rfind("0", 0) == 0 && v.find_first_of("123456789") == std::string_view::npos;
+            }
+        }
+        if (zero_q) continue;
+        if (media == "*/*" || http::iequals(media, type)) return true;
+        auto ms = media.find('/');
+        if (ms != std::string_view::npos && media.substr(ms + 1) == "*" && http::iequals(media.substr(0, ms), major))
+            return true;
+    }
+    return false;
+}
+
+bool is_media_type(std::string_view content_type, std::string_view type) noexcept {
+    return http::iequals(trim(content_type.substr(0, content_type.find(';'))), type);
+}
+
+std::string host_name(std::string_view authority) {
+    authority = trim(authority);
+    std::string_view h;
+    if (!authority.empty() && authority.front() == '[') {
+        auto close = authority.find(']');
+        h = authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1);
+    } else {
+        h = authority.substr(0, authority.find(':'));
+    }
+    std::string out(h);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool is_loopback_host(std::string_view host) noexcept {
+    return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
+    origin = trim(origin);
+    if (!allowed.empty()) {
+        for (const auto& a : allowed)
+            if (a == "*" || http::iequals(a, origin)) return true;
+        return false;
+    }
+    std::string_view rest;
+    if (origin.rfind("http://", 0) == 0) rest = origin.substr(7);
+    else if (origin.rfind("https://", 0) == 0) rest = origin.substr(8);
+    else return false;  // "null", other schemes
+    return is_loopback_host(host_name(rest.substr(0, rest.find('/'))));
+}
+
+bool host_allowed(std::string_view host, const std::vector<std::string>& allowed, bool loopback_bound) {
+    auto name = host_name(host);
+    if (!allowed.empty()) {
+        for (const auto& a : allowed)
+            if (http::iequals(a, name)) return true;
+        return false;
+    }
+    return !loopback_bound || is_loopback_host(name);
+}
+
+std::string random_session_id() {
+    unsigned char bytes[16];
+    std::size_t got = 0;
+    while (got < sizeof bytes) {
+        auto n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "getrandom for an Mcp-Session-Id");
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id;
+    for (unsigned char b : bytes) { id += hex[b >> 4]; id += hex[b & 15]; }
+    return id;
+}
+
+}  // namespace polymcp::transport_detail
+
+#endif

@@ -1,0 +1,623 @@
+#ifndef POLYMCP_TRANSPORT_IMPL_STREAMABLE_HTTP_IPP
+#define POLYMCP_TRANSPORT_IMPL_STREAMABLE_HTTP_IPP
+
+// Definitions of the non-template functions declared in
+// polymcp/transport/streamable_http.hpp.
+
+#include <polymcp/transport/streamable_http.hpp>
+#include <polymcp/http/server.hpp>
+#include <polymcp/protocol/jsonrpc.hpp>
+#include <polymcp/transport/detail/http_checks.hpp>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace polymcp {
+namespace transport_detail {
+
+struct sse_stream {
+    std::shared_ptr<http::responder> res;  // the connection now carrying it, if any
+    bool finished = false;                 // its last message was stored
+    std::uint64_t last_seq = 0;            // seq of its last stored event
+};
+
+struct stored_event {
+    std::uint64_t stream;
+    std::uint64_t seq;
+    std::string data;
+};
+
+// One MCP session over HTTP: the protocol session plus its SSE streams and
+// the bounded store of events for Last-Event-ID. Stream state is guarded by
+// `mu`; responders are thread-safe and called under it to keep order.
+struct http_session : std::enable_shared_from_this<http_session> {
+    std::string id;
+    std::shared_ptr<session> core;
+    const streamable_http_options* opts = nullptr;
+
+    std::mutex mu;
+    std::chrono::steady_clock::time_point last_seen = std::chrono::steady_clock::now();
+    std::map<std::uint64_t, sse_stream> streams{{0, {}}};  // 0: the standalone GET stream
+    std::deque<stored_event> events;
+    std::size_t event_bytes = 0;
+    std::uint64_t next_seq = 0;
+    std::uint64_t next_stream = 1;
+    std::size_t open_posts = 0;
+    bool ended = false;
+
+    static std::string event_id(std::uint64_t stream, std::uint64_t seq) {
+        return std::to_string(stream) + "_" + std::to_string(seq);
+    }
+
+    bool wants_priming() const { return core->protocol_version() >= revision::v2025_11_25; }
+
+    std::string priming_locked(std::uint64_t stream) {
+        return "id: " + event_id(stream, ++next_seq) + "\nretry: " + std::to_string(opts->sse_retry.count()) +
+               "\ndata: \n\n";
+    }
+
+    static std::string frame(const std::string& id, const std::string& data) {
+        std::string f;
+        f.reserve(data.size() + id.size() + 16);
+        f += "id: ";
+        f += id;
+        f += "\ndata: ";
+        f += data;
+        f += "\n\n";
+        return f;
+    }
+
+    void write_event_locked(std::uint64_t stream, std::string data) {
+        auto& st = streams[stream];
+        const auto seq = ++next_seq;
+        st.last_seq = seq;
+        if (st.res) st.res->write(frame(event_id(stream, seq), data));
+        event_bytes += data.size();
+        events.push_back({stream, seq, std::move(data)});
+        while (!events.empty() &&
+               (events.size() > opts->max_stored_events || event_bytes > opts->max_stored_event_bytes)) {
+            auto& ev = events.front();
+            auto it = streams.find(ev.stream);
+            if (it != streams.end() && it->first != 0 && it->second.finished && !it->second.res &&
+                it->second.last_seq == ev.seq)
+                streams.erase(it);
+            event_bytes -= ev.data.size();
+            events.pop_front();
+        }
+    }
+
+    // Called when `res` goes away; the stream lives on for a resume.
+    void watch_locked(std::uint64_t stream, const std::shared_ptr<http::responder>& res) {
+        std::weak_ptr<http_session> weak = weak_from_this();
+        res->on_disconnect([weak, stream, raw = res.get()] {
+            auto self = weak.lock();
+            if (!self) return;
+            std::lock_guard lock(self->mu);
+            auto it = self->streams.find(stream);
+            if (it != self->streams.end() && it->second.res.get() == raw) it->second.res = nullptr;
+        });
+    }
+
+    void end_locked() {
+        ended = true;
+        for (auto& [k, st] : streams)
+            if (st.res) {
+                st.res->end_stream();
+                st.res = nullptr;
+            }
+    }
+};
+
+// Messages not about a request: to the standalone stream (stored for replay).
+class standalone_outbound final : public outbound {
+public:
+    explicit standalone_outbound(std::weak_ptr<http_session> s) : s_(std::move(s)) {}
+    void send(std::string message) override {
+        auto s = s_.lock();
+        if (!s) return;
+        std::lock_guard lock(s->mu);
+        if (!s->ended) s->write_event_locked(0, std::move(message));
+    }
+
+private:
+    std::weak_ptr<http_session> s_;
+};
+
+// Receives the "answers" to notifications and responses: nothing.
+class discard_stream final : public reply_stream {
+public:
+    void send(std::string) override {}
+    void finish(std::string) override {}
+};
+
+inline http::response sse_head(const http::fields& extra) {
+    http::response h;
+    h.status = 200;
+    h.fields.set("Content-Type", "text/event-stream");
+    h.fields.set("Cache-Control", "no-cache, no-transform");
+    h.fields.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+    for (const auto& [n, v] : extra) h.fields.set(n, v);
+    return h;
+}
+
+// The answer to one POSTed request: JSON when the response comes first, SSE
+// as soon as anything else does (MCP 2025-11-25 "Sending Messages to the Server").
+class post_stream final : public reply_stream, public closable_stream {
+public:
+    post_stream(std::shared_ptr<http_session> s, std::shared_ptr<http::responder> res, http::fields extra)
+        : s_(std::move(s)), res_(std::move(res)), extra_(std::move(extra)) {
+        std::lock_guard lock(s_->mu);
+        ++s_->open_posts;
+    }
+
+    void send(std::string message) override {
+        std::lock_guard lock(s_->mu);
+        if (mode_ == mode::done || s_->ended) return;
+        if (mode_ == mode::pending) begin_sse_locked();
+        s_->write_event_locked(stream_, std::move(message));
+    }
+
+    void finish(std::string last) override {
+        std::lock_guard lock(s_->mu);
+        if (mode_ == mode::done) return;
+        --s_->open_posts;
+        s_->last_seen = std::chrono::steady_clock::now();
+        if (mode_ == mode::pending) {
+            mode_ = mode::done;
+            if (last.empty()) {
+                http::response r;
+                r.status = 202;
+                for (const auto& [n, v] : extra_) r.fields.set(n, v);
+                res_->respond(std::move(r));
+            } else {
+                auto r = http::response::with_body(200, "application/json", std::move(last));
+                for (const auto& [n, v] : extra_) r.fields.set(n, v);
+                res_->respond(std::move(r));
+            }
+            return;
+        }
+        mode_ = mode::done;
+        if (s_->ended) return;
+        if (!last.empty()) s_->write_event_locked(stream_, std::move(last));
+        auto it = s_->streams.find(stream_);
+        if (it == s_->streams.end()) return;
+        it->second.finished = true;
+        if (it->second.res) {
+            it->second.res->end_stream();
+            it->second.res = nullptr;
+        }
+        if (last.empty()) s_->streams.erase(it);  // nothing to resume
+    }
+
+    void close_connection() override {
+        std::lock_guard lock(s_->mu);
+        if (mode_ == mode::done || s_->ended) return;
+        if (mode_ == mode::pending) begin_sse_locked();
+        auto it = s_->streams.find(stream_);
+        if (it != s_->streams.end() && it->second.res) {
+            // A complete end of the response (the terminating chunk), not a
+            // reset: clients treat a torn chunked body as an error.
+            it->second.res->end_stream();
+            it->second.res = nullptr;
+        }
+    }
+
+private:
+    enum class mode { pending, sse, done };
+
+    void begin_sse_locked() {
+        mode_ = mode::sse;
+        stream_ = s_->next_stream++;
+        s_->streams[stream_].res = res_;
+        res_->begin_stream(sse_head(extra_));
+        if (s_->wants_priming()) res_->write(s_->priming_locked(stream_));
+        s_->watch_locked(stream_, res_);
+    }
+
+    std::shared_ptr<http_session> s_;
+    std::shared_ptr<http::responder> res_;
+    http::fields extra_;
+    mode mode_ = mode::pending;
+    std::uint64_t stream_ = 0;
+};
+
+struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
+    streamable_http_state(server_core& c, const streamable_http_options& o) : core(c), opts(o), sweep(c.io()) {}
+
+    server_core& core;
+    const streamable_http_options& opts;
+    std::unique_ptr<http::server> http;
+    asio::steady_timer sweep;
+    bool loopback_bound = true;
+
+    mutable std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<http_session>> sessions;
+    bool stopping = false;
+    std::atomic<std::uint64_t> rejected{0};
+    std::function<void()> begin_shutdown;
+
+    void diag(const http::request& req, unsigned status, std::string_view why) {
+        auto n = ++rejected;
+        core.options().diagnostics(req.method + " " + std::string(req.path()) + " from " + req.remote + ": " +
+                                   std::to_string(status) + " " + std::string(http::reason_phrase(status)) + ", " +
+                                   std::string(why) + " (rejection #" + std::to_string(n) + ")");
+    }
+
+    // A JSON-RPC error body with an HTTP status (the id is unknown here).
+    void reject(const http::request& req, const std::shared_ptr<http::responder>& res, unsigned status, int code,
+                std::string message, std::string_view allow = {}) {
+        diag(req, status, message);
+        nlohmann::json body = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", code}, {"message", message}}}};
+        auto r = http::response::with_body(status, "application/json", body.dump());
+        if (!allow.empty()) r.fields.set("Allow", std::string(allow));
+        res->respond(std::move(r));
+    }
+
+    std::shared_ptr<http_session> find(const std::string& id) {
+        std::lock_guard lock(mu);
+        auto it = sessions.find(id);
+        return it == sessions.end() ? nullptr : it->second;
+    }
+
+    void end_session(const std::shared_ptr<http_session>& s) {
+        {
+            std::lock_guard lock(mu);
+            sessions.erase(s->id);
+        }
+        {
+            std::lock_guard lock(s->mu);
+            s->end_locked();
+        }
+        auto core_session = s->core;
+        asio::post(core_session->get_executor(), [core_session] { core_session->shutdown([] {}); });
+    }
+
+    // Checks what every method shares: the session header and the version header.
+    std::shared_ptr<http_session> session_for(const http::request& req, const std::shared_ptr<http::responder>& res) {
+        auto sid = req.fields.get("Mcp-Session-Id");
+        if (!sid) {
+            reject(req, res, 400, -32000,
+                   "Bad Request: the Mcp-Session-Id header is required after initialize (MCP 2025-11-25, "
+                   "Session Management)");
+            return nullptr;
+        }
+        auto s = find(std::string(*sid));
+        if (!s) {
+            reject(req, res, 404, -32001,
+                   "Session not found: it never existed, was ended with DELETE or expired after " +
+                       std::to_string(opts.session_idle_timeout.count()) + " ms idle; send initialize again");
+            return nullptr;
+        }
+        if (auto v = req.fields.get("MCP-Protocol-Version"); v && !parse_revision(*v)) {
+            reject(req, res, 400, -32000,
+                   "Bad Request: unsupported MCP-Protocol-Version; this server speaks 2025-11-25, 2025-06-18, "
+                   "2025-03-26 and 2024-11-05");
+            return nullptr;
+        }
+        return s;
+    }
+
+    void handle(http::request req, std::shared_ptr<http::responder> res) {
+        if (req.path() != opts.path) {
+            diag(req, 404, "not the MCP endpoint");
+            return res->respond(http::response::error(404, "The MCP endpoint is " + opts.path + "."));
+        }
+        if (opts.dns_rebinding_protection) {
+            if (auto origin = req.fields.get("Origin"); origin && !origin_allowed(*origin, opts.allowed_origins))
+                return reject(req, res, 403, -32000,
+                              "Forbidden: Origin not allowed (DNS-rebinding protection; see "
+                              "streamable_http_options::allowed_origins)");
+            auto host = req.fields.get("Host");
+            if (host && !host_allowed(*host, opts.allowed_hosts, loopback_bound))
+                return reject(req, res, 403, -32000,
+                              "Forbidden: Host not allowed (DNS-rebinding protection; see "
+                              "streamable_http_options::allowed_hosts)");
+        }
+        if (req.method == "POST") return on_post(std::move(req), std::move(res));
+        if (req.method == "GET") return on_get(req, res);
+        if (req.method == "DELETE") return on_delete(req, res);
+        reject(req, res, 405, -32000, "Method Not Allowed: the MCP endpoint takes POST, GET and DELETE",
+               "GET, POST, DELETE");
+    }
+
+    void on_post(http::request req, std::shared_ptr<http::responder> res) {
+        auto ct = req.fields.get("Content-Type");
+        if (!ct || !is_media_type(*ct, "application/json"))
+            return reject(req, res, 415, -32000,
+                          "Unsupported Media Type: a POST to the MCP endpoint carries Content-Type: application/json");
+        if (auto accept = req.fields.get("Accept");
+            accept && !(accepts(*accept, "application/json") && accepts(*accept, "text/event-stream")))
+            return reject(req, res, 406, -32000,
+                          "Not Acceptable: the client must accept both application/json and text/event-stream");
+        nlohmann::json j;
+        jsonrpc::error_response perr;
+        if (!jsonrpc::parse_json(req.body, j, perr)) {
+            diag(req, 400, "invalid JSON");
+            return res->respond(http::response::with_body(400, "application/json", jsonrpc::serialize(perr)));
+        }
+        const bool is_initialize = j.is_object() && j.contains("method") && j["method"] == "initialize";
+        if (j.is_array())
+            for (const auto& e : j)
+                if (e.is_object() && e.contains("method") && e["method"] == "initialize")
+                    return reject(req, res, 400, -32600, "Invalid Request: initialize must not be part of a batch");
+        if (is_initialize) return on_initialize(req, res, j);
+
+        auto s = session_for(req, res);
+        if (!s) return;
+        {
+            std::lock_guard lock(s->mu);
+            s->last_seen = std::chrono::steady_clock::now();
+        }
+        bool has_request = false;
+        if (j.is_object()) {
+            auto m = jsonrpc::from_json(j);
+            if (!m) {
+                diag(req, 400, m.error->error.message);
+                return res->respond(http::response::with_body(400, "application/json", jsonrpc::serialize(*m.error)));
+            }
+            has_request = std::holds_alternative<jsonrpc::request>(*m.value);
+        } else if (j.is_array()) {
+            for (const auto& e : j) has_request |= e.is_object() && e.contains("method") && e.contains("id");
+            has_request |= j.empty();
+        } else {
+            return reject(req, res, 400, -32600, "Invalid Request: the body must be a JSON-RPC message (an object)");
+        }
+        std::shared_ptr<reply_stream> stream;
+        if (has_request) {
+            stream = std::make_shared<post_stream>(s, res, http::fields{});
+        } else {
+            res->respond(http::response{202, {}, {}});
+            stream = std::make_shared<discard_stream>();
+        }
+        auto core_session = s->core;
+        asio::post(core_session->get_executor(),
+                   [core_session, j = std::move(j), stream] { core_session->receive(j, stream); });
+    }
+
+    void on_initialize(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j) {
+        std::shared_ptr<http_session> s;
+        {
+            std::lock_guard lock(mu);
+            if (stopping)
+                return reject(req, res, 503, -32000, "Service Unavailable: the server is shutting down");
+            if (sessions.size() >= opts.max_sessions)
+                return reject(req, res, 503, -32000,
+                              "Service Unavailable: " + std::to_string(sessions.size()) +
+                                  " sessions are open, the limit (streamable_http_options::max_sessions)");
+            s = std::make_shared<http_session>();
+            s->opts = &opts;
+            do s->id = random_session_id();
+            while (sessions.count(s->id));
+            s->core = core.make_session(std::make_shared<standalone_outbound>(s));
+            sessions.emplace(s->id, s);
+        }
+        http::fields extra;
+        extra.set("Mcp-Session-Id", s->id);
+        auto stream = std::make_shared<post_stream>(s, res, std::move(extra));
+        auto self = shared_from_this();
+        asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream] {
+            s->core->receive(j, stream);
+            if (!s->core->initialized()) self->end_session(s);  // a refused initialize leaves no session
+        });
+    }
+
+    void on_get(const http::request& req, const std::shared_ptr<http::responder>& res) {
+        if (auto accept = req.fields.get("Accept"); accept && !accepts(*accept, "text/event-stream"))
+            return reject(req, res, 406, -32000, "Not Acceptable: a GET on the MCP endpoint opens a text/event-stream");
+        if (!opts.standalone_sse)
+            return reject(req, res, 405, -32000,
+                          "Method Not Allowed: this server offers no standalone SSE stream", "POST, DELETE");
+        auto s = session_for(req, res);
+        if (!s) return;
+        std::lock_guard lock(s->mu);
+        s->last_seen = std::chrono::steady_clock::now();
+        std::uint64_t stream = 0, after = 0;
+        bool resume = false;
+        if (auto last = req.fields.get("Last-Event-ID")) {
+            auto text = std::string(*last);
+            auto us = text.find('_');
+            try {
+                if (us == std::string::npos) throw std::invalid_argument("no separator");
+                std::size_t n1 = 0, n2 = 0;
+                stream = std::stoull(text.substr(0, us), &n1);
+                after = std::stoull(text.substr(us + 1), &n2);
+                if (n1 != us || n2 != text.size() - us - 1) throw std::invalid_argument("trailing characters");
+            } catch (const std::exception&) {
+                return reject(req, res, 400, -32000, "Bad Request: Last-Event-ID is not an event id of this server");
+            }
+            resume = true;
+        }
+        auto it = s->streams.find(stream);
+        if (it == s->streams.end())
+            return reject(req, res, 400, -32000,
+                          "Bad Request: the stream of that Last-Event-ID ended and its events are no longer stored");
+        if (it->second.res) {
+            if (stream == 0)
+                return reject(req, res, 409, -32000, "Conflict: the session's standalone SSE stream is already open");
+            it->second.res->end_stream();  // a resume replaces the old connection
+        }
+        res->begin_stream(sse_head({}));
+        if (resume) {
+            for (const auto& ev : s->events)
+                if (ev.stream == stream && ev.seq > after)
+                    res->write(http_session::frame(http_session::event_id(ev.stream, ev.seq), ev.data));
+        } else if (s->wants_priming()) {
+            res->write(s->priming_locked(stream));
+        }
+        if (it->second.finished) {
+            res->end_stream();
+            s->streams.erase(it);
+            return;
+        }
+        it->second.res = res;
+        s->watch_locked(stream, res);
+    }
+
+    void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res) {
+        if (!opts.allow_delete)
+            return reject(req, res, 405, -32000, "Method Not Allowed: this server does not let clients end sessions",
+                          "GET, POST");
+        auto s = session_for(req, res);
+        if (!s) return;
+        end_session(s);
+        res->respond(http::response{200, {}, {}});
+    }
+
+    void schedule_sweep() {
+        auto interval = std::clamp(opts.session_idle_timeout / 2, std::chrono::milliseconds(10),
+                                   std::chrono::milliseconds(60'000));
+        sweep.expires_after(interval);
+        sweep.async_wait([self = shared_from_this()](std::error_code ec) {
+            if (ec) return;
+            std::vector<std::shared_ptr<http_session>> idle;
+            const auto now = std::chrono::steady_clock::now();
+            {
+                std::lock_guard lock(self->mu);
+                if (self->stopping) return;
+                for (auto& [id, s] : self->sessions) {
+                    std::lock_guard slock(s->mu);
+                    bool streaming = false;
+                    for (auto& [k, st] : s->streams) streaming |= st.res != nullptr;
+                    if (!streaming && s->open_posts == 0 && now - s->last_seen >= self->opts.session_idle_timeout)
+                        idle.push_back(s);
+                }
+            }
+            for (auto& s : idle) self->end_session(s);
+            self->schedule_sweep();
+        });
+    }
+};
+
+}  // namespace transport_detail
+
+streamable_http_transport::streamable_http_transport(streamable_http_options options)
+    : options_(std::move(options)) {}
+
+std::error_code streamable_http_transport::run(server_core& core) {
+    using namespace transport_detail;
+    std::signal(SIGPIPE, SIG_IGN);
+    auto& io = core.io();
+    auto state = std::make_shared<streamable_http_state>(core, options_);
+    {
+        auto a = options_.http.address;
+        state->loopback_bound = a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+    }
+    std::weak_ptr<streamable_http_state> weak = state;
+    state->http = std::make_unique<http::server>(io, options_.http,
+                                                 [weak](http::request req, std::shared_ptr<http::responder> res) {
+                                                     if (auto s = weak.lock()) s->handle(std::move(req), std::move(res));
+                                                 });
+    std::error_code ec;
+    state->http->listen(ec);
+    if (ec) return ec;
+    auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(io.get_executor());
+    asio::signal_set signals(io);
+    std::atomic<bool> shutdown_started{false};
+    state->begin_shutdown = [state, work, &signals, &shutdown_started] {
+        if (shutdown_started.exchange(true)) return;
+        std::vector<std::shared_ptr<http_session>> all;
+        {
+            std::lock_guard lock(state->mu);
+            state->stopping = true;
+            for (auto& [id, s] : state->sessions) all.push_back(s);
+        }
+        state->sweep.cancel();
+        signals.cancel();
+        auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size() + 1);
+        auto one_done = [state, work, remaining] {
+            if (--*remaining != 0) return;
+            std::vector<std::shared_ptr<http_session>> left;
+            {
+                std::lock_guard lock(state->mu);
+                for (auto& [id, s] : state->sessions) left.push_back(s);
+                state->sessions.clear();
+            }
+            for (auto& s : left) {
+                std::lock_guard slock(s->mu);
+                s->end_locked();
+            }
+            state->http->stop();
+            work->reset();
+        };
+        for (auto& s : all) {
+            auto cs = s->core;
+            asio::post(cs->get_executor(), [cs, one_done] { cs->shutdown(one_done); });
+        }
+        one_done();
+    };
+    bool stop_early = false;
+    {
+        std::lock_guard lock(mu_);
+        state_ = state;
+        stop_early = stop_requested_;
+    }
+    if (options_.handle_signals) {
+        signals.add(SIGTERM);
+        signals.add(SIGINT);
+        signals.async_wait([state](std::error_code e, int sig) {
+            if (e) return;
+            state->core.options().diagnostics(std::string("received signal ") + std::to_string(sig) +
+                                              ", shutting down");
+            state->begin_shutdown();
+        });
+    }
+    state->schedule_sweep();
+    if (options_.on_listening) options_.on_listening(state->http->local_endpoint());
+    if (stop_early) asio::post(io, [state] { state->begin_shutdown(); });
+
+    std::vector<std::thread> threads;
+    const std::size_t n = std::max<std::size_t>(1, core.options().io_threads);
+    for (std::size_t i = 1; i < n; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    io.restart();
+    {
+        std::lock_guard lock(mu_);
+        state_.reset();
+    }
+    state->begin_shutdown = nullptr;
+    return {};
+}
+
+void streamable_http_transport::stop() {
+    std::shared_ptr<transport_detail::streamable_http_state> s;
+    {
+        std::lock_guard lock(mu_);
+        s = state_;
+        if (!s) {
+            stop_requested_ = true;
+            return;
+        }
+    }
+    asio::post(s->core.io(), [s] {
+        if (s->begin_shutdown) s->begin_shutdown();
+    });
+}
+
+asio::ip::tcp::endpoint streamable_http_transport::local_endpoint() const {
+    std::lock_guard lock(mu_);
+    return state_ && state_->http ? state_->http->local_endpoint() : asio::ip::tcp::endpoint{};
+}
+
+std::size_t streamable_http_transport::session_count() const {
+    std::lock_guard lock(mu_);
+    if (!state_) return 0;
+    std::lock_guard slock(state_->mu);
+    return state_->sessions.size();
+}
+
+}  // namespace polymcp
+
+#endif
