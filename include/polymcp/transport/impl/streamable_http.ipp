@@ -190,7 +190,8 @@ public:
         }
         mode_ = mode::done;
         if (s_->ended) return;
-        if (!last.empty()) s_->write_event_locked(stream_, std::move(last));
+        const bool has_last = !last.empty();
+        if (has_last) s_->write_event_locked(stream_, std::move(last));
         auto it = s_->streams.find(stream_);
         if (it == s_->streams.end()) return;
         it->second.finished = true;
@@ -198,7 +199,7 @@ public:
             it->second.res->end_stream();
             it->second.res = nullptr;
         }
-        if (last.empty()) s_->streams.erase(it);  // nothing to resume
+        if (!has_last) s_->streams.erase(it);  // nothing to resume
     }
 
     void close_connection() override {
