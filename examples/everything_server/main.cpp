@@ -6,9 +6,11 @@
 // Run:  everything_server --port 3001        # http://127.0.0.1:3001/mcp
 //       everything_server --stdio
 // Options: --host ADDRESS (default 127.0.0.1), --threads N (I/O threads, default 1),
-//          --path /mcp, --quiet (no diagnostics on stderr)
+//          --path /mcp, --tls-cert FILE --tls-key FILE (serve HTTPS),
+//          --quiet (no diagnostics on stderr)
 
 #include <polymcp/polymcp.hpp>
+#include <polymcp/http/tls.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -336,8 +338,8 @@ private:
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: everything_server (--port N [--host ADDRESS] [--threads N] [--path /mcp] | --stdio) "
-                 "[--quiet]\n");
+                 "usage: everything_server (--port N [--host ADDRESS] [--threads N] [--path /mcp] "
+                 "[--tls-cert FILE --tls-key FILE] | --stdio) [--quiet]\n");
     return 2;
 }
 
@@ -345,7 +347,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     std::optional<int> port;
-    std::string host = "127.0.0.1", path = "/mcp";
+    std::string host = "127.0.0.1", path = "/mcp", tls_cert, tls_key;
     std::size_t threads = 1;
     bool stdio = false, quiet = false;
     for (int i = 1; i < argc; ++i) {
@@ -367,6 +369,10 @@ int main(int argc, char** argv) {
             auto v = value();
             if (!v) return usage();
             path = v;
+        } else if (a == "--tls-cert" || a == "--tls-key") {
+            auto v = value();
+            if (!v) return usage();
+            (a == "--tls-cert" ? tls_cert : tls_key) = v;
         } else if (a == "--stdio") {
             stdio = true;
         } else if (a == "--quiet") {
@@ -375,7 +381,7 @@ int main(int argc, char** argv) {
             return usage();
         }
     }
-    if (stdio == port.has_value()) return usage();
+    if (stdio == port.has_value() || tls_cert.empty() != tls_key.empty()) return usage();
 
     polymcp::server_options options{.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}};
     options.io_threads = threads;
@@ -393,9 +399,19 @@ int main(int argc, char** argv) {
     http.http.port = static_cast<std::uint16_t>(*port);
     http.path = path;
     if (quiet) http.http.diagnostics = [](std::string_view) {};
+    if (!tls_cert.empty()) {
+        std::error_code ec;
+        http.http.tls = polymcp::http::tls_context::from_files(tls_cert, tls_key, ec);
+        if (!http.http.tls) {
+            std::fprintf(stderr, "everything_server: cannot use %s and %s: %s\n", tls_cert.c_str(),
+                         tls_key.c_str(), ec.message().c_str());
+            return 1;
+        }
+    }
+    const char* scheme = tls_cert.empty() ? "http" : "https";
     http.on_listening = [&](const asio::ip::tcp::endpoint& ep) {
-        std::fprintf(stderr, "everything_server: listening on http://%s:%u%s\n", ep.address().to_string().c_str(),
-                     static_cast<unsigned>(ep.port()), path.c_str());
+        std::fprintf(stderr, "everything_server: listening on %s://%s:%u%s\n", scheme,
+                     ep.address().to_string().c_str(), static_cast<unsigned>(ep.port()), path.c_str());
     };
     polymcp::server<polymcp::streamable_http_transport> srv(options, features,
                                                             polymcp::streamable_http_transport(http));

@@ -1,12 +1,14 @@
 // Interop: the official MCP TypeScript SDK clients, v1 (@modelcontextprotocol/sdk)
 // and v2 (@modelcontextprotocol/client), pinned in package.json, drive polymcp's
 // everything_server over Streamable HTTP, with no workaround on either side.
-// Usage: node ts_sdk_client_http.mjs <path-to-everything_server> v1|v2
+// Usage: node ts_sdk_client_http.mjs <path-to-everything_server> v1|v2 [server options...]
+// (with --tls-cert/--tls-key the server speaks HTTPS; give node the certificate
+// through NODE_EXTRA_CA_CERTS)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 
-const [server, flavor] = process.argv.slice(2);
+const [server, flavor, ...serverOptions] = process.argv.slice(2);
 if (!server || !["v1", "v2"].includes(flavor))
   throw new Error("usage: ts_sdk_client_http.mjs <everything_server> v1|v2");
 
@@ -32,12 +34,12 @@ function onRequest(client, method, handler) {
 let child;
 let url;
 before(async () => {
-  child = spawn(server, ["--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+  child = spawn(server, ["--port", "0", ...serverOptions], { stdio: ["ignore", "ignore", "pipe"] });
   url = await new Promise((resolve, reject) => {
     let err = "";
     child.stderr.on("data", (d) => {
       err += d;
-      const m = /listening on (http:\S+)/.exec(err);
+      const m = /listening on (https?:\S+)/.exec(err);
       if (m) resolve(new URL(m[1]));
     });
     child.on("exit", (code) => reject(new Error(`everything_server exited with ${code}: ${err}`)));

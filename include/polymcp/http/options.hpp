@@ -12,10 +12,13 @@
 #include <cstdio>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace polymcp::http {
+
+class stream_layer;
 
 /// Settings of `polymcp::http::server`.
 struct server_options {
@@ -50,6 +53,11 @@ struct server_options {
     /// (then it is closed without a response, as RFC 9112 section 9.8 allows).
     std::chrono::milliseconds idle_timeout{60'000};
 
+    /// Serve HTTPS: every accepted connection is wrapped in TLS by this layer,
+    /// normally `polymcp::http::tls_context::from_files(certificate, key)`
+    /// (polymcp/http/tls.hpp, link polymcp::https). Null: plain HTTP. The TLS
+    /// handshake must finish within `header_timeout`.
+    std::shared_ptr<stream_layer> tls{};
     /// Where the server reports rejected requests and connection errors: one
     /// line each, with the peer address and the reason, never header values
     /// or bodies. Called from I/O threads; must be thread-safe.

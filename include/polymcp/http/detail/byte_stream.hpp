@@ -10,6 +10,7 @@
 #include <asio/write.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -32,6 +33,23 @@ public:
     /// "address:port" of the peer, for log lines.
     virtual std::string remote() const = 0;
 };
+
+}  // namespace polymcp::http::detail
+
+namespace polymcp::http {
+
+/// What turns an accepted TCP socket into the byte stream a connection
+/// speaks over: `polymcp::http::tls_context` (polymcp/http/tls.hpp) wraps it
+/// in TLS. Thread-safe: called from every I/O thread.
+class stream_layer {
+public:
+    virtual ~stream_layer() = default;
+    virtual std::unique_ptr<detail::byte_stream> wrap(asio::ip::tcp::socket socket) = 0;
+};
+
+}  // namespace polymcp::http
+
+namespace polymcp::http::detail {
 
 class tcp_stream final : public byte_stream {
 public:

@@ -96,6 +96,7 @@ private:
     bool reading_ = false;
     bool peer_eof_ = false;
     bool closed_ = false;
+    bool handshaken_ = false;  // the TLS handshake finished (always, for plain TCP)
     bool continue_sent_ = false;
 
     // The exchange in progress (one at a time; later pipelined requests wait in in_).

@@ -66,8 +66,10 @@ void server::do_accept() {
         if (!ec) {
             auto strand = socket.get_executor();
             const unsigned reject = state->count.load() >= state->options.max_connections ? 503 : 0;
-            auto c = std::make_shared<detail::connection>(
-                std::make_unique<detail::tcp_stream>(std::move(socket)), strand, state, reject);
+            std::unique_ptr<detail::byte_stream> stream;
+            if (state->options.tls && !reject) stream = state->options.tls->wrap(std::move(socket));
+            else stream = std::make_unique<detail::tcp_stream>(std::move(socket));
+            auto c = std::make_shared<detail::connection>(std::move(stream), strand, state, reject);
             asio::post(strand, [c] { c->start(); });
         } else {
             state->diag("accept failed: " + ec.message());

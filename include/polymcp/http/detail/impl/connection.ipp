@@ -95,9 +95,12 @@ void connection::start() {
         close_after_write_ = true;
         return;
     }
+    arm(deadline::header);  // a TLS handshake must not take longer than a header
     stream_->async_handshake([self = shared_from_this()](std::error_code ec) {
         asio::post(self->strand_, [self, ec] {
+            if (self->closed_) return;
             if (ec) return self->shut("TLS handshake failed: " + ec.message());
+            self->handshaken_ = true;
             self->arm(deadline::idle);
             self->do_read();
         });
@@ -351,6 +354,10 @@ void connection::on_timer(std::uint64_t generation) {
         case deadline::linger:
             return shut({});
         case deadline::header:
+            if (!handshaken_)
+                return shut("TLS handshake failed: it did not finish within " +
+                            std::to_string(state_->options.header_timeout.count()) +
+                            " ms (http::server_options::header_timeout)");
             return reject(408, "the request header did not arrive within " +
                                    std::to_string(state_->options.header_timeout.count()) +
                                    " ms (http::server_options::header_timeout)");
