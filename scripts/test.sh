@@ -5,7 +5,9 @@
 #      hello_stdio as a child process, TypeScript SDK interop, compile-fail
 #      checks, header self-containment, find_package from an install),
 #   3. builds and runs the unit and integration tests again under ASan+UBSan.
-# Set POLYMCP_SKIP_SANITIZERS=1 to skip step 3.
+#   4. builds the libFuzzer target for the HTTP request path with clang and
+#      runs it for POLYMCP_FUZZ_SECONDS (60) seconds from tests/fuzz/corpus.
+# Set POLYMCP_SKIP_SANITIZERS=1 to skip step 3, POLYMCP_SKIP_FUZZ=1 to skip step 4.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -24,4 +26,16 @@ if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --preset debug-asan -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
   cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server
   ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install)[.]'
+fi
+
+if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  corpus="$(mktemp -d)"
+  build/fuzz/tests/fuzz/http_request_fuzz -max_total_time="${POLYMCP_FUZZ_SECONDS:-60}" -print_final_stats=1 \
+    "$corpus" tests/fuzz/corpus/http_request 2>&1 | tail -n 12
+  status="${PIPESTATUS[0]}"
+  rm -rf "$corpus"
+  [ "$status" -eq 0 ] || { echo "the fuzzer found a failing input (see above)"; exit 1; }
 fi
