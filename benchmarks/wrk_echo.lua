@@ -1,0 +1,20 @@
+-- wrk script: tools/call echo on an established session (SESSION_ID from the
+-- environment), a fresh JSON-RPC id per request, JSON responses.
+local counter = 0
+local session = os.getenv("SESSION_ID")
+function request()
+  counter = counter + 1
+  local body = '{"jsonrpc":"2.0","id":' .. counter ..
+    ',"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, benchmark"}}}'
+  return wrk.format("POST", "/mcp", {
+    ["Content-Type"] = "application/json",
+    ["Accept"] = "application/json, text/event-stream",
+    ["Mcp-Session-Id"] = session,
+    ["MCP-Protocol-Version"] = "2025-11-25",
+  }, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.0f p50_us=%d p99_us=%d requests=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
+    summary.requests, summary.errors.status))
+end
