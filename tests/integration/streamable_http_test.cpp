@@ -515,15 +515,18 @@ TEST_CASE("streamable http: header rules answer 415, 406, 400 and 405 with a JSO
     CHECK(ok->status == 200);
 }
 
+// The status of an initialize sent with exactly these Host/Origin header lines.
+static unsigned initialize_status(unsigned short port, const std::string& headers) {
+    http_client c(port);
+    c.send("POST /mcp HTTP/1.1\r\n" + headers + "Content-Type: application/json\r\nContent-Length: " +
+           std::to_string(initialize_body().size()) + "\r\n\r\n" + initialize_body());
+    return c.read()->status;
+}
+
 TEST_CASE("streamable http: DNS-rebinding protection rejects foreign Origin and Host values", "[streamable_http]") {
     SECTION("defaults: loopback only") {
         http_fixture f;
-        auto try_init = [&](const std::string& headers) {
-            http_client c(f.port);
-            c.send("POST /mcp HTTP/1.1\r\n" + headers + "Content-Type: application/json\r\nContent-Length: " +
-                   std::to_string(initialize_body().size()) + "\r\n\r\n" + initialize_body());
-            return c.read()->status;
-        };
+        auto try_init = [&](const std::string& headers) { return initialize_status(f.port, headers); };
         CHECK(try_init("Host: evil.example.com\r\n") == 403);
         CHECK(try_init("Host: localhost\r\nOrigin: http://evil.example.com\r\n") == 403);
         CHECK(try_init("Host: localhost\r\nOrigin: null\r\n") == 403);
@@ -537,12 +540,7 @@ TEST_CASE("streamable http: DNS-rebinding protection rejects foreign Origin and 
         o.allowed_origins = {"https://app.example.com"};
         o.allowed_hosts = {"mcp.example.com"};
         http_fixture f(o);
-        auto try_init = [&](const std::string& headers) {
-            http_client c(f.port);
-            c.send("POST /mcp HTTP/1.1\r\n" + headers + "Content-Type: application/json\r\nContent-Length: " +
-                   std::to_string(initialize_body().size()) + "\r\n\r\n" + initialize_body());
-            return c.read()->status;
-        };
+        auto try_init = [&](const std::string& headers) { return initialize_status(f.port, headers); };
         CHECK(try_init("Host: mcp.example.com\r\nOrigin: https://app.example.com\r\n") == 200);
         CHECK(try_init("Host: mcp.example.com\r\nOrigin: http://localhost\r\n") == 403);
         CHECK(try_init("Host: localhost\r\n") == 403);
