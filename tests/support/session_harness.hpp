@@ -42,6 +42,7 @@ struct harness {
 
     explicit harness(std::shared_ptr<polymcp::tool_registry> tools, polymcp::server_options o = {})
         : core(std::move(o), std::move(tools)) {}
+    explicit harness(polymcp::server_features f, polymcp::server_options o = {}) : core(std::move(o), std::move(f)) {}
 
     /// Feeds one raw message and runs the io_context until it is idle.
     void feed(const std::string& text) {
@@ -97,9 +98,9 @@ struct harness {
     }
 
     /// Performs a successful initialize handshake with `version`.
-    json initialize(const std::string& version = "2025-11-25") {
+    json initialize(const std::string& version = "2025-11-25", json capabilities = json::object()) {
         feed(json{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
-                  {"params", {{"protocolVersion", version}, {"capabilities", json::object()},
+                  {"params", {{"protocolVersion", version}, {"capabilities", std::move(capabilities)},
                               {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}});
         auto r = take_one();
         feed(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
