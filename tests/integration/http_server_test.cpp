@@ -5,6 +5,7 @@
 #include <polymcp/http/server.hpp>
 
 #include "support/http_client.hpp"
+#include "support/log_capture.hpp"
 
 #include <asio/steady_timer.hpp>
 #include <catch2/catch.hpp>
@@ -26,8 +27,7 @@ namespace {
 // A server on 127.0.0.1 with an ephemeral port, run by `threads` I/O threads.
 struct running_server {
     asio::io_context io;
-    std::vector<std::string> log;
-    std::mutex log_mutex;
+    polymcp::test::log_capture log;
     polymcp::http::server srv;
     std::vector<std::thread> threads;
 
@@ -42,19 +42,11 @@ struct running_server {
         for (auto& t : threads) t.join();
     }
     unsigned short port() const { return srv.local_endpoint().port(); }
-    bool logged(const std::string& needle) {
-        std::lock_guard lock(log_mutex);
-        for (auto& l : log)
-            if (l.find(needle) != std::string::npos) return true;
-        return false;
-    }
+    bool logged(const std::string& needle) const { return log.logged(needle); }
 
 private:
     polymcp::http::server_options with_log(polymcp::http::server_options o) {
-        o.diagnostics = [this](std::string_view s) {
-            std::lock_guard lock(log_mutex);
-            log.emplace_back(s);
-        };
+        o.diagnostics = log.sink();
         return o;
     }
 };

@@ -8,6 +8,7 @@
 #include <polymcp/transport/streamable_http.hpp>
 
 #include "support/http_client.hpp"
+#include "support/log_capture.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
@@ -92,8 +93,7 @@ polymcp::server_features test_features() {
 
 // A polymcp server on 127.0.0.1 and an ephemeral port, run by a thread.
 struct http_fixture {
-    std::mutex log_mutex;
-    std::vector<std::string> log;
+    polymcp::test::log_capture log;
     polymcp::server<polymcp::streamable_http_transport> srv;
     std::thread runner;
     unsigned short port = 0;
@@ -111,20 +111,12 @@ struct http_fixture {
         srv.transport().stop();
         runner.join();
     }
-    bool logged(const std::string& needle) {
-        std::lock_guard lock(log_mutex);
-        for (auto& l : log)
-            if (l.find(needle) != std::string::npos) return true;
-        return false;
-    }
+    bool logged(const std::string& needle) const { return log.logged(needle); }
 
 private:
     template <class O>
     O with_log(O o) {
-        auto sink = [this](std::string_view s) {
-            std::lock_guard lock(log_mutex);
-            log.emplace_back(s);
-        };
+        auto sink = log.sink();
         if constexpr (std::is_same_v<O, polymcp::streamable_http_options>) o.http.diagnostics = sink;
         else o.diagnostics = sink;
         return o;

@@ -5,6 +5,7 @@
 #include <polymcp/http/tls.hpp>
 
 #include "support/http_client.hpp"
+#include "support/log_capture.hpp"
 
 #include <asio/ssl.hpp>
 #include <catch2/catch.hpp>
@@ -35,8 +36,7 @@ struct test_certificate {
 
 struct tls_server {
     asio::io_context io;
-    std::mutex m;
-    std::vector<std::string> log;
+    polymcp::test::log_capture log;
     polymcp::http::server srv;
     std::thread t;
     tls_server(std::shared_ptr<polymcp::http::stream_layer> tls)
@@ -55,18 +55,10 @@ struct tls_server {
         polymcp::http::server_options o;
         o.tls = std::move(tls);
         o.header_timeout = std::chrono::milliseconds(300);
-        o.diagnostics = [this](std::string_view s) {
-            std::lock_guard lock(m);
-            log.emplace_back(s);
-        };
+        o.diagnostics = log.sink();
         return o;
     }
-    bool logged(const std::string& needle) {
-        std::lock_guard lock(m);
-        for (auto& l : log)
-            if (l.find(needle) != std::string::npos) return true;
-        return false;
-    }
+    bool logged(const std::string& needle) const { return log.logged(needle); }
 };
 
 }  // namespace
