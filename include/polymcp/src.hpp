@@ -15,6 +15,11 @@
 #endif
 
 #include <polymcp/core/impl/error.ipp>
+#include <polymcp/crypto/detail/impl/openssl.ipp>
+#include <polymcp/crypto/impl/aes_gcm.ipp>
+#include <polymcp/crypto/impl/concepts.ipp>
+#include <polymcp/crypto/impl/error.ipp>
+#include <polymcp/crypto/impl/fernet.ipp>
 #include <polymcp/http/detail/impl/connection.ipp>
 #include <polymcp/http/detail/impl/request_parser.ipp>
 #include <polymcp/http/impl/message.ipp>
