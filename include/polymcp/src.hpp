@@ -39,6 +39,8 @@
 #include <polymcp/server/impl/context.ipp>
 #include <polymcp/server/impl/core.ipp>
 #include <polymcp/server/impl/session.ipp>
+#include <polymcp/storage/impl/error.ipp>
+#include <polymcp/storage/impl/memory.ipp>
 #include <polymcp/tools/impl/registry.ipp>
 #include <polymcp/tools/impl/tool.ipp>
 #include <polymcp/tools/impl/tool_entry.ipp>

@@ -1,0 +1,59 @@
+#ifndef POLYMCP_STORAGE_DETAIL_RECORDS_HPP
+#define POLYMCP_STORAGE_DETAIL_RECORDS_HPP
+
+// Rules every backend applies the same way: argument limits, the values of
+// unique constraints, and record/page bookkeeping.
+
+#include <polymcp/storage/error.hpp>
+#include <polymcp/storage/types.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace polymcp::storage::detail {
+
+/// Keys, ids and collection names: 1 to 512 bytes, no NUL.
+inline constexpr std::size_t max_name_bytes = 512;
+/// `page_request::limit` and `scan` counts are clamped to this.
+inline constexpr std::size_t max_page = 1000;
+
+inline bool valid_name(std::string_view s) noexcept {
+    return !s.empty() && s.size() <= max_name_bytes && s.find('\0') == std::string_view::npos;
+}
+
+/// The value of each applicable unique constraint of `schema` for `data`:
+/// (constraint name, canonical JSON of the field values). Constraints with
+/// a missing or null field are skipped.
+inline std::vector<std::pair<std::string, std::string>> unique_values(const collection_schema& schema,
+                                                                      const nlohmann::json& data) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& u : schema.unique) {
+        nlohmann::json values = nlohmann::json::array();
+        bool complete = true;
+        for (const auto& field : u.fields) {
+            auto it = data.find(field);
+            if (it == data.end() || it->is_null()) {
+                complete = false;
+                break;
+            }
+            values.push_back(*it);
+        }
+        if (complete) out.emplace_back(u.name, values.dump());
+    }
+    return out;
+}
+
+inline std::size_t clamp_limit(std::size_t n) noexcept { return n == 0 ? 1 : (n > max_page ? max_page : n); }
+
+/// Checks what every write of a batch needs before any backend work.
+inline std::error_code check_write(const write_op& op) {
+    if (!valid_name(op.collection) || !valid_name(op.id)) return errc::invalid_argument;
+    if (op.op != write_op::kind::remove && !op.data.is_object()) return errc::invalid_argument;
+    return {};
+}
+
+}  // namespace polymcp::storage::detail
+
+#endif

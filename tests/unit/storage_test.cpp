@@ -1,0 +1,487 @@
+// One test suite for every model of the storage policy: each case below runs
+// against each backend in `backends` (memory and SQLite here; Redis and
+// PostgreSQL join when their servers run), through the public *Storage* API.
+
+#include <polymcp/storage/memory.hpp>
+#include <polymcp/storage/sqlite.hpp>
+
+#include <asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <unistd.h>
+
+namespace st = polymcp::storage;
+using namespace std::chrono_literals;
+using st::errc;
+using nlohmann::json;
+
+namespace {
+
+// Makes a fresh, empty backend of type S for one test case.
+template <class S>
+struct backend;
+
+template <>
+struct backend<st::memory_storage> {
+    std::unique_ptr<st::memory_storage> make() { return std::make_unique<st::memory_storage>(); }
+};
+
+std::string temp_path(const std::string& stem) {
+    static std::atomic<int> n{0};
+    auto dir = std::filesystem::temp_directory_path() / ("polymcp_storage_test_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return (dir / (stem + std::to_string(n++) + ".db")).string();
+}
+
+template <>
+struct backend<st::sqlite_storage> {
+    std::unique_ptr<st::sqlite_storage> make() {
+        st::sqlite_options o;
+        o.path = temp_path("suite");
+        return std::make_unique<st::sqlite_storage>(o);
+    }
+};
+
+using backends = std::tuple<st::memory_storage, st::sqlite_storage>;
+
+const st::collection_schema servers{"servers", {{"name", {"owner", "name"}}, {"url", {"url"}}}};
+
+template <class S>
+void must(S& s, const st::collection_schema& schema) {
+    std::error_code ec;
+    s.define(schema, ec);
+    REQUIRE_FALSE(ec);
+}
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("Strings are stored, replaced and erased, and typed errors say what went wrong",
+                        "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    std::error_code ec;
+    CHECK_FALSE(s->get("k", ec));
+    CHECK_FALSE(ec);
+    s->set("k", "v1", 0ms, ec);
+    CHECK(s->get("k", ec) == std::optional<std::string>("v1"));
+    s->set("k", std::string("v2\0binary", 9), 0ms, ec);
+    CHECK(s->get("k", ec) == std::optional<std::string>(std::string("v2\0binary", 9)));
+    CHECK(s->erase("k", ec));
+    CHECK_FALSE(s->erase("k", ec));
+    CHECK_FALSE(s->get("k", ec));
+
+    s->set("", "v", 0ms, ec);
+    CHECK(ec == errc::invalid_argument);
+    CHECK_FALSE(s->set_if_absent(std::string(600, 'k'), "v", 0ms, ec));
+    CHECK(ec == errc::invalid_argument);
+
+    CHECK(s->set_add("set", "m", ec));
+    CHECK_FALSE(s->get("set", ec));
+    CHECK(ec == errc::wrong_type);
+    s->set("str", "x", 0ms, ec);
+    CHECK_FALSE(s->set_add("str", "m", ec));
+    CHECK(ec == errc::wrong_type);
+    CHECK(s->increment("str", 1, ec) == 0);
+    CHECK(ec == errc::wrong_type);
+    s->ping(ec);
+    CHECK_FALSE(ec);
+}
+
+TEMPLATE_LIST_TEST_CASE("Keys expire after their TTL, and expire() refreshes or removes it", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    std::error_code ec;
+    s->set("short", "v", 80ms, ec);
+    s->set("long", "v", 60s, ec);
+    CHECK(s->set_add("set", "m", ec));
+    CHECK(s->expire("set", 80ms, ec));
+    CHECK(s->set_if_absent("lock", "me", 80ms, ec));
+    CHECK_FALSE(s->set_if_absent("lock", "you", 80ms, ec));
+    CHECK(s->get("short", ec) == std::optional<std::string>("v"));
+
+    std::this_thread::sleep_for(200ms);
+    CHECK_FALSE(s->get("short", ec));
+    CHECK(s->get("long", ec) == std::optional<std::string>("v"));
+    CHECK(s->set_members("set", ec).empty());
+    CHECK_FALSE(s->expire("short", 1s, ec));
+    CHECK(s->set_if_absent("lock", "you", 0ms, ec));  // the expired holder no longer counts
+    CHECK(s->get("lock", ec) == std::optional<std::string>("you"));
+
+    // expire(): refresh on use, or remove the TTL.
+    s->set("session", "v", 100ms, ec);
+    CHECK(s->expire("session", 60s, ec));
+    s->set("pinned", "v", 100ms, ec);
+    CHECK(s->expire("pinned", 0ms, ec));
+    std::this_thread::sleep_for(200ms);
+    CHECK(s->get("session", ec));
+    CHECK(s->get("pinned", ec));
+    CHECK_FALSE(ec);
+}
+
+TEMPLATE_LIST_TEST_CASE("Of many threads racing set_if_absent on a key, exactly one wins", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    constexpr int threads = 8, keys = 40;
+    std::vector<std::atomic<int>> winners(keys);
+    std::atomic<int> errors{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            for (int k = 0; k < keys; ++k) {
+                std::error_code ec;
+                if (s->set_if_absent("lock:" + std::to_string(k), "owner" + std::to_string(t), 60s, ec))
+                    ++winners[k];
+                if (ec) ++errors;
+            }
+        });
+    for (auto& th : pool) th.join();
+    CHECK(errors == 0);
+    for (int k = 0; k < keys; ++k) CHECK(winners[k] == 1);
+}
+
+TEMPLATE_LIST_TEST_CASE("increment is atomic under concurrency and keeps the TTL", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 4; ++t)
+        pool.emplace_back([&] {
+            for (int i = 0; i < 100; ++i) {
+                std::error_code ec;
+                s->increment("counter", 1, ec);
+                CHECK_FALSE(ec);
+            }
+        });
+    for (auto& th : pool) th.join();
+    std::error_code ec;
+    CHECK(s->get("counter", ec) == std::optional<std::string>("400"));
+    CHECK(s->increment("counter", -401, ec) == -1);
+
+    s->set("rate", "5", 100ms, ec);
+    CHECK(s->increment("rate", 1, ec) == 6);
+    std::this_thread::sleep_for(200ms);
+    CHECK_FALSE(s->get("rate", ec));
+    s->set("big", std::to_string(INT64_MAX), 0ms, ec);
+    s->increment("big", 1, ec);
+    CHECK(ec == errc::invalid_argument);
+}
+
+TEMPLATE_LIST_TEST_CASE("Sets add, remove and list their members, and vanish with the last one", "[storage]",
+                        backends) {
+    auto s = backend<TestType>().make();
+    std::error_code ec;
+    CHECK(s->set_add("servers", "mcp_b", ec));
+    CHECK(s->set_add("servers", "mcp_a", ec));
+    CHECK_FALSE(s->set_add("servers", "mcp_a", ec));
+    CHECK(s->set_members("servers", ec) == std::vector<std::string>{"mcp_a", "mcp_b"});
+    CHECK(s->set_remove("servers", "mcp_a", ec));
+    CHECK_FALSE(s->set_remove("servers", "mcp_a", ec));
+    CHECK(s->set_remove("servers", "mcp_b", ec));
+    CHECK(s->set_members("servers", ec).empty());
+    CHECK_FALSE(s->erase("servers", ec));  // gone with its last member
+    CHECK_FALSE(ec);
+}
+
+TEMPLATE_LIST_TEST_CASE("scan pages through one prefix and erase_prefix clears a session", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    std::error_code ec;
+    auto mine = st::session_prefix("t1", "u1", "s1");
+    auto other = st::session_prefix("t1", "u1", "s10");  // shares "s1" but not "s1:"
+    for (int i = 0; i < 250; ++i) s->set(mine + "conn:" + std::to_string(i), "v", 0ms, ec);
+    for (int i = 0; i < 30; ++i) s->set(other + "conn:" + std::to_string(i), "v", 0ms, ec);
+    CHECK(s->set_add(mine + "servers", "mcp_x", ec));
+    s->set("t1:u2:session:s1:conn:0", "v", 0ms, ec);
+
+    std::set<std::string> seen;
+    std::string cursor;
+    int pages = 0;
+    do {
+        auto page = s->scan(mine, cursor, 100, ec);
+        REQUIRE_FALSE(ec);
+        for (auto& k : page.keys) CHECK(seen.insert(k).second);
+        cursor = page.next_cursor;
+        ++pages;
+    } while (!cursor.empty() && pages < 10);
+    CHECK(seen.size() == 251);
+    CHECK(pages >= 3);
+    for (const auto& k : seen) CHECK(k.rfind(mine, 0) == 0);
+
+    CHECK(s->erase_prefix(mine, ec) == 251);
+    CHECK(s->scan(mine, "", 100, ec).keys.empty());
+    CHECK(s->scan(other, "", 100, ec).keys.size() == 30);
+    CHECK(s->get("t1:u2:session:s1:conn:0", ec));
+    CHECK(st::make_key({"t", "u:1", "50%"}) == "t:u%3A1:50%25");
+}
+
+TEMPLATE_LIST_TEST_CASE("Records are created, read, updated with versions and removed", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    must(*s, servers);
+    std::error_code ec;
+    auto r = s->create("servers", "mcp_1", {{"owner", "u1"}, {"name", "files"}, {"url", "https://a"}}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(r.version == 1);
+    CHECK(s->read("servers", "mcp_1", ec)->data["name"] == "files");
+    CHECK_FALSE(s->read("servers", "mcp_2", ec));
+
+    s->create("servers", "mcp_1", {{"name", "again"}}, ec);
+    CHECK(ec == errc::already_exists);
+    auto u = s->update("servers", "mcp_1", {{"owner", "u1"}, {"name", "files2"}, {"url", "https://a"}}, 1, ec);
+    CHECK_FALSE(ec);
+    CHECK(u.version == 2);
+    s->update("servers", "mcp_1", {{"name", "stale"}}, 1, ec);
+    CHECK(ec == errc::conflict);
+    CHECK(s->read("servers", "mcp_1", ec)->data["name"] == "files2");
+    s->update("servers", "mcp_9", {{"name", "x"}}, {}, ec);
+    CHECK(ec == errc::not_found);
+    s->remove("servers", "mcp_1", 1, ec);
+    CHECK(ec == errc::conflict);
+    s->remove("servers", "mcp_1", 2, ec);
+    CHECK_FALSE(ec);
+    s->remove("servers", "mcp_1", {}, ec);
+    CHECK(ec == errc::not_found);
+
+    s->create("servers", "mcp_3", json::array(), ec);
+    CHECK(ec == errc::invalid_argument);
+    s->create("nowhere", "x", json::object(), ec);
+    CHECK(ec == errc::invalid_argument);
+}
+
+TEMPLATE_LIST_TEST_CASE("Unique constraints are enforced as typed errors, and free again after a remove",
+                        "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    must(*s, servers);
+    std::error_code ec;
+    s->create("servers", "a", {{"owner", "u1"}, {"name", "files"}, {"url", "https://a"}}, ec);
+    REQUIRE_FALSE(ec);
+    s->create("servers", "b", {{"owner", "u1"}, {"name", "files"}, {"url", "https://b"}}, ec);
+    CHECK(ec == errc::unique_violation);
+    s->create("servers", "b", {{"owner", "u2"}, {"name", "files"}, {"url", "https://a"}}, ec);
+    CHECK(ec == errc::unique_violation);  // the url
+    s->create("servers", "b", {{"owner", "u2"}, {"name", "files"}, {"url", "https://b"}}, ec);
+    CHECK_FALSE(ec);  // same name, other owner
+    s->update("servers", "b", {{"owner", "u1"}, {"name", "files"}, {"url", "https://b"}}, {}, ec);
+    CHECK(ec == errc::unique_violation);
+    CHECK(s->read("servers", "b", ec)->data["owner"] == "u2");
+    // Missing fields are not constrained.
+    s->create("servers", "c", {{"name", "files"}}, ec);
+    CHECK_FALSE(ec);
+    s->create("servers", "d", {{"name", "files"}, {"url", nullptr}}, ec);
+    CHECK_FALSE(ec);
+    s->remove("servers", "a", {}, ec);
+    s->create("servers", "e", {{"owner", "u1"}, {"name", "files"}, {"url", "https://a"}}, ec);
+    CHECK_FALSE(ec);
+}
+
+TEMPLATE_LIST_TEST_CASE("A batch is all or nothing: a failing write rolls back the ones before it", "[storage]",
+                        backends) {
+    auto s = backend<TestType>().make();
+    must(*s, servers);
+    std::error_code ec;
+    s->create("servers", "taken", {{"owner", "u1"}, {"name", "taken"}, {"url", "https://t"}}, ec);
+
+    s->commit(st::write_batch()
+                  .create("servers", "n1", {{"owner", "u1"}, {"name", "n1"}, {"url", "https://n1"}})
+                  .update("servers", "taken", {{"owner", "u1"}, {"name", "renamed"}, {"url", "https://t"}})
+                  .create("servers", "n2", {{"owner", "u1"}, {"name", "renamed"}, {"url", "https://n2"}}),
+              ec);
+    CHECK(ec == errc::unique_violation);
+    CHECK_FALSE(s->read("servers", "n1", ec));
+    CHECK(s->read("servers", "taken", ec)->data["name"] == "taken");
+    CHECK(s->read("servers", "taken", ec)->version == 1);
+
+    s->commit(st::write_batch()
+                  .create("servers", "n1", {{"owner", "u1"}, {"name", "n1"}, {"url", "https://n1"}})
+                  .remove("servers", "taken", 7),
+              ec);
+    CHECK(ec == errc::conflict);
+    CHECK_FALSE(s->read("servers", "n1", ec));
+
+    s->commit(st::write_batch()
+                  .create("servers", "n1", {{"owner", "u1"}, {"name", "n1"}, {"url", "https://n1"}})
+                  .remove("servers", "taken", 1)
+                  .create("servers", "n2", {{"owner", "u1"}, {"name", "taken"}, {"url", "https://t"}}),
+              ec);
+    CHECK_FALSE(ec);
+    CHECK(s->read("servers", "n1", ec));
+    CHECK(s->read("servers", "n2", ec));
+    CHECK_FALSE(s->read("servers", "taken", ec));
+}
+
+TEMPLATE_LIST_TEST_CASE("list filters and pages through records in id order", "[storage]", backends) {
+    auto s = backend<TestType>().make();
+    must(*s, {"servers", {}});
+    std::error_code ec;
+    st::write_batch batch;
+    std::set<std::string> expected;
+    for (int i = 0; i < 250; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "mcp_%03d", i);
+        bool pub = i % 5 == 0;
+        std::string owner = i % 3 == 0 ? "u1" : "u2";
+        batch.create("servers", id, {{"owner", owner}, {"public", pub}, {"enabled", i % 7 != 0}, {"n", i}});
+        if ((pub || owner == "u1") && i % 7 != 0) expected.insert(id);
+    }
+    s->commit(batch, ec);
+    REQUIRE_FALSE(ec);
+
+    auto f = st::filter().where_any({{"public", true}, {"owner", "u1"}}).where("enabled", true);
+    std::vector<std::string> got;
+    st::page_request req{.limit = 17, .cursor = ""};
+    int pages = 0;
+    do {
+        auto p = s->list("servers", f, req, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(p.records.size() <= 17);
+        for (auto& r : p.records) got.push_back(r.id);
+        req.cursor = p.next_cursor;
+        ++pages;
+    } while (!req.cursor.empty() && pages < 100);
+    CHECK(std::is_sorted(got.begin(), got.end()));
+    CHECK(std::set<std::string>(got.begin(), got.end()) == expected);
+    CHECK(got.size() == expected.size());
+
+    // A number is not a string, and true is not 1.
+    CHECK(s->list("servers", st::filter().where("n", 10), {}, ec).records.size() == 1);
+    CHECK(s->list("servers", st::filter().where("n", "10"), {}, ec).records.empty());
+    CHECK(s->list("servers", st::filter().where("public", 1), {}, ec).records.empty());
+    CHECK(s->list("servers", {}, {.limit = 1000, .cursor = ""}, ec).records.size() == 250);
+}
+
+TEMPLATE_LIST_TEST_CASE("10,000 sessions are written and read back", "[storage][volume]", backends) {
+    auto s = backend<TestType>().make();
+    std::error_code ec;
+    for (int i = 0; i < 10000; ++i) {
+        s->set(st::make_key({"t1", "u" + std::to_string(i % 100), "session", std::to_string(i)}),
+               "state-" + std::to_string(i), 3600s, ec);
+        REQUIRE_FALSE(ec);
+    }
+    int found = 0;
+    for (int i = 0; i < 10000; ++i) {
+        auto v = s->get(st::make_key({"t1", "u" + std::to_string(i % 100), "session", std::to_string(i)}), ec);
+        if (v && *v == "state-" + std::to_string(i)) ++found;
+    }
+    CHECK(found == 10000);
+    std::size_t n = 0;
+    std::string cursor;
+    do {
+        auto p = s->scan("t1:u7:", cursor, 1000, ec);
+        n += p.keys.size();
+        cursor = p.next_cursor;
+    } while (!cursor.empty());
+    CHECK(n == 100);
+}
+
+TEMPLATE_LIST_TEST_CASE("The asynchronous forms complete on the caller's executor", "[storage][async]", backends) {
+    auto s = backend<TestType>().make();
+    asio::io_context io;
+    auto io_thread = std::this_thread::get_id();
+    std::vector<std::string> log;
+    s->async_set("a", "1", 0ms, asio::bind_executor(io, [&](std::error_code ec) {
+        CHECK_FALSE(ec);
+        log.push_back("set");
+        s->async_get("a", asio::bind_executor(io, [&](std::error_code ec2, std::optional<std::string> v) {
+            CHECK_FALSE(ec2);
+            CHECK(std::this_thread::get_id() == io_thread);
+            log.push_back("get " + v.value_or("-"));
+        }));
+    }));
+    s->async_define(servers, asio::bind_executor(io, [&](std::error_code ec) {
+        CHECK_FALSE(ec);
+        s->async_create("servers", "x", {{"name", "n"}}, asio::bind_executor(io, [&](std::error_code ec2, st::record r) {
+            CHECK_FALSE(ec2);
+            CHECK(r.version == 1);
+            log.push_back("create");
+        }));
+    }));
+    auto guard = asio::make_work_guard(io);
+    std::thread stopper([&] {
+        for (int i = 0; i < 200 && log.size() < 3; ++i) std::this_thread::sleep_for(10ms);
+        guard.reset();
+    });
+    io.run();
+    stopper.join();
+    std::sort(log.begin(), log.end());
+    CHECK(log == std::vector<std::string>{"create", "get 1", "set"});
+}
+
+TEST_CASE("SQLite storage keeps its records and state across reopening", "[storage][sqlite]") {
+    st::sqlite_options o;
+    o.path = temp_path("reopen");
+    std::error_code ec;
+    {
+        st::sqlite_storage s(o);
+        must(s, servers);
+        s.create("servers", "a", {{"owner", "u1"}, {"name", "n"}, {"url", "https://a"}}, ec);
+        s.set("session", "v", 3600s, ec);
+        REQUIRE_FALSE(ec);
+    }
+    st::sqlite_storage s(o);
+    must(s, servers);
+    CHECK(s.read("servers", "a", ec)->data["url"] == "https://a");
+    CHECK(s.get("session", ec) == std::optional<std::string>("v"));
+    s.create("servers", "b", {{"owner", "u1"}, {"name", "n"}, {"url", "https://b"}}, ec);
+    CHECK(ec == errc::unique_violation);
+    CHECK(s.integrity_check(ec));
+}
+
+TEST_CASE("SQLite storage reports a held write lock as a timeout, within the configured bounds",
+          "[storage][sqlite]") {
+    st::sqlite_options o;
+    o.path = temp_path("busy");
+    o.busy_timeout = 100ms;
+    o.operation_timeout = 300ms;
+    o.pool_size = 1;
+    st::sqlite_storage s(o);
+    std::error_code ec;
+    s.set("k", "v", 0ms, ec);
+    REQUIRE_FALSE(ec);
+
+    // Another process-like connection holds the write lock.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(o.path.c_str(), &other) == SQLITE_OK);
+    std::string attach = "ATTACH DATABASE '" + o.path + "-ephemeral' AS eph; BEGIN IMMEDIATE; "
+                         "INSERT INTO eph.kv(key, kind, value) VALUES('held', 0, 'x');";
+    REQUIRE(sqlite3_exec(other, attach.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+
+    auto start = std::chrono::steady_clock::now();
+    s.set("k", "v2", 0ms, ec);
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(ec == errc::timeout);
+    CHECK(took < 2s);
+    CHECK(s.get("k", ec) == std::optional<std::string>("v"));  // readers are not blocked in WAL mode
+
+    // The asynchronous form gives up at operation_timeout even while the
+    // only worker is busy.
+    asio::io_context io;
+    std::error_code first, second;
+    s.async_set("k", "v3", 0ms, asio::bind_executor(io, [&](std::error_code e) { first = e; }));
+    s.async_set("k", "v4", 0ms, asio::bind_executor(io, [&](std::error_code e) { second = e; }));
+    start = std::chrono::steady_clock::now();
+    io.run();
+    took = std::chrono::steady_clock::now() - start;
+    CHECK(first == errc::timeout);
+    CHECK(second == errc::timeout);
+    CHECK(took < 2s);
+
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    s.set("k", "v5", 0ms, ec);
+    CHECK_FALSE(ec);
+}
+
+TEST_CASE("SQLite storage refuses a path it cannot open with a typed error", "[storage][sqlite]") {
+    std::error_code ec;
+    st::sqlite_options o;
+    o.path = "/nonexistent-dir/x/y.db";
+    st::sqlite_storage s(o, ec);
+    CHECK(ec == errc::unavailable);
+    CHECK_THROWS_AS(st::sqlite_storage(o), std::system_error);
+    o.path = "";
+    st::sqlite_storage empty(o, ec);
+    CHECK(ec == errc::invalid_argument);
+}
