@@ -485,3 +485,73 @@ TEST_CASE("SQLite storage refuses a path it cannot open with a typed error", "[s
     st::sqlite_storage empty(o, ec);
     CHECK(ec == errc::invalid_argument);
 }
+
+#include <polymcp/crypto/aes_gcm.hpp>
+#include <polymcp/storage/reencrypt.hpp>
+
+TEMPLATE_LIST_TEST_CASE("reencrypt moves every stored credential to the primary key while others write",
+                        "[storage][rotation]", backends) {
+    namespace crypto = polymcp::crypto;
+    using gcm = crypto::aes_256_gcm;
+    auto s = backend<TestType>().make();
+    must(*s, {"connectors", {}});
+    auto k_old = gcm::generate_key(), k_new = gcm::generate_key();
+    crypto::key_ring<gcm> old_ring({gcm(k_old)});
+    crypto::key_ring<gcm> ring({gcm(k_new), gcm(k_old)});
+    auto ad = [](const std::string& id, std::string_view field) { return "connector=" + id + ";field=" + std::string(field); };
+
+    std::error_code ec;
+    st::write_batch batch;
+    for (int i = 0; i < 230; ++i) {
+        std::string id = "c" + std::to_string(1000 + i);
+        batch.create("connectors", id,
+                     {{"api_key", old_ring.encrypt("key-" + id, ad(id, "api_key"))},
+                      {"token", i % 2 ? ring.encrypt("tok-" + id, ad(id, "token")) : old_ring.encrypt("tok-" + id, ad(id, "token"))},
+                      {"name", id}});
+    }
+    // One field under a key the ring does not hold: counted, left untouched.
+    auto stranger = gcm(gcm::generate_key()).encrypt("x", ad("c9999", "api_key"));
+    batch.create("connectors", "c9999", {{"api_key", stranger}, {"name", "c9999"}});
+    s->commit(batch, ec);
+    REQUIRE_FALSE(ec);
+
+    // The server keeps writing while the rotation runs.
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        int n = 0;
+        while (!done) {
+            std::error_code wec;
+            auto r = s->read("connectors", "c1000", wec);
+            if (r) {
+                auto data = r->data;
+                data["touched"] = ++n;
+                s->update("connectors", "c1000", data, r->version, wec);
+            }
+        }
+    });
+    st::reencrypt_options opt;
+    opt.collection = "connectors";
+    opt.fields = {"api_key", "token"};
+    opt.batch_size = 40;
+    opt.associated_data = [&](const st::record& r, std::string_view field) { return ad(r.id, field); };
+    auto report = st::reencrypt(*s, ring, opt, ec);
+    done = true;
+    writer.join();
+    REQUIRE_FALSE(ec);
+    CHECK(report.records == 231);
+    CHECK(report.failed == 1);
+    // A second run picks up what a concurrent write made it skip.
+    auto again = st::reencrypt(*s, ring, opt, ec);
+    CHECK(again.failed == 1);
+    CHECK(report.rotated + again.rotated == 230 + 115);
+
+    gcm primary(k_new);
+    for (int i = 0; i < 230; ++i) {
+        std::string id = "c" + std::to_string(1000 + i);
+        auto r = s->read("connectors", id, ec);
+        REQUIRE(r);
+        CHECK(primary.decrypt(r->data["api_key"].template get<std::string>(), ad(id, "api_key")) == "key-" + id);
+        CHECK(primary.decrypt(r->data["token"].template get<std::string>(), ad(id, "token")) == "tok-" + id);
+    }
+    CHECK(s->read("connectors", "c9999", ec)->data["api_key"] == stranger);
+}
