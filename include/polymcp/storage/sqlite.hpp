@@ -120,6 +120,8 @@ private:
     lease acquire();
     void release(std::unique_ptr<connection> c);
     std::error_code apply(connection& c, const write_op& op, record* out);
+    // Applies `ops` in one BEGIN IMMEDIATE transaction; `out` gets the last written record.
+    void write(const std::vector<write_op>& ops, record* out, std::error_code& ec);
     std::optional<collection_schema> schema_of(std::string_view collection);
     void maybe_reclaim(connection& c);
 

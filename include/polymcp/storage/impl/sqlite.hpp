@@ -756,9 +756,9 @@ inline std::error_code sqlite_storage::apply(connection& c, const write_op& op, 
     return {};
 }
 
-inline void sqlite_storage::commit(const write_batch& batch, std::error_code& ec) {
+inline void sqlite_storage::write(const std::vector<write_op>& ops, record* out, std::error_code& ec) {
     ec.clear();
-    for (const auto& op : batch.ops())
+    for (const auto& op : ops)
         if ((ec = detail::check_write(op))) return;
     auto c = acquire();
     sqlite_detail::transaction tx(c->db);
@@ -766,35 +766,25 @@ inline void sqlite_storage::commit(const write_batch& batch, std::error_code& ec
         ec = sqlite_detail::map_error(tx.begin_result());
         return;
     }
-    for (const auto& op : batch.ops())
-        if ((ec = apply(*c, op, nullptr))) return;  // the transaction rolls back
+    for (const auto& op : ops)
+        if ((ec = apply(*c, op, out))) return;  // the transaction rolls back
     if (int rc = tx.commit(); rc != SQLITE_OK) ec = sqlite_detail::map_error(rc);
 }
 
+inline void sqlite_storage::commit(const write_batch& batch, std::error_code& ec) { write(batch.ops(), nullptr, ec); }
+
 inline record sqlite_storage::create(std::string_view collection, std::string_view id, const nlohmann::json& data,
                                      std::error_code& ec) {
-    write_op op{write_op::kind::create, std::string(collection), std::string(id), data, {}};
-    if ((ec = detail::check_write(op))) return {};
-    auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
     record out;
-    if ((ec = apply(*c, op, &out))) return {};
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
-    return out;
+    write({{write_op::kind::create, std::string(collection), std::string(id), data, {}}}, &out, ec);
+    return ec ? record{} : out;
 }
 
 inline record sqlite_storage::update(std::string_view collection, std::string_view id, const nlohmann::json& data,
                                      std::optional<std::int64_t> expected_version, std::error_code& ec) {
-    write_op op{write_op::kind::update, std::string(collection), std::string(id), data, expected_version};
-    if ((ec = detail::check_write(op))) return {};
-    auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
     record out;
-    if ((ec = apply(*c, op, &out))) return {};
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
-    return out;
+    write({{write_op::kind::update, std::string(collection), std::string(id), data, expected_version}}, &out, ec);
+    return ec ? record{} : out;
 }
 
 inline void sqlite_storage::remove(std::string_view collection, std::string_view id,
