@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Runs the whole polymcp test suite from a fresh clone on Debian 12:
 #   1. installs what is missing (scripts/deps.sh),
-#   2. builds and runs every test in the Release preset (unit, integration with
+#   2. starts redis-server and PostgreSQL on loopback for the storage tests
+#      (scripts/services.sh) and stops them when the script ends,
+#   3. builds and runs every test in the Release preset (unit, integration with
 #      hello_stdio as a child process, TypeScript SDK interop, compile-fail
 #      checks, header self-containment, find_package from an install),
-#   3. builds and runs the unit and integration tests again under ASan+UBSan.
-#   4. builds the libFuzzer target for the HTTP request path with clang and
+#   4. builds and runs the unit and integration tests again under ASan+UBSan.
+#   5. builds the libFuzzer target for the HTTP request path with clang and
 #      runs it for POLYMCP_FUZZ_SECONDS (60) seconds from tests/fuzz/corpus.
-# Set POLYMCP_SKIP_SANITIZERS=1 to skip step 3, POLYMCP_SKIP_FUZZ=1 to skip step 4.
+# Set POLYMCP_SKIP_SANITIZERS=1 to skip step 4, POLYMCP_SKIP_FUZZ=1 to skip step 5.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source scripts/deps.sh
+source scripts/services.sh
+polymcp_services_start
+trap polymcp_services_stop EXIT
 
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 jobs="$(nproc)"
