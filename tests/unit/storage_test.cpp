@@ -6,6 +6,7 @@
 // connection string); without them the Redis and PostgreSQL cases fail.
 
 #include <polymcp/storage/memory.hpp>
+#include <polymcp/storage/postgres.hpp>
 #include <polymcp/storage/redis.hpp>
 #include <polymcp/storage/sqlite.hpp>
 
@@ -26,6 +27,8 @@
 #include <tuple>
 #include <vector>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace st = polymcp::storage;
@@ -111,6 +114,26 @@ std::string temp_path(const std::string& stem) {
 }
 
 template <>
+struct backend<st::postgres_storage> {
+    // A schema of its own per instance, dropped with it.
+    backend_ptr<st::postgres_storage> make() {
+        static std::atomic<int> n{0};
+        st::postgres_options o;
+        o.conninfo = env_or("POLYMCP_TEST_POSTGRES", "host=127.0.0.1 port=54329 user=polymcp dbname=postgres");
+        o.schema = "test_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+        std::error_code ec;
+        auto* s = new st::postgres_storage(o, ec);
+        INFO("PostgreSQL at " << o.conninfo << " (start it with scripts/services.sh)");
+        REQUIRE_FALSE(ec);
+        return {s, [](st::postgres_storage* p) {
+                    std::error_code e;
+                    p->drop_schema(e);
+                    delete p;
+                }};
+    }
+};
+
+template <>
 struct backend<st::sqlite_storage> {
     backend_ptr<st::sqlite_storage> make() {
         st::sqlite_options o;
@@ -119,7 +142,7 @@ struct backend<st::sqlite_storage> {
     }
 };
 
-using backends = std::tuple<st::memory_storage, st::sqlite_storage, st::redis_storage>;
+using backends = std::tuple<st::memory_storage, st::sqlite_storage, st::redis_storage, st::postgres_storage>;
 
 const st::collection_schema servers{"servers", {{"name", {"owner", "name"}}, {"url", {"url"}}}};
 
@@ -622,4 +645,90 @@ TEMPLATE_LIST_TEST_CASE("reencrypt moves every stored credential to the primary 
         CHECK(primary.decrypt(r->data["token"].template get<std::string>(), ad(id, "token")) == "tok-" + id);
     }
     CHECK(s->read("connectors", "c9999", ec)->data["api_key"] == stranger);
+}
+
+#include <libpq-fe.h>
+
+TEST_CASE("PostgreSQL storage: processes opening one schema together migrate it once, and data outlives them",
+          "[storage][postgres]") {
+    st::postgres_options o;
+    o.conninfo = env_or("POLYMCP_TEST_POSTGRES", "host=127.0.0.1 port=54329 user=polymcp dbname=postgres");
+    o.schema = "test_migrate_" + std::to_string(::getpid());
+    o.pool_size = 2;
+    std::vector<std::unique_ptr<st::postgres_storage>> opened(4);
+    std::vector<std::error_code> errors(4);
+    std::vector<std::thread> starters;
+    for (int i = 0; i < 4; ++i)
+        starters.emplace_back([&, i] { opened[i] = std::make_unique<st::postgres_storage>(o, errors[i]); });
+    for (auto& t : starters) t.join();
+    for (auto& e : errors) CHECK_FALSE(e);
+
+    std::error_code ec;
+    must(*opened[0], servers);
+    opened[0]->create("servers", "a", {{"owner", "u1"}, {"name", "n"}, {"url", "https://a"}}, ec);
+    REQUIRE_FALSE(ec);
+    opened.clear();
+
+    st::postgres_storage again(o);
+    must(again, servers);
+    CHECK(again.read("servers", "a", ec)->data["url"] == "https://a");
+    again.create("servers", "b", {{"owner", "u1"}, {"name", "n"}, {"url", "https://b"}}, ec);
+    CHECK(ec == errc::unique_violation);
+
+    PGconn* raw = PQconnectdb(o.conninfo.c_str());
+    REQUIRE(PQstatus(raw) == CONNECTION_OK);
+    std::string q = "SELECT count(*) FROM " + o.schema + ".polymcp_migrations";
+    PGresult* r = PQexec(raw, q.c_str());
+    REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    CHECK(std::string(PQgetvalue(r, 0, 0)) == std::to_string(1));  // one migration, applied once
+    PQclear(r);
+    PQfinish(raw);
+
+    // Keys must be UTF-8 text in PostgreSQL; values are bytes.
+    again.set("bad\xff", "v", 0ms, ec);
+    CHECK(ec == errc::invalid_argument);
+    again.set("good", "\xff\x00\x01", 0ms, ec);
+    CHECK_FALSE(ec);
+    again.drop_schema(ec);
+    CHECK_FALSE(ec);
+}
+
+TEST_CASE("Redis and PostgreSQL storages report a server that is not there as unavailable, within the connect timeout",
+          "[storage][redis][postgres]") {
+    // A loopback port nobody listens on.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    auto port = ntohs(a.sin_port);
+
+    std::error_code ec;
+    auto t0 = std::chrono::steady_clock::now();
+    st::redis_options ro;
+    ro.port = port;
+    ro.connect_timeout = 300ms;
+    st::redis_storage r(ro, ec);
+    CHECK(ec == errc::unavailable);
+    CHECK_FALSE(r.get("k", ec));
+    CHECK(ec == errc::unavailable);  // at once: backing off
+    asio::io_context io;
+    std::error_code async_ec;
+    r.async_ping(asio::bind_executor(io, [&](std::error_code e) { async_ec = e; }));
+    io.run();
+    CHECK(async_ec == errc::unavailable);
+
+    st::postgres_options po;
+    po.conninfo = "host=127.0.0.1 port=" + std::to_string(port) + " user=polymcp dbname=postgres";
+    po.connect_timeout = 300ms;
+    st::postgres_storage p(po, ec);
+    CHECK(ec == errc::unavailable);
+    CHECK_THROWS_AS(st::postgres_storage(po), std::system_error);
+    po.schema = "Robert'); DROP TABLE students;--";
+    st::postgres_storage bad(po, ec);
+    CHECK(ec == errc::invalid_argument);
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
