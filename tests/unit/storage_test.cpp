@@ -8,6 +8,7 @@
 #include <polymcp/storage/memory.hpp>
 #include <polymcp/storage/postgres.hpp>
 #include <polymcp/storage/redis.hpp>
+#include <polymcp/storage/split.hpp>
 #include <polymcp/storage/sqlite.hpp>
 
 #include <hiredis/hiredis.h>
@@ -142,7 +143,25 @@ struct backend<st::sqlite_storage> {
     }
 };
 
-using backends = std::tuple<st::memory_storage, st::sqlite_storage, st::redis_storage, st::postgres_storage>;
+// Scaling out: sessions in Redis, records in PostgreSQL, as one storage.
+using redis_postgres = st::split_storage<st::redis_storage, st::postgres_storage>;
+template <>
+struct backend<redis_postgres> {
+    backend_ptr<redis_postgres> make() {
+        auto e = backend<st::redis_storage>().make();
+        auto d = backend<st::postgres_storage>().make();
+        auto* s = new redis_postgres(*e, *d);
+        return {s, [e = std::shared_ptr<st::redis_storage>(std::move(e)),
+                    d = std::shared_ptr<st::postgres_storage>(std::move(d))](redis_postgres* p) mutable {
+                    delete p;
+                    e.reset();
+                    d.reset();
+                }};
+    }
+};
+
+using backends =
+    std::tuple<st::memory_storage, st::sqlite_storage, st::redis_storage, st::postgres_storage, redis_postgres>;
 
 const st::collection_schema servers{"servers", {{"name", {"owner", "name"}}, {"url", {"url"}}}};
 
