@@ -2,9 +2,17 @@
 // of *Storage* and run on the one named on the command line:
 //   storage_tour memory
 //   storage_tour sqlite /var/lib/polymcp/state.db
+//   storage_tour redis-postgres 127.0.0.1:6379 "host=127.0.0.1 dbname=polymcp user=polymcp"
+// (the last one: sessions in Redis, records in PostgreSQL, in a key prefix and
+// a schema of its own that it deletes when done)
 
 #include <polymcp/storage/memory.hpp>
+#include <polymcp/storage/postgres.hpp>
+#include <polymcp/storage/redis.hpp>
+#include <polymcp/storage/split.hpp>
 #include <polymcp/storage/sqlite.hpp>
+
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -87,6 +95,25 @@ int main(int argc, char** argv) {
         o.path = argv[2];
         st::sqlite_storage store(o);
         return run(store);
+    }
+    if (kind == "redis-postgres" && argc > 3) {
+        std::string where = argv[2], tag = std::to_string(::getpid());
+        st::redis_options ro;
+        ro.host = where.substr(0, where.rfind(':'));
+        ro.port = static_cast<std::uint16_t>(std::stoi(where.substr(where.rfind(':') + 1)));
+        ro.key_prefix = "polymcp-tour:" + tag + ":";
+        ro.record_prefix = "polymcp-tour#" + tag + "#";
+        st::postgres_options po;
+        po.conninfo = argv[3];
+        po.schema = "storage_tour_" + tag;
+        st::redis_storage sessions(ro);
+        st::postgres_storage records(po);
+        st::split_storage store(sessions, records);
+        int rc = run(store);
+        std::error_code ec;
+        sessions.erase_prefix("", ec);
+        records.drop_schema(ec);
+        return rc;
     }
     st::memory_storage store;
     return run(store);
