@@ -37,6 +37,10 @@ polymcp_services_start() {
 
   # Redis: in the foreground of a background job would die with the shell's
   # job control; daemonize with a pid file instead.
+  if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+    echo "polymcp: port $redis_port is taken by another Redis; set POLYMCP_REDIS_PORT" >&2
+    return 1
+  fi
   mkdir -p "$dir/redis"
   redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir/redis" --save "" --appendonly no \
     --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" >/dev/null
@@ -56,8 +60,12 @@ polymcp_services_start() {
     run_as=(runuser -u postgres --)
   fi
   "${run_as[@]}" "$pg_bin/initdb" -D "$dir/postgres/data" -U polymcp -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/postgres/data" -l "$dir/postgres/server.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir/postgres -c fsync=off -c max_connections=200" >/dev/null
+  if ! "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/postgres/data" -l "$dir/postgres/server.log" -w -t 60 start \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir/postgres -c fsync=off -c max_connections=200" >/dev/null; then
+    echo "polymcp: PostgreSQL did not start (port $pg_port taken? set POLYMCP_POSTGRES_PORT); its log:" >&2
+    tail -n 5 "$dir/postgres/server.log" >&2
+    return 1
+  fi
 
   export POLYMCP_TEST_REDIS="127.0.0.1:$redis_port"
   export POLYMCP_TEST_POSTGRES="host=127.0.0.1 port=$pg_port user=polymcp dbname=postgres"

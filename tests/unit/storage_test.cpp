@@ -751,3 +751,48 @@ TEST_CASE("Redis and PostgreSQL storages report a server that is not there as un
     CHECK(ec == errc::invalid_argument);
     CHECK(std::chrono::steady_clock::now() - t0 < 3s);
 }
+
+TEST_CASE("Redis storage keeps a session at polymcp:{tenant}:{user}:session:{sid}:... and clears it with SCAN",
+          "[storage][redis]") {
+    auto o = test_redis_options();  // the default prefixes, "polymcp:" and "polymcp#"
+    st::redis_storage s(o);
+    std::error_code ec;
+    std::string tenant = "tenant-" + std::to_string(::getpid());
+    auto prefix = st::session_prefix(tenant, "alice", "s1");
+    s.set(prefix + "status", "CONNECTED", 60s, ec);
+    CHECK(s.set_add(prefix + "servers", "mcp_1", ec));
+    s.set(st::session_prefix(tenant, "bob", "s1") + "status", "CONNECTED", 60s, ec);
+    REQUIRE_FALSE(ec);
+
+    redisContext* raw = redisConnect(o.host.c_str(), o.port);
+    REQUIRE(raw->err == 0);
+    auto exists = [&](const std::string& k) {
+        auto* r = static_cast<redisReply*>(redisCommand(raw, "EXISTS %b", k.data(), k.size()));
+        long long n = r->integer;
+        freeReplyObject(r);
+        return n;
+    };
+    auto pttl = [&](const std::string& k) {
+        auto* r = static_cast<redisReply*>(redisCommand(raw, "PTTL %b", k.data(), k.size()));
+        long long n = r->integer;
+        freeReplyObject(r);
+        return n;
+    };
+    CHECK(exists("polymcp:" + tenant + ":alice:session:s1:status") == 1);
+    CHECK(exists("polymcp:" + tenant + ":alice:session:s1:servers") == 1);
+    CHECK(pttl("polymcp:" + tenant + ":alice:session:s1:status") > 50000);
+
+    CHECK(s.erase_prefix(prefix, ec) == 2);
+    CHECK(exists("polymcp:" + tenant + ":alice:session:s1:status") == 0);
+    CHECK(exists("polymcp:" + tenant + ":bob:session:s1:status") == 1);
+    CHECK(s.erase_prefix(tenant + ":", ec) == 1);
+    redisFree(raw);
+
+    // Glob characters in a prefix are literal.
+    s.set(tenant + ":a*b", "v", 60s, ec);
+    s.set(tenant + ":aXb", "v", 60s, ec);
+    CHECK(s.scan(tenant + ":a*", "", 100, ec).keys == std::vector<std::string>{tenant + ":a*b"});
+    CHECK(s.erase_prefix(tenant + ":", ec) == 2);
+    s.scan("x", "not-a-cursor", 10, ec);
+    CHECK(ec == errc::invalid_argument);
+}
