@@ -188,6 +188,12 @@ TEMPLATE_LIST_TEST_CASE("Strings are stored, replaced and erased, and typed erro
     CHECK_FALSE(s->erase("k", ec));
     CHECK_FALSE(s->get("k", ec));
 
+    // Keys and values are views: nothing past their end is read.
+    std::string_view alphabet = "alphabet";
+    s->set(alphabet.substr(0, 5), alphabet.substr(0, 2), 0ms, ec);
+    CHECK(s->get("alpha", ec) == std::optional<std::string>("al"));
+    CHECK_FALSE(s->get("alphabet", ec));
+
     s->set("", "v", 0ms, ec);
     CHECK(ec == errc::invalid_argument);
     CHECK_FALSE(s->set_if_absent(std::string(600, 'k'), "v", 0ms, ec));

@@ -472,11 +472,16 @@ inline postgres_storage::result postgres_storage::exec(connection& c, std::strin
     } else {
         name = it->second;
     }
+    // Text parameters go as C strings (libpq ignores their lengths): copy
+    // them, since a string_view need not end with NUL. Bytes go as they are.
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
-    values.reserve(params.size());
     for (const auto& p : params) {
-        values.push_back(p.null ? nullptr : (p.value.data() != nullptr ? p.value.data() : ""));
+        if (p.null) values.push_back(nullptr);
+        else if (p.binary) values.push_back(p.value.data() != nullptr ? p.value.data() : "");
+        else values.push_back(texts.emplace_back(p.value).c_str());
         lengths.push_back(static_cast<int>(p.value.size()));
         formats.push_back(p.binary ? 1 : 0);
     }
