@@ -7,6 +7,8 @@
 #include <polymcp/storage/error.hpp>
 #include <polymcp/storage/types.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +45,20 @@ inline std::vector<std::pair<std::string, std::string>> unique_values(const coll
         if (complete) out.emplace_back(u.name, values.dump());
     }
     return out;
+}
+
+/// A schema's constraints as canonical JSON, stored by the backends that
+/// persist schemas so that `define` can tell an unchanged schema from a new one.
+inline std::string schema_json(const collection_schema& s) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& u : s.unique) j.push_back({{"name", u.name}, {"fields", u.fields}});
+    return j.dump();
+}
+
+/// Parses all of `s` as a decimal int64; false when it is not one.
+inline bool parse_int64(std::string_view s, std::int64_t& out) {
+    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return e == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
 inline std::size_t clamp_limit(std::size_t n) noexcept { return n == 0 ? 1 : (n > max_page ? max_page : n); }

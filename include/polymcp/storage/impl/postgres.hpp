@@ -152,21 +152,10 @@ END $$;
     return m;
 }
 
-inline std::string schema_json(const collection_schema& s) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& u : s.unique) j.push_back({{"name", u.name}, {"fields", u.fields}});
-    return j.dump();
-}
-
 inline nlohmann::json unique_json(const collection_schema& schema, const nlohmann::json& data) {
     nlohmann::json pairs = nlohmann::json::array();
     for (auto& [name, value] : detail::unique_values(schema, data)) pairs.push_back({name, value});
     return pairs;
-}
-
-inline bool parse_int64(std::string_view s, std::int64_t& out) {
-    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return e == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
 // The greatest code point: every valid UTF-8 key starting with `prefix`
@@ -204,7 +193,7 @@ public:
     }
     std::int64_t int64(int row, int col) const {
         std::int64_t v = 0;
-        pg_detail::parse_int64(text(row, col), v);
+        detail::parse_int64(text(row, col), v);
         return v;
     }
     // A bytea column (text format, hex), decoded by libpq.
@@ -219,7 +208,7 @@ public:
     PGresult* get() const noexcept { return r_.get(); }
     std::int64_t affected() const {
         std::int64_t v = 0;
-        pg_detail::parse_int64(PQcmdTuples(r_.get()), v);
+        detail::parse_int64(PQcmdTuples(r_.get()), v);
         return v;
     }
 
@@ -736,7 +725,7 @@ inline void postgres_storage::define(const collection_schema& schema, std::error
     }
     auto c = acquire(ec);
     if (ec) return;
-    const std::string wanted = pg_detail::schema_json(schema);
+    const std::string wanted = detail::schema_json(schema);
     transaction(*c, [&](std::error_code& tec) {
         // Writers hold this lock shared (record_apply): the rebuild sees them all.
         exec(*c, "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.' || $1, 0))",

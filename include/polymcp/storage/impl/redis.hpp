@@ -202,17 +202,6 @@ inline std::string script_text(int which) {
 inline constexpr int script_count = 4;
 inline constexpr int persist_script = 0, write_script = 1, page_script = 2, define_script = 3;
 
-inline std::string schema_json(const collection_schema& s) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& u : s.unique) j.push_back({{"name", u.name}, {"fields", u.fields}});
-    return j.dump();
-}
-
-inline bool parse_int64(std::string_view s, std::int64_t& out) {
-    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return e == std::errc() && p == s.data() + s.size() && !s.empty();
-}
-
 }  // namespace redis_detail
 
 // A reply, owned.
@@ -555,7 +544,7 @@ inline scan_page redis_storage::scan(std::string_view prefix, std::string_view c
                                      std::error_code& ec) {
     ec.clear();
     std::int64_t at = 0;
-    if (!cursor.empty() && (!redis_detail::parse_int64(cursor, at) || at < 0)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
+    if (!cursor.empty() && (!detail::parse_int64(cursor, at) || at < 0)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
     std::size_t limit = detail::clamp_limit(count);
     POLYMCP_REDIS_LEASE(c);
     std::string pattern = redis_detail::glob_escape(options_.key_prefix) + redis_detail::glob_escape(prefix) + "*";
@@ -621,7 +610,7 @@ inline void redis_storage::define(const collection_schema& schema, std::error_co
         ec = errc::invalid_argument;
         return;
     }
-    const std::string wanted = redis_detail::schema_json(schema);
+    const std::string wanted = detail::schema_json(schema);
     const auto& R = options_.record_prefix;
     std::string esc_name = make_key({schema.name});
     bool defined = false;
@@ -784,7 +773,7 @@ inline std::optional<record> redis_storage::read(std::string_view collection, st
     if (r->element[0]->type == REDIS_REPLY_NIL) return std::nullopt;
     auto data = nlohmann::json::parse(reply::str(r->element[0]), nullptr, false);
     std::int64_t version = 0;
-    if (data.is_discarded() || !redis_detail::parse_int64(reply::str(r->element[1]), version))
+    if (data.is_discarded() || !detail::parse_int64(reply::str(r->element[1]), version))
         POLYMCP_REDIS_FAIL(errc::corrupt_data);
     return record{std::string(id), std::move(data), version};
 }
@@ -807,7 +796,7 @@ inline page redis_storage::list(std::string_view collection, const filter& f, co
             after = id;
             auto data = nlohmann::json::parse(reply::str(r->element[i + 1]), nullptr, false);
             std::int64_t version = 0;
-            if (data.is_discarded() || !redis_detail::parse_int64(reply::str(r->element[i + 2]), version))
+            if (data.is_discarded() || !detail::parse_int64(reply::str(r->element[i + 2]), version))
                 POLYMCP_REDIS_FAIL(errc::corrupt_data);
             if (!f.matches(data)) continue;
             if (out.records.size() == limit) {

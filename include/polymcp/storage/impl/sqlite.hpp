@@ -51,12 +51,6 @@ inline const std::vector<const char*>& ephemeral_migrations() {
     return m;
 }
 
-inline std::string schema_json(const collection_schema& s) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& u : s.unique) j.push_back({{"name", u.name}, {"fields", u.fields}});
-    return j.dump();
-}
-
 }  // namespace sqlite_detail
 
 // One SQLite connection with its prepared statements.
@@ -645,7 +639,7 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
         ec = sqlite_detail::map_error(tx.begin_result());
         return;
     }
-    const std::string wanted = sqlite_detail::schema_json(schema);
+    const std::string wanted = detail::schema_json(schema);
     {
         sqlite_detail::query s(c->db, c->prepare("SELECT schema FROM collections WHERE name = ?1"));
         if (!s.ok()) {
