@@ -156,6 +156,7 @@ TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers wh
 
         server.start();
         auto back = until_ping(s, 5s);
+        WARN("Redis restarted: serving again after " << back.count() << " ms");
         CHECK(back < 3s);  // the backoff is capped at 400 ms
         s.create("servers", "a", {{"url", "https://a"}}, ec);
         CHECK_FALSE(ec);
@@ -181,7 +182,8 @@ TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers wh
     std::this_thread::sleep_for(300ms);
     stop = true;
     client.join();
-    INFO("client: " << ok << " ok, " << failed << " failed, slowest failure " << slowest_failure_ms << " ms");
+    WARN("client: " << ok << " ok, " << failed << " failed (all unavailable or timeout), slowest failure "
+                    << slowest_failure_ms << " ms");
     CHECK(ok > 50);
     CHECK(failed > 0);
     CHECK(unclear == 0);
