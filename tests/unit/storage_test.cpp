@@ -802,3 +802,43 @@ TEST_CASE("Redis storage keeps a session at polymcp:{tenant}:{user}:session:{sid
     s.scan("x", "not-a-cursor", 10, ec);
     CHECK(ec == errc::invalid_argument);
 }
+
+TEST_CASE("PostgreSQL storage reports a lock held elsewhere as a timeout, within command_timeout",
+          "[storage][postgres]") {
+    st::postgres_options o;
+    o.conninfo = env_or("POLYMCP_TEST_POSTGRES", "host=127.0.0.1 port=54329 user=polymcp dbname=postgres");
+    o.schema = "test_lock_" + std::to_string(::getpid());
+    o.pool_size = 1;
+    o.command_timeout = 300ms;
+    o.operation_timeout = 2s;
+    st::postgres_storage s(o);
+    std::error_code ec;
+    s.set("held", "v1", 0ms, ec);
+    REQUIRE_FALSE(ec);
+
+    // Another client holds the row's lock in an open transaction.
+    PGconn* other = PQconnectdb(o.conninfo.c_str());
+    REQUIRE(PQstatus(other) == CONNECTION_OK);
+    std::string lock = "BEGIN; SELECT * FROM " + o.schema + ".kv WHERE key = 'held' FOR UPDATE;";
+    PQclear(PQexec(other, lock.c_str()));
+
+    auto t0 = std::chrono::steady_clock::now();
+    s.set("held", "v2", 0ms, ec);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(ec == errc::timeout);
+    CHECK(took < 1500ms);
+    CHECK(s.get("held", ec) == std::optional<std::string>("v1"));  // readers are not blocked
+
+    asio::io_context io;
+    std::error_code async_ec;
+    s.async_set("held", "v3", 0ms, asio::bind_executor(io, [&](std::error_code e) { async_ec = e; }));
+    io.run();
+    CHECK(async_ec == errc::timeout);
+
+    PQclear(PQexec(other, "ROLLBACK"));
+    PQfinish(other);
+    s.set("held", "v4", 0ms, ec);
+    CHECK_FALSE(ec);
+    CHECK(s.get("held", ec) == std::optional<std::string>("v4"));
+    s.drop_schema(ec);
+}
