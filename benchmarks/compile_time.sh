@@ -27,3 +27,11 @@ measure "hello_stdio, separate compilation (polymcp::compiled)" \
   -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$root/examples/hello_stdio/main.cpp"
 measure "polymcp::compiled itself (once per build)" \
   -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$tmp/compiled.cpp"
+
+# What each optional storage backend adds to a TU that uses it (the header
+# alone, separate compilation: its definitions are inline, compiled where used).
+for backend in sqlite redis postgres; do
+  printf '#include <polymcp/storage/%s.hpp>\n' "$backend" > "$tmp/storage_$backend.cpp"
+  measure "storage/$backend.hpp alone (polymcp::$backend)" -DPOLYMCP_SEPARATE_COMPILATION \
+    -I/usr/include/postgresql "$tmp/storage_$backend.cpp"
+done
