@@ -7,6 +7,7 @@
 
 #include <polymcp/storage/concepts.hpp>
 #include <polymcp/storage/detail/reconnect.hpp>
+#include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
 
@@ -136,12 +137,11 @@ public:
 
 private:
     class connection;
-    class lease;
     class result;
     struct param;
     void open(std::error_code& ec);
+    using lease = detail::connection_pool<connection>::lease;
     lease acquire(std::error_code& ec);
-    void release(std::unique_ptr<connection> c);
     bool connect(connection& c);
     // Runs one statement (prepared once per connection) within command_timeout.
     result exec(connection& c, std::string_view sql, const std::vector<param>& params, std::error_code& ec);
@@ -154,9 +154,7 @@ private:
 
     postgres_options options_;
     detail::reconnect_gate gate_;
-    std::mutex pool_mu_;
-    std::condition_variable pool_cv_;
-    std::vector<std::unique_ptr<connection>> idle_;
+    detail::connection_pool<connection> pool_;
     std::mutex schema_mu_;
     std::map<std::string, collection_schema, std::less<>> schemas_;
     std::atomic<std::uint64_t> writes_{0};

@@ -7,6 +7,7 @@
 
 #include <polymcp/storage/concepts.hpp>
 #include <polymcp/storage/detail/reconnect.hpp>
+#include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
 
@@ -143,11 +144,10 @@ public:
 
 private:
     class connection;
-    class lease;
     struct reply;
     void init(std::error_code& ec);
+    using lease = detail::connection_pool<connection>::lease;
     lease acquire(std::error_code& ec);
-    void release(std::unique_ptr<connection> c);
     bool connect(connection& c);
     // Runs one command; on an I/O error or timeout drops the connection.
     reply command(connection& c, const std::vector<std::string_view>& args, std::error_code& ec);
@@ -159,9 +159,7 @@ private:
 
     redis_options options_;
     detail::reconnect_gate gate_;
-    std::mutex pool_mu_;
-    std::condition_variable pool_cv_;
-    std::vector<std::unique_ptr<connection>> idle_;
+    detail::connection_pool<connection> pool_;
     std::mutex schema_mu_;
     std::map<std::string, collection_schema, std::less<>> schemas_;
     std::mutex sha_mu_;

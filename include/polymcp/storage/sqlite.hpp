@@ -6,6 +6,7 @@
 /// SQLite 3. Link the CMake target `polymcp::sqlite`.
 
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
 
@@ -115,10 +116,9 @@ public:
 
 private:
     class connection;
-    class lease;
     void open(std::error_code& ec);
+    using lease = detail::connection_pool<connection>::lease;
     lease acquire();
-    void release(std::unique_ptr<connection> c);
     std::error_code apply(connection& c, const write_op& op, record* out);
     // Applies `ops` in one BEGIN IMMEDIATE transaction; `out` gets the last written record.
     void write(const std::vector<write_op>& ops, record* out, std::error_code& ec);
@@ -126,9 +126,7 @@ private:
     void maybe_reclaim(connection& c);
 
     sqlite_options options_;
-    std::mutex pool_mu_;
-    std::condition_variable pool_cv_;
-    std::vector<std::unique_ptr<connection>> idle_;
+    detail::connection_pool<connection> pool_;
     std::mutex schema_mu_;
     std::map<std::string, collection_schema, std::less<>> schemas_;
     std::atomic<std::uint64_t> writes_{0};

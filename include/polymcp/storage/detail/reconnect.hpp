@@ -6,6 +6,8 @@
 // operations fail at once with errc::unavailable instead of each waiting for
 // its own connect timeout; when it opens, each pooled connection may try.
 
+#include <polymcp/storage/error.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -52,6 +54,25 @@ private:
     clock::time_point next_{};
     std::minstd_rand rng_{std::random_device{}()};
 };
+
+/// Makes a lent connection usable: keeps it when `c.healthy()`, else drops
+/// it and, when the gate allows, calls `connect(c)`. `ec` is
+/// `errc::unavailable` when the connection could not be (re)opened.
+template <class Connection, class Connect>
+void ensure_connected(Connection& c, reconnect_gate& gate, Connect&& connect, std::error_code& ec) {
+    if (c.healthy()) return;
+    c.drop();
+    if (!gate.try_begin()) {
+        ec = errc::unavailable;
+        return;
+    }
+    if (connect(c)) {
+        gate.succeeded();
+    } else {
+        gate.failed();
+        ec = errc::unavailable;
+    }
+}
 
 }  // namespace polymcp::storage::detail
 

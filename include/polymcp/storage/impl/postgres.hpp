@@ -240,22 +240,6 @@ public:
     }
 };
 
-// A connection borrowed from the pool for one operation.
-class postgres_storage::lease {
-public:
-    lease(postgres_storage& owner, std::unique_ptr<connection> c) : owner_(owner), c_(std::move(c)) {}
-    lease(lease&& o) noexcept : owner_(o.owner_), c_(std::move(o.c_)) {}
-    ~lease() {
-        if (c_) owner_.release(std::move(c_));
-    }
-    explicit operator bool() const noexcept { return c_ != nullptr && c_->conn != nullptr; }
-    connection& operator*() const { return *c_; }
-
-private:
-    postgres_storage& owner_;
-    std::unique_ptr<connection> c_;
-};
-
 inline postgres_storage::postgres_storage(postgres_options options, std::error_code& ec)
     : options_(std::move(options)), gate_(options_.reconnect_backoff_initial, options_.reconnect_backoff_max) {
     open(ec);
@@ -310,35 +294,9 @@ inline bool postgres_storage::connect(connection& c) {
 }
 
 inline postgres_storage::lease postgres_storage::acquire(std::error_code& ec) {
-    std::unique_ptr<connection> c;
-    {
-        std::unique_lock lock(pool_mu_);
-        pool_cv_.wait(lock, [this] { return !idle_.empty(); });
-        c = std::move(idle_.back());
-        idle_.pop_back();
-    }
-    lease l(*this, std::move(c));
-    if ((*l).healthy()) return l;
-    (*l).drop();
-    if (!gate_.try_begin()) {
-        ec = errc::unavailable;
-        return l;
-    }
-    if (connect(*l)) {
-        gate_.succeeded();
-    } else {
-        gate_.failed();
-        ec = errc::unavailable;
-    }
+    auto l = pool_.acquire();
+    detail::ensure_connected(*l, gate_, [this](connection& c) { return connect(c); }, ec);
     return l;
-}
-
-inline void postgres_storage::release(std::unique_ptr<connection> c) {
-    {
-        std::lock_guard lock(pool_mu_);
-        idle_.push_back(std::move(c));
-    }
-    pool_cv_.notify_one();
 }
 
 namespace pg_detail {
@@ -508,7 +466,7 @@ inline void postgres_storage::open(std::error_code& ec) {
         ec = errc::invalid_argument;
         return;
     }
-    for (std::size_t i = 0; i < options_.pool_size; ++i) idle_.push_back(std::make_unique<connection>());
+    for (std::size_t i = 0; i < options_.pool_size; ++i) pool_.add(std::make_unique<connection>());
     {
         auto c = acquire(ec);
         if (ec) return;
@@ -550,10 +508,9 @@ inline void postgres_storage::drop_schema(std::error_code& ec) {
         ec = (code);          \
         return {};            \
     } while (0)
-#define POLYMCP_PG_LEASE(name)  \
-    auto name = acquire(ec);    \
-    if (ec) return {};          \
-    if (!name) POLYMCP_PG_FAIL(errc::unavailable)
+#define POLYMCP_PG_LEASE(name) \
+    auto name = acquire(ec);     \
+    if (ec) return {}
 
 inline void postgres_storage::maybe_reclaim(connection& c) {
     // Every 64th write deletes up to 256 expired keys (members go by cascade).

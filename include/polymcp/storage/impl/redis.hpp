@@ -232,22 +232,6 @@ public:
     }
 };
 
-// A connection borrowed from the pool for one operation.
-class redis_storage::lease {
-public:
-    lease(redis_storage& owner, std::unique_ptr<connection> c) : owner_(owner), c_(std::move(c)) {}
-    lease(lease&& o) noexcept : owner_(o.owner_), c_(std::move(o.c_)) {}
-    ~lease() {
-        if (c_) owner_.release(std::move(c_));
-    }
-    explicit operator bool() const noexcept { return c_ != nullptr && c_->ctx != nullptr; }
-    connection& operator*() const { return *c_; }
-
-private:
-    redis_storage& owner_;
-    std::unique_ptr<connection> c_;
-};
-
 inline redis_storage::redis_storage(redis_options options, std::error_code& ec)
     : options_(std::move(options)), gate_(options_.reconnect_backoff_initial, options_.reconnect_backoff_max) {
     init(ec);
@@ -269,10 +253,9 @@ inline void redis_storage::init(std::error_code& ec) {
         return;
     }
     for (int i = 0; i < redis_detail::script_count; ++i) script_sha_.emplace_back();
-    for (std::size_t i = 0; i < o.pool_size; ++i) idle_.push_back(std::make_unique<connection>());
+    for (std::size_t i = 0; i < o.pool_size; ++i) pool_.add(std::make_unique<connection>());
     runner_ = std::make_unique<detail::blocking_runner>(o.pool_size, o.operation_timeout);
-    auto c = acquire(ec);
-    if (!ec && !c) ec = errc::unavailable;
+    auto c = acquire(ec);  // connect once now; later operations reconnect as needed
 }
 
 inline redis_storage::~redis_storage() { shutdown(); }
@@ -340,35 +323,9 @@ inline bool redis_storage::connect(connection& c) {
 }
 
 inline redis_storage::lease redis_storage::acquire(std::error_code& ec) {
-    std::unique_ptr<connection> c;
-    {
-        std::unique_lock lock(pool_mu_);
-        pool_cv_.wait(lock, [this] { return !idle_.empty(); });
-        c = std::move(idle_.back());
-        idle_.pop_back();
-    }
-    lease l(*this, std::move(c));
-    if ((*l).healthy()) return l;
-    (*l).drop();
-    if (!gate_.try_begin()) {
-        ec = errc::unavailable;
-        return l;
-    }
-    if (connect(*l)) {
-        gate_.succeeded();
-    } else {
-        gate_.failed();
-        ec = errc::unavailable;
-    }
+    auto l = pool_.acquire();
+    detail::ensure_connected(*l, gate_, [this](connection& c) { return connect(c); }, ec);
     return l;
-}
-
-inline void redis_storage::release(std::unique_ptr<connection> c) {
-    {
-        std::lock_guard lock(pool_mu_);
-        idle_.push_back(std::move(c));
-    }
-    pool_cv_.notify_one();
 }
 
 inline redis_storage::reply redis_storage::command(connection& c, const std::vector<std::string_view>& args,
@@ -436,10 +393,9 @@ inline redis_storage::reply redis_storage::script(connection& c, int which, cons
         ec = (code);             \
         return {};               \
     } while (0)
-#define POLYMCP_REDIS_LEASE(name)                 \
-    auto name = acquire(ec);                      \
-    if (ec) return {};                            \
-    if (!name) POLYMCP_REDIS_FAIL(errc::unavailable)
+#define POLYMCP_REDIS_LEASE(name) \
+    auto name = acquire(ec);        \
+    if (ec) return {}
 
 inline std::optional<std::string> redis_storage::get(std::string_view k, std::error_code& ec) {
     ec.clear();

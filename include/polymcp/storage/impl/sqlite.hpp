@@ -131,22 +131,6 @@ private:
 
 }  // namespace sqlite_detail
 
-// A connection borrowed from the pool for one operation.
-class sqlite_storage::lease {
-public:
-    lease(sqlite_storage& owner, std::unique_ptr<connection> c) : owner_(owner), c_(std::move(c)) {}
-    lease(lease&& o) noexcept : owner_(o.owner_), c_(std::move(o.c_)) {}
-    ~lease() {
-        if (c_) owner_.release(std::move(c_));
-    }
-    connection& operator*() const { return *c_; }
-    connection* operator->() const { return c_.get(); }
-
-private:
-    sqlite_storage& owner_;
-    std::unique_ptr<connection> c_;
-};
-
 namespace sqlite_detail {
 
 inline std::error_code map_error(int rc) {
@@ -249,7 +233,7 @@ inline void sqlite_storage::open(std::error_code& ec) {
                 return;
             }
         }
-        idle_.push_back(std::move(c));
+        pool_.add(std::move(c));
     }
     runner_ = std::make_unique<detail::blocking_runner>(options_.pool_size, options_.operation_timeout);
 }
@@ -260,21 +244,7 @@ inline void sqlite_storage::shutdown() {
     if (runner_) runner_->stop();
 }
 
-inline sqlite_storage::lease sqlite_storage::acquire() {
-    std::unique_lock lock(pool_mu_);
-    pool_cv_.wait(lock, [this] { return !idle_.empty(); });
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    return lease(*this, std::move(c));
-}
-
-inline void sqlite_storage::release(std::unique_ptr<connection> c) {
-    {
-        std::lock_guard lock(pool_mu_);
-        idle_.push_back(std::move(c));
-    }
-    pool_cv_.notify_one();
-}
+inline sqlite_storage::lease sqlite_storage::acquire() { return pool_.acquire(); }
 
 namespace sqlite_detail {
 
