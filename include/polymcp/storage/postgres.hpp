@@ -10,6 +10,7 @@
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
+#include <polymcp/storage/detail/write_forms.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -84,7 +85,8 @@ struct postgres_options {
 ///   asynchronous forms run on `pool_size` worker threads.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
-class postgres_storage : public detail::async_interface<postgres_storage> {
+class postgres_storage : public detail::async_interface<postgres_storage>,
+                       public detail::write_forms<postgres_storage> {
 public:
     /// Connects, creates the schema and migrates it.
     /// @param ec `errc::invalid_argument` for a bad schema name or pool size;
@@ -114,15 +116,10 @@ public:
 
     // Durable records.
     void define(const collection_schema& schema, std::error_code& ec);
-    record create(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
-    record update(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::optional<std::int64_t> expected_version, std::error_code& ec);
-    void remove(std::string_view collection, std::string_view id, std::optional<std::int64_t> expected_version,
-                std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
-    void commit(const write_batch& batch, std::error_code& ec);
+    // create, update, remove and commit: from detail::write_forms, each one
+    // all-or-nothing write().
 
     /// Drops the schema and everything in it (`DROP SCHEMA ... CASCADE`):
     /// for tests and uninstalling. The object must not be used afterwards.
@@ -136,6 +133,7 @@ public:
     detail::blocking_runner& runner() noexcept { return *runner_; }
 
 private:
+    friend class detail::write_forms<postgres_storage>;
     class connection;
     class result;
     struct param;

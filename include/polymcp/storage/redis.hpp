@@ -10,6 +10,7 @@
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
+#include <polymcp/storage/detail/write_forms.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -90,7 +91,8 @@ struct redis_options {
 /// - Not for Redis Cluster: a batch's keys span hash slots.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
-class redis_storage : public detail::async_interface<redis_storage> {
+class redis_storage : public detail::async_interface<redis_storage>,
+                    public detail::write_forms<redis_storage> {
 public:
     /// Prepares the pool and tries to connect once.
     /// @param ec `errc::invalid_argument` for a pool size outside 1..64, an
@@ -125,15 +127,10 @@ public:
 
     // Durable records.
     void define(const collection_schema& schema, std::error_code& ec);
-    record create(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
-    record update(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::optional<std::int64_t> expected_version, std::error_code& ec);
-    void remove(std::string_view collection, std::string_view id, std::optional<std::int64_t> expected_version,
-                std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
-    void commit(const write_batch& batch, std::error_code& ec);
+    // create, update, remove and commit: from detail::write_forms, each one
+    // all-or-nothing write().
 
     /// Completes queued asynchronous operations with `errc::shut_down` and
     /// waits for running ones. Called by the destructor.
@@ -143,6 +140,7 @@ public:
     detail::blocking_runner& runner() noexcept { return *runner_; }
 
 private:
+    friend class detail::write_forms<redis_storage>;
     class connection;
     struct reply;
     void init(std::error_code& ec);

@@ -9,6 +9,7 @@
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
+#include <polymcp/storage/detail/write_forms.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -64,7 +65,8 @@ struct sqlite_options {
 ///   `operation_timeout`.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
-class sqlite_storage : public detail::async_interface<sqlite_storage> {
+class sqlite_storage : public detail::async_interface<sqlite_storage>,
+                     public detail::write_forms<sqlite_storage> {
 public:
     /// Opens (creating and migrating as needed) the database files.
     /// @param ec `errc::unavailable` when a file cannot be opened or created,
@@ -94,15 +96,10 @@ public:
 
     // Durable records.
     void define(const collection_schema& schema, std::error_code& ec);
-    record create(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
-    record update(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                  std::optional<std::int64_t> expected_version, std::error_code& ec);
-    void remove(std::string_view collection, std::string_view id, std::optional<std::int64_t> expected_version,
-                std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
-    void commit(const write_batch& batch, std::error_code& ec);
+    // create, update, remove and commit: from detail::write_forms, each one
+    // all-or-nothing write().
 
     /// `PRAGMA integrity_check` on both files: true when SQLite reports "ok".
     bool integrity_check(std::error_code& ec);
@@ -115,6 +112,7 @@ public:
     detail::blocking_runner& runner() noexcept { return *runner_; }
 
 private:
+    friend class detail::write_forms<sqlite_storage>;
     class connection;
     void open(std::error_code& ec);
     using lease = detail::connection_pool<connection>::lease;

@@ -696,27 +696,6 @@ inline void redis_storage::write(const std::vector<write_op>& ops, record* out, 
     else ec = errc::corrupt_data;
 }
 
-inline void redis_storage::commit(const write_batch& batch, std::error_code& ec) { write(batch.ops(), nullptr, ec); }
-
-inline record redis_storage::create(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                                    std::error_code& ec) {
-    record out;
-    write({{write_op::kind::create, std::string(collection), std::string(id), data, {}}}, &out, ec);
-    return ec ? record{} : out;
-}
-
-inline record redis_storage::update(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                                    std::optional<std::int64_t> expected_version, std::error_code& ec) {
-    record out;
-    write({{write_op::kind::update, std::string(collection), std::string(id), data, expected_version}}, &out, ec);
-    return ec ? record{} : out;
-}
-
-inline void redis_storage::remove(std::string_view collection, std::string_view id,
-                                  std::optional<std::int64_t> expected_version, std::error_code& ec) {
-    write({{write_op::kind::remove, std::string(collection), std::string(id), nullptr, expected_version}}, nullptr, ec);
-}
-
 inline std::optional<record> redis_storage::read(std::string_view collection, std::string_view id,
                                                  std::error_code& ec) {
     ec.clear();

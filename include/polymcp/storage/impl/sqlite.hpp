@@ -735,27 +735,6 @@ inline void sqlite_storage::write(const std::vector<write_op>& ops, record* out,
     if (int rc = tx.commit(); rc != SQLITE_OK) ec = sqlite_detail::map_error(rc);
 }
 
-inline void sqlite_storage::commit(const write_batch& batch, std::error_code& ec) { write(batch.ops(), nullptr, ec); }
-
-inline record sqlite_storage::create(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                                     std::error_code& ec) {
-    record out;
-    write({{write_op::kind::create, std::string(collection), std::string(id), data, {}}}, &out, ec);
-    return ec ? record{} : out;
-}
-
-inline record sqlite_storage::update(std::string_view collection, std::string_view id, const nlohmann::json& data,
-                                     std::optional<std::int64_t> expected_version, std::error_code& ec) {
-    record out;
-    write({{write_op::kind::update, std::string(collection), std::string(id), data, expected_version}}, &out, ec);
-    return ec ? record{} : out;
-}
-
-inline void sqlite_storage::remove(std::string_view collection, std::string_view id,
-                                   std::optional<std::int64_t> expected_version, std::error_code& ec) {
-    commit(write_batch().remove(std::string(collection), std::string(id), expected_version), ec);
-}
-
 inline std::optional<record> sqlite_storage::read(std::string_view collection, std::string_view id,
                                                   std::error_code& ec) {
     ec.clear();
