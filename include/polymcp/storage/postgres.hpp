@@ -147,14 +147,12 @@ private:
     template <class Body>
     void transaction(connection& c, Body&& body, std::error_code& ec);
     void write(const std::vector<write_op>& ops, record* out, std::error_code& ec);
-    std::optional<collection_schema> schema_of(std::string_view collection);
     void maybe_reclaim(connection& c);
 
     postgres_options options_;
     detail::reconnect_gate gate_;
     detail::connection_pool<connection> pool_;
-    std::mutex schema_mu_;
-    std::map<std::string, collection_schema, std::less<>> schemas_;
+    detail::schema_cache schemas_;
     std::atomic<std::uint64_t> writes_{0};
     std::unique_ptr<detail::blocking_runner> runner_;
 };

@@ -152,14 +152,12 @@ private:
     // EVALSHA of one of the scripts (loading it again after NOSCRIPT).
     reply script(connection& c, int which, const std::vector<std::string_view>& args, std::error_code& ec);
     void write(const std::vector<write_op>& ops, record* out, std::error_code& ec);
-    std::optional<collection_schema> schema_of(std::string_view collection);
     std::string key(std::string_view k) const { return options_.key_prefix + std::string(k); }
 
     redis_options options_;
     detail::reconnect_gate gate_;
     detail::connection_pool<connection> pool_;
-    std::mutex schema_mu_;
-    std::map<std::string, collection_schema, std::less<>> schemas_;
+    detail::schema_cache schemas_;
     std::mutex sha_mu_;
     std::vector<std::string> script_sha_;
     std::unique_ptr<detail::blocking_runner> runner_;

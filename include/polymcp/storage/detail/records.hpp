@@ -9,6 +9,9 @@
 
 #include <charconv>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +72,37 @@ inline std::error_code check_write(const write_op& op) {
     if (op.op != write_op::kind::remove && !op.data.is_object()) return errc::invalid_argument;
     return {};
 }
+
+/// The collections a storage object has seen `define`d, by name: writes and
+/// reads of an undeclared collection fail with `invalid_argument`. Thread-safe.
+class schema_cache {
+public:
+    std::optional<collection_schema> find(std::string_view name) const {
+        std::lock_guard lock(mu_);
+        auto it = map_.find(name);
+        if (it == map_.end()) return std::nullopt;
+        return it->second;
+    }
+    void put(const collection_schema& schema) {
+        std::lock_guard lock(mu_);
+        map_[schema.name] = schema;
+    }
+    /// Checks every write of a batch (`check_write`) and finds each one's schema, in order.
+    std::error_code resolve(const std::vector<write_op>& ops, std::vector<collection_schema>& out) const {
+        out.clear();
+        for (const auto& op : ops) {
+            if (auto e = check_write(op)) return e;
+            auto s = find(op.collection);
+            if (!s) return errc::invalid_argument;
+            out.push_back(std::move(*s));
+        }
+        return {};
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::string, collection_schema, std::less<>> map_;
+};
 
 }  // namespace polymcp::storage::detail
 

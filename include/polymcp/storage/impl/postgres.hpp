@@ -667,13 +667,6 @@ inline void postgres_storage::ping(std::error_code& ec) {
     exec(*c, "SELECT 1", {}, ec);
 }
 
-inline std::optional<collection_schema> postgres_storage::schema_of(std::string_view collection) {
-    std::lock_guard lock(schema_mu_);
-    auto it = schemas_.find(collection);
-    if (it == schemas_.end()) return std::nullopt;
-    return it->second;
-}
-
 inline void postgres_storage::define(const collection_schema& schema, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(schema.name)) {
@@ -712,22 +705,13 @@ inline void postgres_storage::define(const collection_schema& schema, std::error
                  {param::text(schema.name), param::text(wanted)}, tec);
     }, ec);
     if (ec) return;
-    std::lock_guard lock(schema_mu_);
-    schemas_[schema.name] = schema;
+    schemas_.put(schema);
 }
 
 inline void postgres_storage::write(const std::vector<write_op>& ops, record* out, std::error_code& ec) {
     ec.clear();
     std::vector<collection_schema> schemas;
-    for (const auto& op : ops) {
-        if ((ec = detail::check_write(op))) return;
-        auto s = schema_of(op.collection);
-        if (!s) {
-            ec = errc::invalid_argument;
-            return;
-        }
-        schemas.push_back(std::move(*s));
-    }
+    if ((ec = schemas_.resolve(ops, schemas))) return;
     if (ops.empty()) return;
     auto c = acquire(ec);
     if (ec) return;
@@ -758,7 +742,7 @@ inline void postgres_storage::write(const std::vector<write_op>& ops, record* ou
 inline std::optional<record> postgres_storage::read(std::string_view collection, std::string_view id,
                                                     std::error_code& ec) {
     ec.clear();
-    if (!schema_of(collection) || !detail::valid_name(id)) POLYMCP_PG_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection) || !detail::valid_name(id)) POLYMCP_PG_FAIL(errc::invalid_argument);
     POLYMCP_PG_LEASE(c);
     auto r = exec(*c, "SELECT data::text, version FROM records WHERE collection = $1 AND id = $2",
                   {param::text(collection), param::text(id)}, ec);
@@ -772,7 +756,7 @@ inline page postgres_storage::list(std::string_view collection, const filter& f,
                                    std::error_code& ec) {
     ec.clear();
     page out;
-    if (!schema_of(collection)) POLYMCP_PG_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection)) POLYMCP_PG_FAIL(errc::invalid_argument);
     std::size_t limit = detail::clamp_limit(request.limit);
     // Clauses of scalar equalities become jsonb containment (served by the
     // GIN index); every row is then matched exactly by filter::matches.

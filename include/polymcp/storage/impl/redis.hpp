@@ -553,13 +553,6 @@ inline void redis_storage::ping(std::error_code& ec) {
     if (!ec && (r->type != REDIS_REPLY_STATUS || r.str() != "PONG")) ec = errc::backend_error;
 }
 
-inline std::optional<collection_schema> redis_storage::schema_of(std::string_view collection) {
-    std::lock_guard lock(schema_mu_);
-    auto it = schemas_.find(collection);
-    if (it == schemas_.end()) return std::nullopt;
-    return it->second;
-}
-
 inline void redis_storage::define(const collection_schema& schema, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(schema.name)) {
@@ -636,22 +629,13 @@ inline void redis_storage::define(const collection_schema& schema, std::error_co
         ec = errc::conflict;
         return;
     }
-    std::lock_guard lock(schema_mu_);
-    schemas_[schema.name] = schema;
+    schemas_.put(schema);
 }
 
 inline void redis_storage::write(const std::vector<write_op>& ops, record* out, std::error_code& ec) {
     ec.clear();
     std::vector<collection_schema> schemas;
-    for (const auto& op : ops) {
-        if ((ec = detail::check_write(op))) return;
-        auto s = schema_of(op.collection);
-        if (!s) {
-            ec = errc::invalid_argument;
-            return;
-        }
-        schemas.push_back(std::move(*s));
-    }
+    if ((ec = schemas_.resolve(ops, schemas))) return;
     if (ops.empty()) return;
     // Owned strings for the arguments, then views of them.
     std::vector<std::string> args{options_.record_prefix, std::to_string(ops.size())};
@@ -699,7 +683,7 @@ inline void redis_storage::write(const std::vector<write_op>& ops, record* out, 
 inline std::optional<record> redis_storage::read(std::string_view collection, std::string_view id,
                                                  std::error_code& ec) {
     ec.clear();
-    if (!schema_of(collection) || !detail::valid_name(id)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection) || !detail::valid_name(id)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
     POLYMCP_REDIS_LEASE(c);
     std::string rk = options_.record_prefix + "r:" + make_key({collection}) + ":" + make_key({id});
     auto r = command(*c, {"HMGET", rk, "d", "v"}, ec);
@@ -717,7 +701,7 @@ inline page redis_storage::list(std::string_view collection, const filter& f, co
                                 std::error_code& ec) {
     ec.clear();
     page out;
-    if (!schema_of(collection)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
     std::size_t limit = detail::clamp_limit(request.limit);
     POLYMCP_REDIS_LEASE(c);
     std::string coll(collection), after = request.cursor, n = std::to_string(limit + 1);

@@ -590,13 +590,6 @@ inline void sqlite_storage::ping(std::error_code& ec) {
     if (rc != SQLITE_ROW) ec = sqlite_detail::map_error(rc);
 }
 
-inline std::optional<collection_schema> sqlite_storage::schema_of(std::string_view collection) {
-    std::lock_guard lock(schema_mu_);
-    auto it = schemas_.find(collection);
-    if (it == schemas_.end()) return std::nullopt;
-    return it->second;
-}
-
 inline void sqlite_storage::define(const collection_schema& schema, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(schema.name)) {
@@ -618,8 +611,7 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
         }
         int rc = s.bind(schema.name).step();
         if (rc == SQLITE_ROW && s.text(0) == wanted) {
-            std::lock_guard lock(schema_mu_);
-            schemas_[schema.name] = schema;
+            schemas_.put(schema);
             return;
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -666,13 +658,12 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
         ec = sqlite_detail::map_error(rc);
         return;
     }
-    std::lock_guard lock(schema_mu_);
-    schemas_[schema.name] = schema;
+    schemas_.put(schema);
 }
 
 inline std::error_code sqlite_storage::apply(connection& c, const write_op& op, record* out) {
     if (auto e = detail::check_write(op)) return e;
-    auto schema = schema_of(op.collection);
+    auto schema = schemas_.find(op.collection);
     if (!schema) return errc::invalid_argument;
     std::int64_t version = 0;
     {
@@ -738,7 +729,7 @@ inline void sqlite_storage::write(const std::vector<write_op>& ops, record* out,
 inline std::optional<record> sqlite_storage::read(std::string_view collection, std::string_view id,
                                                   std::error_code& ec) {
     ec.clear();
-    if (!schema_of(collection) || !detail::valid_name(id)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection) || !detail::valid_name(id)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
     sqlite_detail::query q(c->db, c->prepare("SELECT data, version FROM records WHERE collection = ?1 AND id = ?2"));
     if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
@@ -754,7 +745,7 @@ inline page sqlite_storage::list(std::string_view collection, const filter& f, c
                                  std::error_code& ec) {
     ec.clear();
     page out;
-    if (!schema_of(collection)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
+    if (!schemas_.find(collection)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     std::size_t limit = detail::clamp_limit(request.limit);
     // Scalar equalities become SQL conditions on json_extract; every row is
     // then matched exactly by filter::matches (SQL's 1 = true is looser).
