@@ -106,14 +106,19 @@ int main(int argc, char** argv) {
         st::postgres_options po;
         po.conninfo = argv[3];
         po.schema = "storage_tour_" + tag;
-        st::redis_storage sessions(ro);
-        st::postgres_storage records(po);
-        st::split_storage store(sessions, records);
-        int rc = run(store);
-        std::error_code ec;
-        sessions.erase_prefix("", ec);
-        records.drop_schema(ec);
-        return rc;
+        try {
+            st::redis_storage sessions(ro);
+            st::postgres_storage records(po);
+            st::split_storage store(sessions, records);
+            int rc = run(store);
+            std::error_code ec;
+            sessions.erase_prefix("", ec);
+            records.drop_schema(ec);
+            return rc;
+        } catch (const std::system_error& e) {  // e.g. PostgreSQL not reachable
+            std::cerr << "storage_tour: " << e.what() << "\n";
+            return 1;
+        }
     }
     st::memory_storage store;
     return run(store);
