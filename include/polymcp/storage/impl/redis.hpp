@@ -530,7 +530,8 @@ inline std::size_t redis_storage::erase_prefix(std::string_view prefix, std::err
         auto page = scan(prefix, cursor, detail::max_page, ec);
         if (ec) return n;
         if (!page.keys.empty()) {
-            POLYMCP_REDIS_LEASE(c);
+            auto c = acquire(ec);
+            if (ec) return n;  // what was deleted so far
             std::vector<std::string> full;
             full.reserve(page.keys.size());
             for (const auto& k : page.keys) full.push_back(key(k));
