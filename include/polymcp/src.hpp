@@ -14,6 +14,13 @@
 #  error "polymcp/src.hpp is for separate compilation: define POLYMCP_SEPARATE_COMPILATION for the whole program"
 #endif
 
+#include <polymcp/auth/detail/impl/jose.ipp>
+#include <polymcp/auth/impl/api_key.ipp>
+#include <polymcp/auth/impl/bearer.ipp>
+#include <polymcp/auth/impl/error.ipp>
+#include <polymcp/auth/impl/jwk.ipp>
+#include <polymcp/auth/impl/jws.ipp>
+#include <polymcp/auth/impl/jwt.ipp>
 #include <polymcp/core/impl/error.ipp>
 #include <polymcp/crypto/detail/impl/openssl.ipp>
 #include <polymcp/crypto/impl/aes_gcm.ipp>
