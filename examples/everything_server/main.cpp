@@ -8,8 +8,15 @@
 // Options: --host ADDRESS (default 127.0.0.1), --threads N (I/O threads, default 1),
 //          --path /mcp, --tls-cert FILE --tls-key FILE (serve HTTPS),
 //          --quiet (no diagnostics on stderr)
+// Behind the MCP OAuth 2.1 resource-server policy (docs/auth.md):
+//          --auth-jwks URL|FILE   the authorization server's keys (a JWKS URL, or a JWK Set file)
+//          --auth-issuer URL      the authorization server (its issuer identifier)
+//          --auth-resource URI    this server's canonical URI (default http(s)://HOST:PORT/PATH)
+//          --auth-scopes "a b"    scopes every request needs (default none)
 
 #include <polymcp/polymcp.hpp>
+#include <polymcp/auth/jwks_client.hpp>
+#include <polymcp/auth/resource_server.hpp>
 #include <polymcp/http/tls.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
@@ -24,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -339,7 +347,8 @@ private:
 int usage() {
     std::fprintf(stderr,
                  "usage: everything_server (--port N [--host ADDRESS] [--threads N] [--path /mcp] "
-                 "[--tls-cert FILE --tls-key FILE] | --stdio) [--quiet]\n");
+                 "[--tls-cert FILE --tls-key FILE] [--auth-jwks URL|FILE --auth-issuer URL [--auth-resource URI] "
+                 "[--auth-scopes \"a b\"]] | --stdio) [--quiet]\n");
     return 2;
 }
 
@@ -348,6 +357,7 @@ int usage() {
 int main(int argc, char** argv) {
     std::optional<int> port;
     std::string host = "127.0.0.1", path = "/mcp", tls_cert, tls_key;
+    std::string auth_jwks, auth_issuer, auth_resource, auth_scopes;
     std::size_t threads = 1;
     bool stdio = false, quiet = false;
     for (int i = 1; i < argc; ++i) {
@@ -373,6 +383,11 @@ int main(int argc, char** argv) {
             auto v = value();
             if (!v) return usage();
             (a == "--tls-cert" ? tls_cert : tls_key) = v;
+        } else if (a == "--auth-jwks" || a == "--auth-issuer" || a == "--auth-resource" || a == "--auth-scopes") {
+            auto v = value();
+            if (!v) return usage();
+            (a == "--auth-jwks" ? auth_jwks : a == "--auth-issuer" ? auth_issuer : a == "--auth-resource" ? auth_resource
+                                                                                                          : auth_scopes) = v;
         } else if (a == "--stdio") {
             stdio = true;
         } else if (a == "--quiet") {
@@ -382,6 +397,7 @@ int main(int argc, char** argv) {
         }
     }
     if (stdio == port.has_value() || tls_cert.empty() != tls_key.empty()) return usage();
+    if (auth_jwks.empty() != auth_issuer.empty() || (stdio && !auth_jwks.empty())) return usage();
 
     polymcp::server_options options{.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}};
     options.io_threads = threads;
@@ -409,6 +425,43 @@ int main(int argc, char** argv) {
         }
     }
     const char* scheme = tls_cert.empty() ? "http" : "https";
+    if (!auth_jwks.empty()) {
+        namespace auth = polymcp::auth;
+        try {
+            if (auth_resource.empty())
+                auth_resource = std::string(scheme) + "://" + (host == "0.0.0.0" ? "localhost" : host) + ":" +
+                                std::to_string(*port) + path;
+            std::shared_ptr<auth::key_source> keys;
+            if (auth_jwks.rfind("http://", 0) == 0 || auth_jwks.rfind("https://", 0) == 0) {
+                keys = std::make_shared<auth::jwks_client>(
+                    auth::jwks_options{.url = auth_jwks, .allow_http = auth_jwks.rfind("http://", 0) == 0});
+            } else {
+                std::ifstream f(auth_jwks);
+                if (!f) throw std::invalid_argument("cannot read " + auth_jwks);
+                keys = std::make_shared<auth::static_keys>(nlohmann::json::parse(f));
+            }
+            std::vector<std::string> scopes;
+            for (std::size_t i = 0; i < auth_scopes.size();) {
+                auto sp = auth_scopes.find(' ', i);
+                if (sp != i) scopes.push_back(auth_scopes.substr(i, sp - i));
+                if (sp == std::string::npos) break;
+                i = sp + 1;
+            }
+            auth::jwt_options jo;
+            jo.algorithms = {auth::jws_algorithm::RS256, auth::jws_algorithm::ES256, auth::jws_algorithm::PS256};
+            jo.issuer = auth_issuer;
+            jo.audiences = {auth_resource};
+            options.auth = auth::oauth_resource_server(
+                {.resource = auth_resource, .authorization_servers = {auth_issuer}, .scopes_supported = scopes,
+                 .required_scopes = scopes, .resource_name = "polymcp everything_server"},
+                auth::jwt_verifier(jo, keys));
+            std::fprintf(stderr, "everything_server: OAuth resource server %s, tokens from %s\n", auth_resource.c_str(),
+                         auth_issuer.c_str());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "everything_server: cannot set up auth: %s\n", e.what());
+            return 1;
+        }
+    }
     http.on_listening = [&](const asio::ip::tcp::endpoint& ep) {
         std::fprintf(stderr, "everything_server: listening on %s://%s:%u%s\n", scheme,
                      ep.address().to_string().c_str(), static_cast<unsigned>(ep.port()), path.c_str());

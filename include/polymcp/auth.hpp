@@ -15,5 +15,6 @@
 #include <polymcp/auth/none.hpp>
 #include <polymcp/auth/principal.hpp>
 #include <polymcp/auth/request.hpp>
+#include <polymcp/auth/resource_server.hpp>
 
 #endif

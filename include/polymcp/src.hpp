@@ -21,6 +21,7 @@
 #include <polymcp/auth/impl/jwk.ipp>
 #include <polymcp/auth/impl/jws.ipp>
 #include <polymcp/auth/impl/jwt.ipp>
+#include <polymcp/auth/impl/resource_server.ipp>
 #include <polymcp/core/impl/error.ipp>
 #include <polymcp/crypto/detail/impl/openssl.ipp>
 #include <polymcp/crypto/impl/aes_gcm.ipp>

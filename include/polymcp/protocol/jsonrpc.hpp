@@ -37,6 +37,9 @@ inline constexpr int invalid_params = -32602;    ///< invalid method parameters
 inline constexpr int internal_error = -32603;    ///< internal JSON-RPC error
 inline constexpr int server_shutting_down = -32000;  ///< polymcp: the server no longer accepts requests
 inline constexpr int resource_not_found = -32002;   ///< MCP 2025-11-25 "Resources" > "Error Handling"
+/// polymcp: the caller's principal lacks a scope the tool or resource
+/// declares (`data.requiredScopes`); over HTTP the answer is 403 instead.
+inline constexpr int insufficient_scope = -32003;
 }  // namespace error_code
 
 /// A request id: a string or an integer (MCP forbids null and fractional ids).

@@ -87,6 +87,7 @@ struct resource_entry {
     std::string name;
     nlohmann::json descriptor;  ///< the `Resource` object
     resource_read_fn read;
+    std::vector<std::string> scopes{};  ///< OAuth scopes a reader needs
 };
 
 /// A resource template, type-erased.
@@ -96,6 +97,7 @@ struct resource_template_entry {
     nlohmann::json descriptor;  ///< the `ResourceTemplate` object
     resource_read_fn read;
     std::map<std::string, completer, std::less<>> completers;
+    std::vector<std::string> scopes{};  ///< OAuth scopes a reader needs
 };
 
 namespace resources_detail {
@@ -146,12 +148,16 @@ public:
     Self& meta(nlohmann::json m) { meta_ = std::move(m); return self(); }
     /// Runs a plain handler on the server's thread pool.
     Self& blocking(bool b = true) { blocking_ = b; return self(); }
+    /// OAuth scopes a caller needs to read it (all of them), checked before
+    /// the handler runs (see `tool_definition::scopes`).
+    Self& scopes(std::vector<std::string> s) { scopes_ = std::move(s); return self(); }
 
 protected:
     Self& self() { return static_cast<Self&>(*this); }
     std::string title_, mime_type_;
     nlohmann::json annotations_, meta_;
     std::vector<icon> icons_;
+    std::vector<std::string> scopes_;
     bool blocking_ = false;
 };
 
@@ -182,6 +188,7 @@ public:
     /// The type-erased entry a registry stores.
     resource_entry entry() const {
         resource_entry e;
+        e.scopes = this->scopes_;
         e.uri = uri_;
         e.name = std::string(name);
         e.descriptor = descriptor();
@@ -232,6 +239,7 @@ public:
     /// The type-erased entry a registry stores.
     resource_template_entry entry() const {
         resource_template_entry e;
+        e.scopes = this->scopes_;
         e.name = std::string(name);
         e.tmpl = tmpl_;
         e.descriptor = descriptor();

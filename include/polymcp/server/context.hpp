@@ -7,6 +7,7 @@
 /// (MCP 2025-11-25 "Utilities" > "Progress"), logging ("Server Utilities" >
 /// "Logging") and cancellation ("Utilities" > "Cancellation").
 
+#include <polymcp/auth/principal.hpp>
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/revision.hpp>
@@ -90,9 +91,12 @@ public:
     /// Made by the session; users receive it, they do not construct it.
     /// @param stream where messages about this request go (its POST's stream
     ///        in Streamable HTTP); null means the session's output
+    /// @param who the caller as the server's auth policy established it
+    ///        (null: the anonymous principal)
     POLYMCP_DECL request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
-                                 std::shared_ptr<outbound> stream = nullptr);
+                                 std::shared_ptr<outbound> stream = nullptr,
+                                 std::shared_ptr<const auth::principal> who = nullptr);
     POLYMCP_DECL ~request_context();
     request_context(const request_context&) = delete;
     request_context& operator=(const request_context&) = delete;
@@ -101,6 +105,13 @@ public:
     const jsonrpc::request_id& request_id() const noexcept { return id_; }
     /// The MCP revision negotiated for this session.
     revision protocol_version() const noexcept { return s_->protocol.load(); }
+    /// Who is calling: the principal the server's auth policy
+    /// (`server_options::auth`) established for this request (subject,
+    /// tenant, scopes, claims). The anonymous principal (empty subject) under
+    /// the `none` policy. Never holds the credential itself.
+    POLYMCP_DECL const auth::principal& principal() const noexcept;
+    /// The same, shared (to keep it beyond the handler).
+    const std::shared_ptr<const auth::principal>& principal_ptr() const noexcept { return who_; }
     /// The request's `params._meta` object (null when absent).
     const nlohmann::json& meta() const noexcept { return meta_; }
     /// The session's executor (a strand); coroutine handlers run on it.
@@ -254,6 +265,7 @@ private:
 
     std::shared_ptr<detail::session_shared> s_;
     std::shared_ptr<outbound> stream_;
+    std::shared_ptr<const auth::principal> who_;
     jsonrpc::request_id id_;
     nlohmann::json meta_;
     nlohmann::json progress_token_;

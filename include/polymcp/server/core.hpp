@@ -32,6 +32,9 @@ public:
     server_core(const server_core&) = delete;
     server_core& operator=(const server_core&) = delete;
 
+    /// The thread pool's executor (for work that may block, such as an auth
+    /// policy that fetches keys).
+    asio::any_io_executor blocking_executor() noexcept { return pool_.get_executor(); }
     /// The I/O context transports and sessions run on.
     asio::io_context& io() noexcept { return io_; }
     /// The server's options.
@@ -42,6 +45,12 @@ public:
     const std::shared_ptr<resource_registry>& resources() const noexcept { return shared_->resources; }
     /// The prompt registry (null when the server has no prompts).
     const std::shared_ptr<prompt_registry>& prompts() const noexcept { return shared_->prompts; }
+    /// The OAuth scopes a message needs before it may be dispatched: those
+    /// of the tool a `tools/call` names, or of the resource a
+    /// `resources/read` names; empty for anything else (or an unknown
+    /// name, which the session answers). Lets a transport answer 403
+    /// `insufficient_scope` up front. Thread-safe.
+    POLYMCP_DECL std::vector<std::string> required_scopes(const nlohmann::json& message) const;
     /// Creates a session on a new strand of `io()` that writes to `out`.
     POLYMCP_DECL std::shared_ptr<session> make_session(std::shared_ptr<outbound> out);
 

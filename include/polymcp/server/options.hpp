@@ -4,6 +4,7 @@
 /// @file polymcp/server/options.hpp
 /// Everything a server is configured with: identity and explicit limits.
 
+#include <polymcp/auth/any_auth.hpp>
 #include <polymcp/protocol/types.hpp>
 
 #include <chrono>
@@ -46,6 +47,12 @@ struct server_options {
     /// Bytes read but not yet handled at which a transport stops reading
     /// (back-pressure); at least `max_message_bytes` is always accepted.
     std::size_t max_pending_input_bytes = 16 * 1024 * 1024;
+    /// Who may call, and as whom: any *AuthPolicy* (polymcp/auth/concepts.hpp,
+    /// docs/auth.md): `auth::no_auth` (the default), `auth::api_key_auth`,
+    /// `auth::jwt_auth`, `auth::oauth_resource_server`, or your own.
+    /// Streamable HTTP applies it to every request; stdio once at start,
+    /// from the environment.
+    auth::any_auth auth{};
     /// Where diagnostics go (never stdout). Default: one line on stderr.
     /// Called from any thread; must be thread-safe.
     std::function<void(std::string_view)> diagnostics = [](std::string_view s) {

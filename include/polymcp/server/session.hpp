@@ -66,7 +66,13 @@ public:
     /// Handles one parsed message (or a 2025-03-26 batch). Messages about it
     /// and its response go to `stream`, whose `finish` is called exactly once
     /// (with "" when nothing answers it: a notification or a response).
-    POLYMCP_DECL void receive(const nlohmann::json& message, std::shared_ptr<reply_stream> stream);
+    /// @param who the caller of this message (null: the session's principal)
+    POLYMCP_DECL void receive(const nlohmann::json& message, std::shared_ptr<reply_stream> stream,
+                              std::shared_ptr<const auth::principal> who = nullptr);
+
+    /// The principal of messages received without one (stdio: the one the
+    /// auth policy established at start). Call on the session's strand.
+    void set_principal(std::shared_ptr<const auth::principal> who) { principal_ = std::move(who); }
 
     /// Reports a message that was skipped because it exceeded
     /// `max_message_bytes` (its id is unknown: the error has none).
@@ -165,6 +171,13 @@ private:
     std::uint64_t resource_watch_ = 0;
     std::uint64_t prompt_subscription_ = 0;
     std::set<std::string, std::less<>> resource_subscriptions_;
+    std::shared_ptr<const auth::principal> principal_;   // default caller
+    std::shared_ptr<const auth::principal> incoming_;    // caller of the message being dispatched
+    // The caller of the message being dispatched.
+    const std::shared_ptr<const auth::principal>& caller() const noexcept { return incoming_ ? incoming_ : principal_; }
+    // An error response when the caller lacks one of `scopes`, else nullopt.
+    POLYMCP_DECL std::optional<std::string> check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
+                                                         std::string_view what) const;
     bool initialized_ = false;
     bool client_ready_ = false;
     bool shutting_down_ = false;

@@ -119,6 +119,12 @@ public:
     /// poll `request_context::cancelled()` when it runs long.
     tool_definition& blocking(bool b = true) & { blocking_ = b; return *this; }
     tool_definition&& blocking(bool b = true) && { blocking_ = b; return std::move(*this); }
+    /// OAuth scopes a caller needs to call this tool (all of them), checked
+    /// before the handler runs: over Streamable HTTP a token without them is
+    /// answered 403 `insufficient_scope` naming them (RFC 6750 section 3.1),
+    /// elsewhere the call gets a JSON-RPC error -32003 (see docs/auth.md).
+    tool_definition& scopes(std::vector<std::string> s) & { scopes_ = std::move(s); return *this; }
+    tool_definition&& scopes(std::vector<std::string> s) && { scopes_ = std::move(s); return std::move(*this); }
 
     /// The `Tool` object (newest revision).
     /// @throws std::invalid_argument for a `describe` trait naming a non-member.
@@ -145,6 +151,7 @@ public:
         tool_entry e;
         e.name = std::string(name);
         e.descriptor = descriptor();
+        e.scopes = scopes_;
         e.call = [fn = fn_, blocking = blocking_, tool_name = e.name](
                      const nlohmann::json& arguments, std::shared_ptr<request_context> ctx,
                      tool_entry::completion done) mutable {
@@ -190,6 +197,7 @@ private:
     std::vector<icon> icons_;
     nlohmann::json meta_;
     nlohmann::json input_schema_;
+    std::vector<std::string> scopes_;
     bool blocking_ = false;
 };
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace polymcp {
 
@@ -41,6 +42,9 @@ struct tool_entry {
     std::string name;
     nlohmann::json descriptor;  ///< the `Tool` object for the newest revision
     call_fn call;
+    /// OAuth scopes the caller's principal must hold (all of them); checked
+    /// before `call` runs. Empty: none.
+    std::vector<std::string> scopes{};
 
     /// The `Tool` object as revision `r` defines it: fields the revision does
     /// not know (`title`, `outputSchema`, `icons`, `annotations`) are left out.

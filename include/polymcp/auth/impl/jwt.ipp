@@ -24,7 +24,7 @@ jwt_verifier::jwt_verifier(jwt_options options, std::shared_ptr<key_source> keys
     if (options_.verify_audience && options_.audiences.empty())
         throw std::invalid_argument("polymcp::auth::jwt_verifier: no audience configured; an MCP server accepts "
                                     "only tokens issued for its canonical URI (RFC 8707)");
-    if (!keys_ || !keys_->current()) throw std::invalid_argument("polymcp::auth::jwt_verifier: no key source");
+    if (!keys_) throw std::invalid_argument("polymcp::auth::jwt_verifier: no key source");
 }
 
 namespace detail {

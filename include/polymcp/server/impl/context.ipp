@@ -123,13 +123,18 @@ void session_shared::abort(const void* owner, std::error_code ec, std::string_vi
 
 request_context::request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
-                                 std::shared_ptr<outbound> stream)
-    : s_(std::move(s)), stream_(std::move(stream)), id_(std::move(id)), meta_(std::move(meta)), ex_(std::move(ex)),
-      blocking_ex_(std::move(blocking_ex)) {
+                                 std::shared_ptr<outbound> stream, std::shared_ptr<const auth::principal> who)
+    : s_(std::move(s)), stream_(std::move(stream)), who_(std::move(who)), id_(std::move(id)), meta_(std::move(meta)),
+      ex_(std::move(ex)), blocking_ex_(std::move(blocking_ex)) {
     if (meta_.is_object())
         if (auto t = meta_.find("progressToken");
             t != meta_.end() && (t->is_string() || t->is_number_integer()))
             progress_token_ = *t;
+}
+
+const auth::principal& request_context::principal() const noexcept {
+    static const auth::principal anonymous{};
+    return who_ ? *who_ : anonymous;
 }
 
 request_context::~request_context() {

@@ -24,6 +24,28 @@ server_core::~server_core() {
     pool_.join();
 }
 
+std::vector<std::string> server_core::required_scopes(const nlohmann::json& m) const {
+    if (!m.is_object()) return {};
+    auto method = m.find("method");
+    auto params = m.find("params");
+    if (method == m.end() || !method->is_string() || params == m.end() || !params->is_object()) return {};
+    auto str = [&](const char* name) -> const std::string* {
+        auto it = params->find(name);
+        return it != params->end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+    };
+    if (*method == "tools/call") {
+        if (auto name = str("name"))
+            if (auto t = shared_->tools->find(*name)) return t->scopes;
+    } else if (*method == "resources/read" && shared_->resources) {
+        if (auto uri = str("uri")) {
+            if (auto e = shared_->resources->find(*uri)) return e->scopes;
+            nlohmann::json vars = nlohmann::json::object();
+            if (auto t = shared_->resources->match(*uri, vars)) return t->scopes;
+        }
+    }
+    return {};
+}
+
 std::shared_ptr<session> server_core::make_session(std::shared_ptr<outbound> out) {
     return std::make_shared<session>(shared_, asio::make_strand(io_), std::move(out));
 }

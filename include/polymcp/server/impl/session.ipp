@@ -33,9 +33,29 @@ void session::receive(std::string_view text) {
     receive(j, std::make_shared<forwarding_reply_stream>(state_->out));
 }
 
-void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> stream) {
-    if (j.is_array()) return receive_batch(j, stream);
-    dispatch(j, [stream](std::string m) { stream->finish(std::move(m)); }, stream);
+void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> stream,
+                      std::shared_ptr<const auth::principal> who) {
+    // Dispatching is synchronous up to the handlers' start, which copy the
+    // caller into their request_context.
+    incoming_ = std::move(who);
+    if (j.is_array()) receive_batch(j, stream);
+    else dispatch(j, [stream](std::string m) { stream->finish(std::move(m)); }, stream);
+    incoming_ = nullptr;
+}
+
+std::optional<std::string> session::check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
+                                                 std::string_view what) const {
+    if (scopes.empty()) return std::nullopt;
+    static const auth::principal anonymous{};
+    const auto& who = caller() ? *caller() : anonymous;
+    auto missing = who.missing_scopes(scopes);
+    if (missing.empty()) return std::nullopt;
+    std::string list;
+    for (const auto& s : missing) list += (list.empty() ? "" : " ") + s;
+    return error(r.id, jsonrpc::error_code::insufficient_scope,
+                 "Insufficient scope: " + std::string(what) + " needs the scope(s) " + list +
+                     "; obtain a token that grants them",
+                 {{"requiredScopes", scopes}});
 }
 
 void session::receive_oversized(std::size_t bytes) {
@@ -311,6 +331,7 @@ void session::on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shar
     if (!tool)
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));
+    if (auto denied = check_scopes(r, tool->scopes, "the tool '" + tool_name + "'")) return reply(std::move(*denied));
     auto ctx = begin_inflight(r, reply, stream);
     if (!ctx) return;
     const bool structured = features_of(protocol_version()).titles;
@@ -334,7 +355,7 @@ std::shared_ptr<request_context> session::begin_inflight(const jsonrpc::request&
     if (r.params.is_object())
         if (auto m = r.params.find("_meta"); m != r.params.end()) meta = *m;
     auto ctx = std::make_shared<request_context>(state_, r.id, std::move(meta), strand_,
-                                                 shared_->blocking_executor, stream);
+                                                 shared_->blocking_executor, stream, caller());
     inflight_.emplace(std::move(key), inflight{ctx, std::move(reply)});
     return ctx;
 }
@@ -431,11 +452,15 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
                            "Invalid params for 'resources/read': /uri must be a string"));
     nlohmann::json variables = nlohmann::json::object();
     resource_read_fn read;
-    if (auto e = shared_->resources->find(*uri)) read = e->read;
-    else if (auto t = shared_->resources->match(*uri, variables)) read = t->read;
+    const std::vector<std::string>* scopes = nullptr;
+    std::shared_ptr<const resource_entry> fixed;
+    std::shared_ptr<const resource_template_entry> templ;
+    if ((fixed = shared_->resources->find(*uri))) read = fixed->read, scopes = &fixed->scopes;
+    else if ((templ = shared_->resources->match(*uri, variables))) read = templ->read, scopes = &templ->scopes;
     if (!read)
         return reply(error(r.id, jsonrpc::error_code::resource_not_found, "Resource not found: '" + *uri + "'",
                            {{"uri", *uri}}));
+    if (auto denied = check_scopes(r, *scopes, "the resource '" + *uri + "'")) return reply(std::move(*denied));
     std::string the_uri = *uri;
     auto ctx = begin_inflight(r, reply, stream);
     if (!ctx) return;

@@ -15,9 +15,26 @@ namespace polymcp {
 
 std::error_code stdio_transport::run(server_core& core) {
     std::signal(SIGPIPE, SIG_IGN);
+    // The client of a stdio server is the process that started it: its
+    // credentials come from the environment, once (MCP 2025-11-25
+    // "Authorization": stdio implementations retrieve them from the environment).
+    std::shared_ptr<const auth::principal> who;
+    {
+        auth::auth_request ar;
+        ar.transport = auth::auth_request::transport_kind::stdio;
+        auto result = core.options().auth.authenticate(ar);
+        if (!result) {
+            const auto& rej = result.rejection();
+            core.options().diagnostics("refusing to serve: auth policy '" + std::string(core.options().auth.name()) +
+                                       "' rejected the environment's credentials: " + rej.description);
+            return rej.reason ? rej.reason : make_error_code(errc::internal_error);
+        }
+        who = std::make_shared<const auth::principal>(std::move(result.who()));
+    }
     auto& io = core.io();
     auto writer = std::make_shared<transport_detail::fd_writer>(opts_.output_fd);
     auto sess = core.make_session(writer);
+    asio::post(sess->get_executor(), [sess, who] { sess->set_principal(who); });
     auto work = asio::make_work_guard(io);
     bool shutdown_started = false;
     std::unique_ptr<transport_detail::line_reader> reader;

@@ -45,6 +45,9 @@ struct stored_event {
 struct http_session : std::enable_shared_from_this<http_session> {
     std::string id;
     std::shared_ptr<session> core;
+    // The principal that opened the session; later requests must come from
+    // the same caller (MCP security best practices, "Session Hijacking").
+    std::shared_ptr<const auth::principal> owner;
     const streamable_http_options* opts = nullptr;
 
     std::mutex mu;
@@ -242,6 +245,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     std::unique_ptr<http::server> http;
     asio::steady_timer sweep;
     bool loopback_bound = true;
+    std::vector<auth::well_known_document> documents;  // served on GET (RFC 9728 metadata)
 
     mutable std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<http_session>> sessions;
@@ -286,7 +290,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     }
 
     // Checks what every method shares: the session header and the version header.
-    std::shared_ptr<http_session> session_for(const http::request& req, const std::shared_ptr<http::responder>& res) {
+    std::shared_ptr<http_session> session_for(const http::request& req, const std::shared_ptr<http::responder>& res,
+                                              const auth::principal& who) {
         auto sid = req.fields.get("Mcp-Session-Id");
         if (!sid) {
             reject(req, res, 400, -32000,
@@ -295,6 +300,12 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             return nullptr;
         }
         auto s = find(std::string(*sid));
+        if (s && s->owner && !s->owner->same_caller(who)) {
+            // Answered exactly like an unknown id: a session id alone must
+            // not let another caller in, nor reveal that the session exists.
+            diag(req, 404, "the session belongs to another principal");
+            s = nullptr;
+        }
         if (!s) {
             reject(req, res, 404, -32001,
                    "Session not found: it never existed, was ended with DELETE or expired after " +
@@ -311,6 +322,18 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     }
 
     void handle(http::request req, std::shared_ptr<http::responder> res) {
+        for (const auto& d : documents)
+            if (req.path() == d.path) {
+                if (req.method != "GET") {
+                    auto r = http::response::error(405, "This document is read with GET.");
+                    r.fields.set("Allow", "GET");
+                    return res->respond(std::move(r));
+                }
+                auto r = http::response::with_body(200, d.content_type, d.body);
+                r.fields.set("Access-Control-Allow-Origin", "*");  // public metadata, read by browser clients too
+                r.fields.set("Cache-Control", "max-age=300");
+                return res->respond(std::move(r));
+            }
         if (req.path() != opts.path) {
             diag(req, 404, "not the MCP endpoint");
             return res->respond(http::response::error(404, "The MCP endpoint is " + opts.path + "."));
@@ -326,14 +349,55 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                               "Forbidden: Host not allowed (DNS-rebinding protection; see "
                               "streamable_http_options::allowed_hosts)");
         }
-        if (req.method == "POST") return on_post(std::move(req), std::move(res));
-        if (req.method == "GET") return on_get(req, res);
-        if (req.method == "DELETE") return on_delete(req, res);
-        reject(req, res, 405, -32000, "Method Not Allowed: the MCP endpoint takes POST, GET and DELETE",
-               "GET, POST, DELETE");
+        if (req.method != "POST" && req.method != "GET" && req.method != "DELETE")
+            return reject(req, res, 405, -32000, "Method Not Allowed: the MCP endpoint takes POST, GET and DELETE",
+                          "GET, POST, DELETE");
+        if (core.options().auth.may_block()) {
+            // The policy may wait on the network (a JWKS refresh): not on an I/O thread.
+            auto self = shared_from_this();
+            return asio::post(core.blocking_executor(), [self, req = std::move(req), res = std::move(res)]() mutable {
+                self->authenticated(std::move(req), std::move(res));
+            });
+        }
+        authenticated(std::move(req), std::move(res));
     }
 
-    void on_post(http::request req, std::shared_ptr<http::responder> res) {
+    // Answers an auth rejection: its status, a WWW-Authenticate challenge
+    // (RFC 6750 section 3, RFC 9728 section 5.1) and a JSON-RPC error body.
+    void reject_auth(const http::request& req, const std::shared_ptr<http::responder>& res,
+                     const auth::auth_rejection& rej) {
+        diag(req, rej.status, rej.description);
+        nlohmann::json err = {{"code", -32000}, {"message", std::string(http::reason_phrase(rej.status)) + ": " + rej.description}};
+        if (!rej.error.empty()) err["data"] = {{"error", rej.error}};
+        nlohmann::json body = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", std::move(err)}};
+        auto r = http::response::with_body(rej.status, "application/json", body.dump());
+        r.fields.set("WWW-Authenticate", core.options().auth.challenge(rej));
+        res->respond(std::move(r));
+    }
+
+    void authenticated(http::request req, std::shared_ptr<http::responder> res) {
+        const auto& policy = core.options().auth;
+        auth::auth_request ar;
+        ar.transport = auth::auth_request::transport_kind::http;
+        ar.headers = &req.fields;
+        ar.method = req.method;
+        ar.target = req.target;
+        ar.remote = req.remote;
+        std::optional<auth::auth_result> result;
+        try {
+            result.emplace(policy.authenticate(ar));
+        } catch (const std::exception& e) {
+            diag(req, 500, std::string("the auth policy threw: ") + e.what());
+            return res->respond(http::response::error(500, "The server's auth policy failed; see its log."));
+        }
+        if (!*result) return reject_auth(req, res, result->rejection());
+        auto who = std::make_shared<const auth::principal>(std::move(result->who()));
+        if (req.method == "POST") return on_post(std::move(req), std::move(res), std::move(who));
+        if (req.method == "GET") return on_get(req, res, *who);
+        on_delete(req, res, *who);
+    }
+
+    void on_post(http::request req, std::shared_ptr<http::responder> res, std::shared_ptr<const auth::principal> who) {
         auto ct = req.fields.get("Content-Type");
         if (!ct || !is_media_type(*ct, "application/json"))
             return reject(req, res, 415, -32000,
@@ -353,9 +417,18 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             for (const auto& e : j)
                 if (e.is_object() && e.contains("method") && e["method"] == "initialize")
                     return reject(req, res, 400, -32600, "Invalid Request: initialize must not be part of a batch");
-        if (is_initialize) return on_initialize(req, res, j);
+        if (auto need = core.required_scopes(j); !need.empty()) {
+            auto missing = who->missing_scopes(need);
+            if (!missing.empty()) {
+                std::string list;
+                for (const auto& m : missing) list += (list.empty() ? "" : " ") + m;
+                return reject_auth(req, res,
+                                   auth::make_rejection(auth::errc::insufficient_scope, "this call needs " + list, need));
+            }
+        }
+        if (is_initialize) return on_initialize(req, res, j, std::move(who));
 
-        auto s = session_for(req, res);
+        auto s = session_for(req, res, *who);
         if (!s) return;
         {
             std::lock_guard lock(s->mu);
@@ -383,11 +456,13 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             stream = std::make_shared<discard_stream>();
         }
         auto core_session = s->core;
-        asio::post(core_session->get_executor(),
-                   [core_session, j = std::move(j), stream] { core_session->receive(j, stream); });
+        asio::post(core_session->get_executor(), [core_session, j = std::move(j), stream, who = std::move(who)] {
+            core_session->receive(j, stream, who);
+        });
     }
 
-    void on_initialize(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j) {
+    void on_initialize(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j,
+                       std::shared_ptr<const auth::principal> who) {
         std::shared_ptr<http_session> s;
         {
             std::lock_guard lock(mu);
@@ -399,6 +474,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                                   " sessions are open, the limit (streamable_http_options::max_sessions)");
             s = std::make_shared<http_session>();
             s->opts = &opts;
+            s->owner = who;
             do s->id = random_session_id();
             while (sessions.count(s->id));
             s->core = core.make_session(std::make_shared<standalone_outbound>(s));
@@ -408,19 +484,20 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         extra.set("Mcp-Session-Id", s->id);
         auto stream = std::make_shared<post_stream>(s, res, std::move(extra));
         auto self = shared_from_this();
-        asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream] {
-            s->core->receive(j, stream);
+        asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream, who = std::move(who)] {
+            s->core->set_principal(who);
+            s->core->receive(j, stream, who);
             if (!s->core->initialized()) self->end_session(s);  // a refused initialize leaves no session
         });
     }
 
-    void on_get(const http::request& req, const std::shared_ptr<http::responder>& res) {
+    void on_get(const http::request& req, const std::shared_ptr<http::responder>& res, const auth::principal& who) {
         if (auto accept = req.fields.get("Accept"); accept && !accepts(*accept, "text/event-stream"))
             return reject(req, res, 406, -32000, "Not Acceptable: a GET on the MCP endpoint opens a text/event-stream");
         if (!opts.standalone_sse)
             return reject(req, res, 405, -32000,
                           "Method Not Allowed: this server offers no standalone SSE stream", "POST, DELETE");
-        auto s = session_for(req, res);
+        auto s = session_for(req, res, who);
         if (!s) return;
         std::lock_guard lock(s->mu);
         s->last_seen = std::chrono::steady_clock::now();
@@ -466,11 +543,11 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         s->watch_locked(stream, res);
     }
 
-    void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res) {
+    void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res, const auth::principal& who) {
         if (!opts.allow_delete)
             return reject(req, res, 405, -32000, "Method Not Allowed: this server does not let clients end sessions",
                           "GET, POST");
-        auto s = session_for(req, res);
+        auto s = session_for(req, res, who);
         if (!s) return;
         end_session(s);
         res->respond(http::response{200, {}, {}});
@@ -515,6 +592,12 @@ std::error_code streamable_http_transport::run(server_core& core) {
         auto a = options_.http.address;
         state->loopback_bound = a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
     }
+    const auto& policy = core.options().auth;
+    state->documents = policy.documents();
+    if (policy.anonymous() && !state->loopback_bound)
+        core.options().diagnostics("WARNING: serving on " + options_.http.address +
+                                   ", a non-loopback address, with auth policy 'none': anyone who can reach this "
+                                   "port can call every tool. Set server_options::auth (docs/auth.md).");
     std::weak_ptr<streamable_http_state> weak = state;
     state->http = std::make_unique<http::server>(io, options_.http,
                                                  [weak](http::request req, std::shared_ptr<http::responder> res) {
