@@ -46,6 +46,11 @@ public:
 
     void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
     void shutdown_send() { socket_.shutdown(asio::ip::tcp::socket::shutdown_send); }
+    /// Shuts both directions down, so that a read blocked on another thread returns.
+    void close() {
+        asio::error_code ec;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    }
 
     /// Reads one response; std::nullopt when the server closed the connection
     /// before a complete response arrived. `on_chunk` sees body pieces as they come.

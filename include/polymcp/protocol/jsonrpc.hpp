@@ -40,6 +40,12 @@ inline constexpr int resource_not_found = -32002;   ///< MCP 2025-11-25 "Resourc
 /// polymcp: the caller's principal lacks a scope the tool or resource
 /// declares (`data.requiredScopes`); over HTTP the answer is 403 instead.
 inline constexpr int insufficient_scope = -32003;
+/// polymcp: the session must authenticate first (tool-level auth,
+/// polymcp/auth/tool_auth.hpp); the message says how.
+inline constexpr int authentication_required = -32004;
+/// MCP 2025-11-25 `URLElicitationRequiredError`: the client must complete
+/// the URL-mode elicitations in `data.elicitations` first.
+inline constexpr int url_elicitation_required = -32042;
 }  // namespace error_code
 
 /// A request id: a string or an integer (MCP forbids null and fractional ids).

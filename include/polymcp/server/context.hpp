@@ -51,6 +51,12 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
     std::shared_ptr<polymcp::outbound> out;   ///< messages not related to a request
     std::atomic<int> min_log_level{static_cast<int>(logging_level::info)};
     std::atomic<revision> protocol{latest_revision};
+    /// Unique among this process's sessions, never reused.
+    std::uint64_t id = next_id_counter().fetch_add(1) + 1;
+    static std::atomic<std::uint64_t>& next_id_counter() noexcept {
+        static std::atomic<std::uint64_t> n{0};
+        return n;
+    }
     asio::any_io_executor strand;
     std::function<void(std::string_view)> diagnostics;
     std::chrono::milliseconds request_timeout{60'000};
@@ -61,6 +67,11 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
     std::unordered_map<std::int64_t, outgoing> pending;              // guarded by mu
     bool closed = false;                                             // guarded by mu
 
+    /// A copy of the client's capabilities (taken under `mu`).
+    nlohmann::json client_capabilities_copy() {
+        std::lock_guard lock(mu);
+        return client_capabilities;
+    }
     /// Sends `method` to the client through `via` and calls `done` (from any
     /// thread) with the result, or with an error: capability_not_declared,
     /// request_timeout, peer_error (the JSON-RPC error object as the value),
@@ -112,6 +123,13 @@ public:
     POLYMCP_DECL const auth::principal& principal() const noexcept;
     /// The same, shared (to keep it beyond the handler).
     const std::shared_ptr<const auth::principal>& principal_ptr() const noexcept { return who_; }
+    /// The session this request belongs to: unique among the sessions of
+    /// this process, never reused.
+    std::uint64_t session_id() const noexcept { return s_->id; }
+    /// Sends a notification to the session rather than on this request's
+    /// stream (e.g. `notifications/tools/list_changed` after the call
+    /// changed what this session may see). Thread-safe.
+    POLYMCP_DECL void notify_session(std::string method, nlohmann::json params) const;
     /// The request's `params._meta` object (null when absent).
     const nlohmann::json& meta() const noexcept { return meta_; }
     /// The session's executor (a strand); coroutine handlers run on it.

@@ -6,11 +6,13 @@
 
 #include <polymcp/auth/any_auth.hpp>
 #include <polymcp/protocol/types.hpp>
+#include <polymcp/server/gate.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -53,6 +55,10 @@ struct server_options {
     /// Streamable HTTP applies it to every request; stdio once at start,
     /// from the environment.
     auth::any_auth auth{};
+    /// A per-session gate on tool calls, resource reads and `tools/list`
+    /// (polymcp/server/gate.hpp), e.g. tool-level authentication
+    /// (`auth::tool_auth`). Null: none.
+    std::shared_ptr<call_gate> gate{};
     /// Where diagnostics go (never stdout). Default: one line on stderr.
     /// Called from any thread; must be thread-safe.
     std::function<void(std::string_view)> diagnostics = [](std::string_view s) {

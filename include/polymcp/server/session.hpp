@@ -175,6 +175,8 @@ private:
     std::shared_ptr<const auth::principal> incoming_;    // caller of the message being dispatched
     // The caller of the message being dispatched.
     const std::shared_ptr<const auth::principal>& caller() const noexcept { return incoming_ ? incoming_ : principal_; }
+    // The gate's view of this session and the current caller.
+    POLYMCP_DECL gate_session gate_view(const nlohmann::json& capabilities) const;
     // An error response when the caller lacks one of `scopes`, else nullopt.
     POLYMCP_DECL std::optional<std::string> check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
                                                          std::string_view what) const;

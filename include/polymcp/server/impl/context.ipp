@@ -132,6 +132,10 @@ request_context::request_context(std::shared_ptr<detail::session_shared> s, json
             progress_token_ = *t;
 }
 
+void request_context::notify_session(std::string method, nlohmann::json params) const {
+    s_->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
+}
+
 const auth::principal& request_context::principal() const noexcept {
     static const auth::principal anonymous{};
     return who_ ? *who_ : anonymous;

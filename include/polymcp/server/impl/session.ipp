@@ -20,6 +20,7 @@ session::session(std::shared_ptr<const server_shared> shared, asio::any_io_execu
 }
 
 session::~session() {
+    if (shared_->options.gate) shared_->options.gate->session_closed(state_->id);
     if (subscription_) shared_->tools->unsubscribe(subscription_);
     if (resource_list_subscription_) shared_->resources->unsubscribe(resource_list_subscription_);
     if (resource_watch_) shared_->resources->unwatch(resource_watch_);
@@ -41,6 +42,16 @@ void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> str
     if (j.is_array()) receive_batch(j, stream);
     else dispatch(j, [stream](std::string m) { stream->finish(std::move(m)); }, stream);
     incoming_ = nullptr;
+}
+
+gate_session session::gate_view(const nlohmann::json& capabilities) const {
+    static const auth::principal anonymous{};
+    std::weak_ptr<detail::session_shared> weak = state_;
+    return gate_session{state_->id, capabilities, caller() ? *caller() : anonymous,
+                        [weak](std::string method, nlohmann::json params) {
+                            if (auto s = weak.lock())
+                                s->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
+                        }};
 }
 
 std::optional<std::string> session::check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
@@ -253,7 +264,7 @@ std::string session::on_initialize(const jsonrpc::request& r) {
         if (!info.website_url.empty()) server_info["websiteUrl"] = info.website_url;
         if (!info.icons.empty()) server_info["icons"] = to_json(info.icons);
     }
-    nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic()}}},
+    nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic() || shared_->options.gate != nullptr}}},
                                    {"logging", nlohmann::json::object()}};
     if (shared_->resources)
         capabilities["resources"] = {{"subscribe", true}, {"listChanged", shared_->resources->dynamic()}};
@@ -293,7 +304,10 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
     if (ec) return session_detail::bad_cursor(r);
     nlohmann::json list = nlohmann::json::array();
     const revision rev = protocol_version();
-    for (const auto& t : page.tools) list.push_back(t->describe(rev));
+    const auto& gate = shared_->options.gate;
+    const auto caps = gate ? state_->client_capabilities_copy() : nlohmann::json();
+    for (const auto& t : page.tools)
+        if (!gate || gate->listed(gate_view(caps), t->name)) list.push_back(t->describe(rev));
     nlohmann::json res = {{"tools", std::move(list)}};
     if (!page.next_cursor.empty()) res["nextCursor"] = page.next_cursor;
     return result(r.id, std::move(res));
@@ -331,6 +345,14 @@ void session::on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shar
     if (!tool)
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));
+    if (const auto& gate = shared_->options.gate) {
+        const auto caps = state_->client_capabilities_copy();
+        if (auto d = gate->check_tool(gate_view(caps), tool_name)) {
+            if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
+            return reply(result(r.id, call_tool_result::error(std::move(d->message))
+                                          .to_json(features_of(protocol_version()).titles)));
+        }
+    }
     if (auto denied = check_scopes(r, tool->scopes, "the tool '" + tool_name + "'")) return reply(std::move(*denied));
     auto ctx = begin_inflight(r, reply, stream);
     if (!ctx) return;
@@ -460,6 +482,13 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
     if (!read)
         return reply(error(r.id, jsonrpc::error_code::resource_not_found, "Resource not found: '" + *uri + "'",
                            {{"uri", *uri}}));
+    if (const auto& gate = shared_->options.gate) {
+        const auto caps = state_->client_capabilities_copy();
+        if (auto d = gate->check_resource(gate_view(caps), *uri)) {
+            if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
+            return reply(error(r.id, jsonrpc::error_code::authentication_required, std::move(d->message)));
+        }
+    }
     if (auto denied = check_scopes(r, *scopes, "the resource '" + *uri + "'")) return reply(std::move(*denied));
     std::string the_uri = *uri;
     auto ctx = begin_inflight(r, reply, stream);

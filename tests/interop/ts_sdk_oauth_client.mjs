@@ -1,0 +1,186 @@
+// Interop: the MCP authorization flow end to end, with the official
+// TypeScript SDK client (v1, @modelcontextprotocol/sdk) and its OAuth
+// provider as the real peer: a test authorization server (built here on the
+// SDK's own mcpAuthRouter: RFC 8414 metadata, dynamic client registration,
+// authorization code with PKCE, tokens as ES256 JWTs for the requested
+// resource) and polymcp's everything_server behind its OAuth
+// resource-server policy (--auth-jwks/--auth-issuer).
+//
+// The client meets a 401, follows WWW-Authenticate to the RFC 9728
+// metadata, discovers the authorization server, registers, authorizes with
+// PKCE S256 and the RFC 8707 resource parameter, exchanges the code, and
+// calls tools with the token. Then: a token for another resource is refused.
+// Usage: node ts_sdk_oauth_client.mjs <path-to-everything_server>
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
+import { createServer } from "node:net";
+import { after, before, test } from "node:test";
+import express from "express";
+import { mcpAuthRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+
+const [server] = process.argv.slice(2);
+if (!server) throw new Error("usage: ts_sdk_oauth_client.mjs <everything_server>");
+
+// ---- the test authorization server -------------------------------------------
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const jwk = { ...publicKey.export({ format: "jwk" }), kid: "as-key-1", alg: "ES256", use: "sig" };
+const b64 = (b) => Buffer.from(b).toString("base64url");
+function jwt(claims) {
+  const input = `${b64(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: "as-key-1" }))}.${b64(JSON.stringify(claims))}`;
+  return `${input}.${b64(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
+}
+
+const seen = { registrations: 0, authorizations: [], tokenRequests: [] };
+const clients = new Map();
+const codes = new Map();
+let issuer;
+const provider = {
+  clientsStore: {
+    getClient: async (id) => clients.get(id),
+    registerClient: async (c) => {
+      seen.registrations++;
+      const full = { ...c, client_id: randomUUID(), client_id_issued_at: Math.floor(Date.now() / 1000) };
+      clients.set(full.client_id, full);
+      return full;
+    },
+  },
+  // Consent is automatic: the "user" approves at once.
+  async authorize(client, params, res) {
+    seen.authorizations.push({ resource: params.resource?.href, scopes: params.scopes, challenge: params.codeChallenge });
+    const code = randomBytes(16).toString("hex");
+    codes.set(code, { client: client.client_id, params });
+    const to = new URL(params.redirectUri);
+    to.searchParams.set("code", code);
+    if (params.state) to.searchParams.set("state", params.state);
+    res.redirect(to.href);
+  },
+  async challengeForAuthorizationCode(client, code) {
+    return codes.get(code).params.codeChallenge;
+  },
+  async exchangeAuthorizationCode(client, code, verifier, redirectUri, resource) {
+    const c = codes.get(code);
+    codes.delete(code);
+    if (!c || c.client !== client.client_id) throw new Error("invalid code");
+    seen.tokenRequests.push({ resource: resource?.href });
+    const now = Math.floor(Date.now() / 1000);
+    const aud = (resource ?? c.params.resource)?.href;
+    return {
+      access_token: jwt({ iss: issuer, sub: "alice", aud, iat: now, exp: now + 300, scope: (c.params.scopes ?? []).join(" "), client_id: client.client_id }),
+      token_type: "Bearer",
+      expires_in: 300,
+      scope: (c.params.scopes ?? []).join(" "),
+    };
+  },
+  async exchangeRefreshToken() {
+    throw new Error("no refresh tokens in this test");
+  },
+  async verifyAccessToken() {
+    throw new Error("the resource server verifies tokens itself");
+  },
+};
+
+let as, child, mcpUrl;
+before(async () => {
+  const app = express();
+  const listener = await new Promise((resolve) => {
+    const l = app.listen(0, "127.0.0.1", () => resolve(l));
+  });
+  issuer = new URL(`http://127.0.0.1:${listener.address().port}/`).href;
+  app.get("/jwks", (req, res) => res.json({ keys: [jwk] }));
+  app.use(mcpAuthRouter({ provider, issuerUrl: new URL(issuer), scopesSupported: ["mcp"] }));
+  as = listener;
+
+  // The canonical URI names the port, so choose a free one first.
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const p = probe.address().port;
+      probe.close(() => resolve(p));
+    });
+  });
+  child = spawn(server, ["--port", String(port), "--auth-jwks", `${issuer}jwks`, "--auth-issuer", issuer, "--auth-scopes", "mcp"],
+                { stdio: ["ignore", "ignore", "pipe"] });
+  mcpUrl = new URL(await listening(child));
+});
+after(() => {
+  child?.kill("SIGTERM");
+  as?.close();
+});
+
+function listening(proc) {
+  return new Promise((resolve, reject) => {
+    let err = "";
+    proc.stderr.on("data", (d) => {
+      err += d;
+      const m = /listening on (https?:\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    proc.on("exit", (code) => reject(new Error(`everything_server exited with ${code}: ${err}`)));
+  });
+}
+
+// ---- the client's OAuth provider (in memory; the redirect is followed by hand) --
+class provider_in_memory {
+  constructor() {
+    this.redirectUrl = "http://127.0.0.1:1/callback";
+    this.clientMetadata = { client_name: "polymcp interop", redirect_uris: [this.redirectUrl], grant_types: ["authorization_code"],
+                            response_types: ["code"], token_endpoint_auth_method: "none" };
+    this.code = undefined;
+  }
+  clientInformation() { return this._client; }
+  saveClientInformation(c) { this._client = c; }
+  tokens() { return this._tokens; }
+  saveTokens(t) { this._tokens = t; }
+  saveCodeVerifier(v) { this._verifier = v; }
+  codeVerifier() { return this._verifier; }
+  state() { return "state-123"; }
+  async redirectToAuthorization(url) {
+    assert.equal(url.searchParams.get("code_challenge_method"), "S256");
+    assert.equal(url.searchParams.get("resource"), mcpUrl.href);
+    const r = await fetch(url, { redirect: "manual" });
+    const to = new URL(r.headers.get("location"));
+    assert.equal(to.searchParams.get("state"), "state-123");
+    this.code = to.searchParams.get("code");
+  }
+}
+
+test("the TypeScript SDK client obtains a token from the authorization server and calls the protected polymcp server", async () => {
+  const auth = new provider_in_memory();
+  let transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: auth });
+  let client = new Client({ name: "polymcp-oauth-interop", version: "1.0.0" });
+  await assert.rejects(client.connect(transport), UnauthorizedError);  // 401 → discovery → authorization
+  assert.ok(auth.code, "the authorization server redirected back with a code");
+  assert.equal(seen.registrations, 1, "dynamic client registration (RFC 7591)");
+  assert.equal(seen.authorizations[0].resource, mcpUrl.href, "the resource parameter (RFC 8707)");
+  assert.deepEqual(seen.authorizations[0].scopes, ["mcp"], "the scope from WWW-Authenticate");
+  await transport.finishAuth(auth.code);
+  assert.equal(seen.tokenRequests.length, 1);
+  assert.ok(auth.tokens().access_token.split(".").length === 3, "a JWT access token");
+
+  transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: auth });
+  client = new Client({ name: "polymcp-oauth-interop", version: "1.0.0" });
+  await client.connect(transport);
+  const tools = await client.listTools();
+  assert.ok(tools.tools.some((t) => t.name === "test_simple_text"));
+  const r = await client.callTool({ name: "test_simple_text", arguments: {} });
+  assert.equal(r.content[0].text, "This is a simple text response for testing.");
+  await transport.terminateSession();
+  await client.close();
+});
+
+test("a token the authorization server issued for another resource is refused (RFC 8707 audience binding)", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt({ iss: issuer, sub: "alice", aud: "http://127.0.0.1:1/mcp", iat: now, exp: now + 300, scope: "mcp" });
+  const r = await fetch(mcpUrl, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize",
+                           params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+  });
+  assert.equal(r.status, 401);
+  assert.match(r.headers.get("www-authenticate"), /error="invalid_token"/);
+  assert.match(r.headers.get("www-authenticate"), /resource_metadata="/);
+});
