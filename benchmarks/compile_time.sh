@@ -35,3 +35,12 @@ for backend in sqlite redis postgres; do
   measure "storage/$backend.hpp alone (polymcp::$backend)" -DPOLYMCP_SEPARATE_COMPILATION \
     -I/usr/include/postgresql "$tmp/storage_$backend.cpp"
 done
+
+# The auth policies: the umbrella header (API keys, JWT, resource server),
+# header-only and with separate compilation (their definitions are in
+# polymcp::compiled), and the optional JWKS client on libcurl.
+printf '#include <polymcp/auth.hpp>\n' > "$tmp/auth.cpp"
+measure "auth.hpp alone, header-only" "$tmp/auth.cpp"
+measure "auth.hpp alone, separate compilation" -DPOLYMCP_SEPARATE_COMPILATION "$tmp/auth.cpp"
+printf '#include <polymcp/auth/jwks_client.hpp>\n' > "$tmp/jwks.cpp"
+measure "auth/jwks_client.hpp alone (polymcp::jwks)" -DPOLYMCP_SEPARATE_COMPILATION "$tmp/jwks.cpp"

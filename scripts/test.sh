@@ -7,8 +7,9 @@
 #      hello_stdio as a child process, TypeScript SDK interop, compile-fail
 #      checks, header self-containment, find_package from an install),
 #   4. builds and runs the unit and integration tests again under ASan+UBSan.
-#   5. builds the libFuzzer target for the HTTP request path with clang and
-#      runs it for POLYMCP_FUZZ_SECONDS (60) seconds from tests/fuzz/corpus.
+#   5. builds the libFuzzer targets with clang and runs the HTTP request path
+#      for POLYMCP_FUZZ_SECONDS (60) seconds and the bearer-token/JWT path for
+#      POLYMCP_JWT_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
 # Set POLYMCP_SKIP_SANITIZERS=1 to skip step 4, POLYMCP_SKIP_FUZZ=1 to skip step 5.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,18 +30,26 @@ ctest --preset release -j "$jobs"
 if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== Debug build with AddressSanitizer + UndefinedBehaviorSanitizer"
   cmake --preset debug-asan -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
-  cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server storage_tour polymcp_keys
+  cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server storage_tour polymcp_keys auth_tools_server
   ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install)[.]'
 fi
 
-if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
-  echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s"
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j "$jobs"
+# Runs libFuzzer target $1 for $2 seconds from corpus folder $3 (a scratch
+# copy grows meanwhile); fails the script when it finds a failing input.
+run_fuzzer() {
+  local corpus status
   corpus="$(mktemp -d)"
-  build/fuzz/tests/fuzz/http_request_fuzz -max_total_time="${POLYMCP_FUZZ_SECONDS:-60}" -print_final_stats=1 \
-    "$corpus" tests/fuzz/corpus/http_request 2>&1 | tail -n 12
+  "build/fuzz/tests/fuzz/$1" -max_total_time="$2" -print_final_stats=1 "$corpus" "$3" 2>&1 | tail -n 12
   status="${PIPESTATUS[0]}"
   rm -rf "$corpus"
-  [ "$status" -eq 0 ] || { echo "the fuzzer found a failing input (see above)"; exit 1; }
+  [ "$status" -eq 0 ] || { echo "the fuzzer $1 found a failing input (see above)"; exit 1; }
+}
+
+if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s"
+  run_fuzzer http_request_fuzz "${POLYMCP_FUZZ_SECONDS:-60}" tests/fuzz/corpus/http_request
+  echo "== libFuzzer: bearer tokens and JWT verification for ${POLYMCP_JWT_FUZZ_SECONDS:-30} s"
+  run_fuzzer jwt_verify_fuzz "${POLYMCP_JWT_FUZZ_SECONDS:-30}" tests/fuzz/corpus/jwt
 fi

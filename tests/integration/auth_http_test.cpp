@@ -11,6 +11,7 @@
 #include "support/http_client.hpp"
 #include "support/jwt_signer.hpp"
 #include "support/log_capture.hpp"
+#include "support/running_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -51,32 +52,22 @@ unsigned short free_port() {
 
 struct auth_fixture {
     polymcp::test::log_capture log;
-    polymcp::server<polymcp::streamable_http_transport> srv;
-    std::thread runner;
-    unsigned short port = 0;
+    polymcp::test::running_server running;
+    unsigned short port;
 
     auth_fixture(polymcp::auth::any_auth policy, unsigned short fixed_port = 0, std::string address = "127.0.0.1")
-        : srv(options(std::move(policy)), auth_features(), polymcp::streamable_http_transport(http_options(fixed_port, address))) {
-        runner = std::thread([this] { srv.run(); });
-        for (int i = 0; i < 500 && port == 0; ++i) {
-            port = srv.transport().local_endpoint().port();
-            if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        REQUIRE(port != 0);
-    }
-    ~auth_fixture() {
-        srv.transport().stop();
-        runner.join();
-    }
+        : running(options(log, std::move(policy)), auth_features(), http_options(log, fixed_port, address)),
+          port(running.port()) {}
 
 private:
-    polymcp::server_options options(polymcp::auth::any_auth policy) {
+    static polymcp::server_options options(polymcp::test::log_capture& log, polymcp::auth::any_auth policy) {
         polymcp::server_options o;
         o.auth = std::move(policy);
         o.diagnostics = log.sink();
         return o;
     }
-    polymcp::streamable_http_options http_options(unsigned short p, const std::string& address) {
+    static polymcp::streamable_http_options http_options(polymcp::test::log_capture& log, unsigned short p,
+                                                         const std::string& address) {
         polymcp::streamable_http_options o;
         o.http.port = p;
         o.http.address = address;
@@ -387,4 +378,33 @@ TEST_CASE("stdio: credentials come from the environment once; without them the s
     CHECK(ec == auth::errc::no_credentials);
     CHECK(log.logged("refusing to serve"));
     CHECK(log.logged("POLYMCP_API_KEY"));
+}
+
+TEST_CASE("JWT bearer policy (no OAuth discovery): HS256 tokens from a shared secret, plain Bearer challenges", "[auth][http][jwt]") {
+    const std::string secret = "0123456789abcdef0123456789abcdef";  // 32 bytes: HS256's minimum
+    auth::jwt_options o;
+    o.algorithms = {auth::jws_algorithm::HS256};
+    o.issuer = "https://idp.internal";
+    o.audiences = {"mcp-gateway"};
+    o.tenant_claim = "org";
+    json key = {{"kty", "oct"}, {"kid", "k1"}, {"k", polymcp::test::b64url(secret)}};
+    auth_fixture f(auth::jwt_auth(auth::jwt_verifier(o, std::make_shared<auth::static_keys>(json{{"keys", {key}}}))));
+    auto now = unix_now();
+    json claims = {{"iss", "https://idp.internal"}, {"sub", "svc-7"}, {"aud", "mcp-gateway"}, {"exp", now + 60}, {"org", "initech"},
+                   {"scp", {"a", "b"}}};
+    auto good = polymcp::test::hs256_token(secret, {{"alg", "HS256"}, {"kid", "k1"}}, claims);
+    auto sid = open_session(f.port, "Authorization: Bearer " + good + "\r\n");
+    auto r = post(f.port, call_body(2, "whoami"), "Authorization: Bearer " + good + "\r\nMcp-Session-Id: " + sid + "\r\n");
+    REQUIRE(r.status == 200);
+    auto sc = result_of(r)["result"]["structuredContent"];
+    CHECK(sc["subject"] == "svc-7");
+    CHECK(sc["tenant"] == "initech");
+    CHECK(sc["scopes"] == json::array({"a", "b"}));
+
+    auto forged = polymcp::test::hs256_token("another-secret-another-secret-xx", {{"alg", "HS256"}, {"kid", "k1"}}, claims);
+    auto bad = post(f.port, initialize_body(), "Authorization: Bearer " + forged + "\r\n");
+    CHECK(bad.status == 401);
+    CHECK(bad.field("www-authenticate").rfind("Bearer error=\"invalid_token\"", 0) == 0);
+    CHECK(bad.field("www-authenticate").find("resource_metadata") == std::string::npos);
+    CHECK(get(f.port, "/.well-known/oauth-protected-resource").status == 404);  // no metadata without the resource-server policy
 }

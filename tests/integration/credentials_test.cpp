@@ -13,6 +13,7 @@
 
 #include "support/http_client.hpp"
 #include "support/log_capture.hpp"
+#include "support/running_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -45,8 +46,7 @@ struct credentials_fixture {
     std::shared_ptr<store_type> store =
         std::make_shared<store_type>(storage, polymcp::crypto::fernet(polymcp::crypto::fernet::key_type::generate()));
     std::atomic<int> storage_touched_by_handler{0};
-    std::unique_ptr<polymcp::server<polymcp::streamable_http_transport>> srv;
-    std::thread runner;
+    std::unique_ptr<polymcp::test::running_server> running;
     unsigned short port = 0;
 
     credentials_fixture() {
@@ -85,18 +85,8 @@ struct credentials_fixture {
         so.io_threads = 2;
         polymcp::streamable_http_options ho;
         ho.http.diagnostics = log.sink();
-        srv = std::make_unique<polymcp::server<polymcp::streamable_http_transport>>(
-            so, tools, polymcp::streamable_http_transport(ho));
-        runner = std::thread([this] { srv->run(); });
-        for (int i = 0; i < 500 && port == 0; ++i) {
-            port = srv->transport().local_endpoint().port();
-            if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        REQUIRE(port != 0);
-    }
-    ~credentials_fixture() {
-        srv->transport().stop();
-        runner.join();
+        running = std::make_unique<polymcp::test::running_server>(so, tools, ho);
+        port = running->port();
     }
 
     // initialize + one tools/call as the holder of `key`; the call's result.

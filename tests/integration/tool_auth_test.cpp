@@ -11,6 +11,7 @@
 
 #include "support/http_client.hpp"
 #include "support/log_capture.hpp"
+#include "support/running_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -32,8 +33,7 @@ struct tool_auth_fixture {
     polymcp::test::log_capture log;
     std::shared_ptr<gate_type> gate;
     std::atomic<int> signed_in{0}, signed_out{0};
-    std::unique_ptr<polymcp::server<polymcp::streamable_http_transport>> srv;
-    std::thread runner;
+    std::unique_ptr<polymcp::test::running_server> running;
     unsigned short port = 0;
 
     explicit tool_auth_fixture(bool url_mode = false) {
@@ -70,18 +70,9 @@ struct tool_auth_fixture {
         so.diagnostics = log.sink();
         polymcp::streamable_http_options ho;
         ho.http.diagnostics = log.sink();
-        srv = std::make_unique<polymcp::server<polymcp::streamable_http_transport>>(
-            so, polymcp::server_features{reg, resources.make_registry(), nullptr}, polymcp::streamable_http_transport(ho));
-        runner = std::thread([this] { srv->run(); });
-        for (int i = 0; i < 500 && port == 0; ++i) {
-            port = srv->transport().local_endpoint().port();
-            if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        REQUIRE(port != 0);
-    }
-    ~tool_auth_fixture() {
-        srv->transport().stop();
-        runner.join();
+        running = std::make_unique<polymcp::test::running_server>(
+            so, polymcp::server_features{reg, resources.make_registry(), nullptr}, ho);
+        port = running->port();
     }
 };
 
