@@ -15,7 +15,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <thread>
+
+#include <unistd.h>
 
 using nlohmann::json;
 using polymcp::test::http_client;
@@ -407,4 +410,63 @@ TEST_CASE("JWT bearer policy (no OAuth discovery): HS256 tokens from a shared se
     CHECK(bad.field("www-authenticate").rfind("Bearer error=\"invalid_token\"", 0) == 0);
     CHECK(bad.field("www-authenticate").find("resource_metadata") == std::string::npos);
     CHECK(get(f.port, "/.well-known/oauth-protected-resource").status == 404);  // no metadata without the resource-server policy
+}
+
+namespace {
+// Serves `input` (JSON lines) over a pipe pair with `policy`, the environment
+// holding `api_key`; returns the responses by id and the run's result.
+std::map<int, json> run_stdio(polymcp::auth::any_auth policy, const std::string& api_key, const std::string& input,
+                              polymcp::test::log_capture& log, std::error_code& ec) {
+    polymcp::server_options o;
+    o.auth = std::move(policy);
+    o.diagnostics = log.sink();
+    int in[2], out[2];
+    REQUIRE(::pipe(in) == 0);
+    REQUIRE(::pipe(out) == 0);
+    ::setenv("POLYMCP_API_KEY", api_key.c_str(), 1);
+    polymcp::server<polymcp::stdio_transport> srv(o, auth_features(), polymcp::stdio_transport({in[0], out[1], false}));
+    std::thread runner([&] {
+        ec = srv.run();
+        ::close(out[1]);
+    });
+    REQUIRE(::write(in[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+    ::close(in[1]);
+    std::string output;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+    runner.join();
+    ::close(in[0]);
+    ::close(out[0]);
+    ::unsetenv("POLYMCP_API_KEY");
+    std::map<int, json> by_id;
+    std::size_t pos = 0;
+    while (pos < output.size()) {
+        auto nl = output.find('\n', pos);
+        auto m = json::parse(output.substr(pos, nl - pos));
+        if (m.contains("id") && m["id"].is_number()) by_id[m["id"].get<int>()] = m;
+        pos = nl == std::string::npos ? output.size() : nl + 1;
+    }
+    return by_id;
+}
+}  // namespace
+
+TEST_CASE("stdio: the principal established from the environment reaches the handlers, and scopes are checked", "[auth][stdio]") {
+    auth::api_key_auth keys;
+    keys.add("stdio-key-0123456789abcdef", {.subject = "local", .tenant = "t1", .scopes = {"files:write"}});
+    keys.add("stdio-reader-0123456789ab", {.subject = "reader", .tenant = "t1"});
+    const std::string input = initialize_body() + "\n" + R"({"jsonrpc":"2.0","method":"notifications/initialized"})" +
+                              "\n" + call_body(2, "whoami") + "\n" + call_body(3, "delete_files") + "\n";
+    polymcp::test::log_capture log;
+    std::error_code ec;
+    auto writer = run_stdio(keys, "stdio-key-0123456789abcdef", input, log, ec);
+    CHECK_FALSE(ec);
+    CHECK(writer[2]["result"]["structuredContent"]["subject"] == "local");
+    CHECK(writer[2]["result"]["structuredContent"]["tenant"] == "t1");
+    CHECK(writer[3]["result"]["content"][0]["text"] == "deleted");  // this principal holds files:write
+
+    auto reader = run_stdio(keys, "stdio-reader-0123456789ab", input, log, ec);
+    CHECK(reader[2]["result"]["structuredContent"]["subject"] == "reader");
+    CHECK(reader[3]["error"]["code"] == -32003);  // no HTTP here: a JSON-RPC error, before the handler
+    CHECK(reader[3]["error"]["data"]["requiredScopes"] == json::array({"files:write"}));
+    CHECK_FALSE(log.logged("0123456789ab"));
 }

@@ -17,6 +17,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/bind_executor.hpp>
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+
 #include <atomic>
 #include <thread>
 
@@ -191,4 +195,23 @@ TEST_CASE("Tenant credentials: 100 concurrent calls from different tenants each 
     for (auto& t : threads) t.join();
     CHECK(right == 99);
     CHECK(wrong == 0);
+}
+
+TEST_CASE("credential_store::async_active completes on the caller's executor, never on a system thread", "[auth][credentials]") {
+    auto storage = std::make_shared<polymcp::storage::memory_storage>();
+    store_type store(storage, polymcp::crypto::fernet(polymcp::crypto::fernet::key_type::generate()));
+    std::error_code ec;
+    store.define(ec);
+    store.put("t1", "sms", sms_account{"AC1", "x"}, ec);
+    REQUIRE_FALSE(ec);
+    asio::io_context io;
+    auto strand = asio::make_strand(io);
+    bool on_strand = false, found = false;
+    store.async_active("t1", "sms", asio::bind_executor(strand, [&](std::error_code e, std::optional<json> v) {
+                           on_strand = strand.running_in_this_thread();
+                           found = !e && v && (*v)["account_sid"] == "AC1";
+                       }));
+    io.run();
+    CHECK(on_strand);
+    CHECK(found);
 }

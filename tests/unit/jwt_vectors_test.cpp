@@ -245,3 +245,21 @@ TEST_CASE("RFC 7520 cookbook signatures verify with the cookbook keys", "[auth][
         CHECK(out.payload == j["input"]["payload"].get<std::string>());
     }
 }
+
+TEST_CASE("Messages quote token contents only as printable ASCII, so no token can inject log lines", "[auth][jwt]") {
+    jwk_set keys;
+    std::string why;
+    REQUIRE_FALSE(jwk_set::parse(nlohmann::json{{"keys", {{{"kty", "oct"}, {"kid", "k"}, {"k", std::string(43, 'A')}}}}}, keys, &why));
+    auto b64 = [](const std::string& s) {
+        auto e = polymcp::crypto::detail::base64url_encode(std::span(reinterpret_cast<const unsigned char*>(s.data()), s.size()));
+        while (!e.empty() && e.back() == '=') e.pop_back();
+        return e;
+    };
+    for (std::string header : {R"({"alg":"HS256","kid":"evil\nFAKE LOG LINE"})", R"({"alg":"HS\r\n256"})"}) {
+        verified_jws out;
+        auto ec = verify_jws(b64(header) + "." + b64("{}") + ".AAAA", keys, {{jws_algorithm::HS256}, 8192}, out, &why);
+        CHECK(ec);
+        CHECK(why.find('\n') == std::string::npos);
+        CHECK(why.find('\r') == std::string::npos);
+    }
+}

@@ -35,7 +35,9 @@
 #include <polymcp/tools/detail/callable.hpp>
 #include <polymcp/tools/detail/result.hpp>
 
+#include <asio/associated_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -157,13 +159,18 @@ public:
     auto async_active(std::string tenant, std::string provider, CompletionToken&& token) const {
         return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<nlohmann::json>)>(
             [this](auto handler, std::string t, std::string p) {
+                // The storage delivers on the executor associated with what it is
+                // given: bind ours to the caller's, so that decryption and the
+                // completion run there (a coroutine's strand), not on a system thread.
+                auto ex = asio::get_associated_executor(handler);
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
                 storage_->async_read(options_.collection, record_id(t, p),
-                                     [this, h, t, p](std::error_code ec, std::optional<storage::record> r) {
+                                     asio::bind_executor(ex, [this, h, t, p](std::error_code ec,
+                                                                             std::optional<storage::record> r) {
                                          std::optional<nlohmann::json> out;
                                          if (!ec && r) out = open(*r, t, p, ec);
                                          std::move(*h)(ec, std::move(out));
-                                     });
+                                     }));
             },
             token, std::move(tenant), std::move(provider));
     }

@@ -38,8 +38,12 @@ public:
     /// this header. Blocks the calling thread, which runs the server's
     /// io_context. Ignores SIGPIPE for the process (a vanished reader is
     /// reported, not fatal).
-    /// @return `errc::transport_closed` when the output could not be written
-    ///         (the client went away), otherwise success.
+    /// Before reading anything, authenticates the environment with
+    /// `server_options::auth` (`auth_request::transport_kind::stdio`).
+    /// @return the policy's `auth::errc` when it rejects the environment's
+    ///         credentials (nothing is served); `errc::transport_closed` when
+    ///         the output could not be written (the client went away);
+    ///         otherwise success.
     POLYMCP_DECL std::error_code run(server_core& core);
 
 private:

@@ -20,6 +20,16 @@ namespace polymcp::auth::detail {
 /// non-zero unused bits (so that every value has exactly one encoding).
 POLYMCP_DECL bool strict_base64url_decode(std::string_view text, std::vector<unsigned char>& out);
 
+/// `s` made safe to quote in a message or log line: at most `max` bytes,
+/// anything outside printable ASCII replaced by '?' (token contents are
+/// attacker-controlled: no control characters, no log injection).
+inline std::string printable(std::string_view s, std::size_t max = 64) {
+    std::string out;
+    for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (s.size() > max) out += "...";
+    return out;
+}
+
 /// Parses `text` as one JSON object whose objects have no duplicate member
 /// names, at most `max_depth` deep. False for anything else.
 POLYMCP_DECL bool parse_strict_object(std::string_view text, nlohmann::json& out, std::size_t max_depth = 32);

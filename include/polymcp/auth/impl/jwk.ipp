@@ -164,7 +164,7 @@ inline bool load_ec(const nlohmann::json& j, key_material& m, std::string* why) 
     if (c == "P-256") { group = "prime256v1"; m.ec_coordinate = 32; }
     else if (c == "P-384") { group = "secp384r1"; m.ec_coordinate = 48; }
     else if (c == "P-521") { group = "secp521r1"; m.ec_coordinate = 66; }
-    else return fail(why, "the curve '" + c + "' is not P-256, P-384 or P-521");
+    else return fail(why, "the curve '" + printable(c) + "' is not P-256, P-384 or P-521");
     m.crv = c;
     std::vector<unsigned char> x, y;
     if (!b64_member(j, "x", x, why) || !b64_member(j, "y", y, why)) return false;
@@ -248,7 +248,7 @@ std::error_code jwk::parse(const nlohmann::json& j, jwk& out, std::string* why) 
         if (k.alg_ && detail::curve_of(*k.alg_) != m->crv)
             return detail::fail(why, "the key's 'alg' does not fit its curve " + m->crv), bad;
     } else {
-        return detail::fail(why, "the key type '" + k.kty_ + "' is not oct, RSA or EC"), bad;
+        return detail::fail(why, "the key type '" + detail::printable(k.kty_) + "' is not oct, RSA or EC"), bad;
     }
     k.m_ = std::move(m);
     out = std::move(k);
@@ -370,7 +370,7 @@ const jwk* jwk_set::select(std::string_view kid, jws_algorithm a, std::error_cod
     if (!kid.empty()) {
         if (auto r = refused_.find(std::string(kid)); r != refused_.end()) {
             ec = errc::invalid_key;
-            detail::fail(why, "the key '" + std::string(kid) + "' was refused: " + r->second);
+            detail::fail(why, "the key '" + detail::printable(kid) + "' was refused: " + r->second);
             return nullptr;
         }
         const jwk* found = nullptr;
@@ -382,17 +382,17 @@ const jwk* jwk_set::select(std::string_view kid, jws_algorithm a, std::error_cod
             }
         if (n > 1) {
             ec = errc::invalid_key;
-            detail::fail(why, "several keys have the kid '" + std::string(kid) + "'");
+            detail::fail(why, "several keys have the kid '" + detail::printable(kid) + "'");
             return nullptr;
         }
         if (!found) {
             ec = errc::unknown_key;
-            detail::fail(why, "no trusted key has the kid '" + std::string(kid) + "'");
+            detail::fail(why, "no trusted key has the kid '" + detail::printable(kid) + "'");
             return nullptr;
         }
         if (!found->allows(a)) {
             ec = errc::algorithm_not_allowed;
-            detail::fail(why, "the key '" + std::string(kid) + "' does not verify " + std::string(to_string(a)));
+            detail::fail(why, "the key '" + detail::printable(kid) + "' does not verify " + std::string(to_string(a)));
             return nullptr;
         }
         return found;

@@ -36,7 +36,7 @@ std::error_code verify_jws(std::string_view compact, const jwk_set& keys, const 
     const auto& alg_name = alg_it->get_ref<const std::string&>();
     auto alg = parse_jws_algorithm(alg_name);
     if (!alg || std::find(options.algorithms.begin(), options.algorithms.end(), *alg) == options.algorithms.end())
-        return fail(errc::algorithm_not_allowed, "the algorithm '" + alg_name.substr(0, 32) + "' is not allowed");
+        return fail(errc::algorithm_not_allowed, "the algorithm '" + detail::printable(alg_name, 16) + "' is not allowed");
     if (auto crit = header.find("crit"); crit != header.end()) {
         // RFC 7515 section 4.1.11: no extension is understood here, and an
         // empty list is itself an error.
