@@ -319,7 +319,7 @@ TEST_CASE("Per-tool and per-resource scopes are checked before the handler runs"
     CHECK(denied.status == 403);
     auto ch = denied.field("www-authenticate");
     CHECK(ch.find("error=\"insufficient_scope\"") != std::string::npos);
-    CHECK(ch.find("scope=\"files:write\"") != std::string::npos);
+    CHECK(ch.find("scope=\"mcp files:write\"") != std::string::npos);  // what every request needs, then the tool's
     CHECK(ch.find("resource_metadata=") != std::string::npos);
 
     auto read = post(f.port, json{{"jsonrpc", "2.0"}, {"id", 3}, {"method", "resources/read"}, {"params", {{"uri", "file:///secret"}}}}.dump(),

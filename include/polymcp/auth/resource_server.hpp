@@ -61,8 +61,9 @@ public:
     /// The *AuthPolicy* operation: 401 without a valid token, 403 with
     /// `insufficient_scope` when a required scope is missing.
     POLYMCP_DECL auth_result authenticate(const auth_request& r) const;
-    /// `WWW-Authenticate` for a rejection: error, description, scope (the
-    /// rejection's, else the required scopes) and `resource_metadata`.
+    /// `WWW-Authenticate` for a rejection: error, description, `scope` (the
+    /// required scopes followed by the rejection's own, e.g. a tool's) and
+    /// `resource_metadata`.
     POLYMCP_DECL std::string challenge(const auth_rejection& rej) const;
     /// The metadata document at both well-known locations.
     POLYMCP_DECL std::vector<well_known_document> documents() const;

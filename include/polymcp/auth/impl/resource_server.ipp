@@ -65,12 +65,14 @@ auth_result oauth_resource_server::authenticate(const auth_request& r) const {
 }
 
 std::string oauth_resource_server::challenge(const auth_rejection& rej) const {
-    if (rej.scopes.empty() && !options_.required_scopes.empty()) {
-        auto copy = rej;
-        copy.scopes = options_.required_scopes;
-        return bearer_challenge(copy, {}, metadata_url_);
-    }
-    return bearer_challenge(rej, {}, metadata_url_);
+    // The scopes every request needs come first, then those of this request:
+    // a client that steps up to exactly this set keeps what it already
+    // needed (MCP 2025-11-25 "Runtime Insufficient Scope Errors").
+    auto copy = rej;
+    copy.scopes = options_.required_scopes;
+    for (const auto& s : rej.scopes)
+        if (std::find(copy.scopes.begin(), copy.scopes.end(), s) == copy.scopes.end()) copy.scopes.push_back(s);
+    return bearer_challenge(copy, {}, metadata_url_);
 }
 
 nlohmann::json oauth_resource_server::metadata() const {
