@@ -23,6 +23,7 @@
 #include <polymcp/auth/impl/jwt.ipp>
 #include <polymcp/auth/impl/resource_server.ipp>
 #include <polymcp/core/impl/error.ipp>
+#include <polymcp/core/impl/random.ipp>
 #include <polymcp/crypto/detail/impl/openssl.ipp>
 #include <polymcp/crypto/impl/aes_gcm.ipp>
 #include <polymcp/crypto/impl/concepts.ipp>

@@ -32,6 +32,7 @@
 /// // in a gated tool: auto creds = gate->credentials(ctx.session_id());
 /// @endcode
 
+#include <polymcp/core/random.hpp>
 #include <polymcp/json/encode.hpp>
 #include <polymcp/server/gate.hpp>
 #include <polymcp/tools/registry.hpp>
@@ -45,7 +46,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -251,18 +251,9 @@ private:
                                   "(see its inputSchema for the credentials it takes), then retry."};
     }
 
-    // 128 bits from the operating system's random source: the id lets its
-    // holder complete the sign-in of a session, so it must not be guessable.
-    static std::string random_id() {
-        static constexpr char hex[] = "0123456789abcdef";
-        std::random_device rd;
-        std::string id = "signin-";
-        for (int i = 0; i < 4; ++i) {
-            auto v = static_cast<std::uint32_t>(rd());
-            for (int b = 0; b < 8; ++b) id += hex[(v >> (28 - 4 * b)) & 15];
-        }
-        return id;
-    }
+    // 128 bits from the kernel CSPRNG: the id lets its holder complete the
+    // sign-in of a session, so it must not be guessable.
+    static std::string random_id() { return "signin-" + random_hex_id(16); }
 
     verification run_verify(const Credentials& c) const {
         try {

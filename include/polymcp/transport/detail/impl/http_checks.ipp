@@ -2,12 +2,8 @@
 #define POLYMCP_TRANSPORT_DETAIL_IMPL_HTTP_CHECKS_IPP
 
 #include <polymcp/transport/detail/http_checks.hpp>
+#include <polymcp/core/random.hpp>
 #include <polymcp/http/fields.hpp>
-
-#include <sys/random.h>
-
-#include <cerrno>
-#include <system_error>
 
 namespace polymcp::transport_detail {
 
@@ -91,22 +87,7 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& allowed
     return !loopback_bound || is_loopback_host(name);
 }
 
-std::string random_session_id() {
-    unsigned char bytes[16];
-    std::size_t got = 0;
-    while (got < sizeof bytes) {
-        auto n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category(), "getrandom for an Mcp-Session-Id");
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) { id += hex[b >> 4]; id += hex[b & 15]; }
-    return id;
-}
+std::string random_session_id() { return random_hex_id(16); }
 
 }  // namespace polymcp::transport_detail
 
