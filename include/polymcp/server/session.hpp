@@ -175,6 +175,8 @@ private:
     std::shared_ptr<const auth::principal> incoming_;    // caller of the message being dispatched
     // The caller of the message being dispatched.
     const std::shared_ptr<const auth::principal>& caller() const noexcept { return incoming_ ? incoming_ : principal_; }
+    // The caller, or the anonymous principal.
+    POLYMCP_DECL const auth::principal& caller_principal() const noexcept;
     // The gate's view of this session and the current caller.
     POLYMCP_DECL gate_session gate_view(const nlohmann::json& capabilities) const;
     // An error response when the caller lacks one of `scopes`, else nullopt.

@@ -44,10 +44,14 @@ void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> str
     incoming_ = nullptr;
 }
 
-gate_session session::gate_view(const nlohmann::json& capabilities) const {
+const auth::principal& session::caller_principal() const noexcept {
     static const auth::principal anonymous{};
+    return caller() ? *caller() : anonymous;
+}
+
+gate_session session::gate_view(const nlohmann::json& capabilities) const {
     std::weak_ptr<detail::session_shared> weak = state_;
-    return gate_session{state_->id, capabilities, caller() ? *caller() : anonymous,
+    return gate_session{state_->id, capabilities, caller_principal(),
                         [weak](std::string method, nlohmann::json params) {
                             if (auto s = weak.lock())
                                 s->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
@@ -57,9 +61,7 @@ gate_session session::gate_view(const nlohmann::json& capabilities) const {
 std::optional<std::string> session::check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
                                                  std::string_view what) const {
     if (scopes.empty()) return std::nullopt;
-    static const auth::principal anonymous{};
-    const auto& who = caller() ? *caller() : anonymous;
-    auto missing = who.missing_scopes(scopes);
+    auto missing = caller_principal().missing_scopes(scopes);
     if (missing.empty()) return std::nullopt;
     std::string list;
     for (const auto& s : missing) list += (list.empty() ? "" : " ") + s;
@@ -306,8 +308,9 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
     const revision rev = protocol_version();
     const auto& gate = shared_->options.gate;
     const auto caps = gate ? state_->client_capabilities_copy() : nlohmann::json();
+    const auto view = gate ? std::optional<gate_session>(gate_view(caps)) : std::nullopt;
     for (const auto& t : page.tools)
-        if (!gate || gate->listed(gate_view(caps), t->name)) list.push_back(t->describe(rev));
+        if (!gate || gate->listed(*view, t->name)) list.push_back(t->describe(rev));
     nlohmann::json res = {{"tools", std::move(list)}};
     if (!page.next_cursor.empty()) res["nextCursor"] = page.next_cursor;
     return result(r.id, std::move(res));
