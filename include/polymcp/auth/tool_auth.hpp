@@ -22,7 +22,7 @@
 /// - `logout` clears the session's state (and runs the callbacks); so does
 ///   the end of the session.
 ///
-/// Credentials are never logged, never put in a result, and wiped on logout.
+/// Credentials are never logged, never put in a result, and dropped on logout.
 ///
 /// @code
 /// struct mm_login { BOOST_HANA_DEFINE_STRUCT(mm_login, (std::string, url), (std::string, token)); };
