@@ -233,18 +233,27 @@ TEST_CASE("http: a client that never reads cannot grow the server's output buffe
     o.max_output_bytes = 256 * 1024;
     std::promise<void> disconnected;
     std::atomic<std::size_t> written{0};
+    std::thread writer;
     running_server s(o, [&](request, std::shared_ptr<responder> res) {
         res->on_disconnect([&] { disconnected.set_value(); });
         res->begin_stream(response{});
-        std::thread([res, &written] {
+        writer = std::thread([res, &written] {
             std::string blob(16 * 1024, 'x');
             while (res->connected() && written < (64u << 20)) {
                 res->write(blob);
                 written += blob.size();
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
-        }).detach();
+        });
     });
+    // The writer holds the responder: it must be gone before the server's
+    // io_context is (it was detached once, and outlived it under ASan).
+    struct join_on_exit {
+        std::thread& t;
+        ~join_on_exit() {
+            if (t.joinable()) t.join();
+        }
+    } join_writer{writer};
     http_client c(s.port());
     int small = 4096;
     ::setsockopt(c.socket().native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
