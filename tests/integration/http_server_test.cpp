@@ -30,6 +30,8 @@ struct running_server {
     polymcp::test::log_capture log;
     polymcp::http::server srv;
     std::vector<std::thread> threads;
+    std::mutex adopted_mu;
+    std::vector<std::thread> adopted;
 
     running_server(polymcp::http::server_options o, polymcp::http::server::handler_type h, int n = 1)
         : srv(io, with_log(std::move(o)), std::move(h)) {
@@ -37,9 +39,19 @@ struct running_server {
         for (int i = 0; i < n; ++i) threads.emplace_back([this] { io.run(); });
     }
     ~running_server() {
+        {
+            // Handler threads hold responders: they end before the io_context does.
+            std::lock_guard lock(adopted_mu);
+            for (auto& t : adopted) t.join();
+        }
         srv.stop();
         io.stop();
         for (auto& t : threads) t.join();
+    }
+    /// Keeps a handler's helper thread, to be joined before the server goes.
+    void adopt(std::thread t) {
+        std::lock_guard lock(adopted_mu);
+        adopted.push_back(std::move(t));
     }
     unsigned short port() const { return srv.local_endpoint().port(); }
     bool logged(const std::string& needle) const { return log.logged(needle); }
@@ -81,10 +93,10 @@ TEST_CASE("http: pipelined requests are answered in order even when handlers fin
     std::atomic<int> n{0};
     running_server s({}, [&](request req, std::shared_ptr<responder> res) {
         int k = n++;
-        std::thread([k, req = std::move(req), res] {
+        s.adopt(std::thread([k, req = std::move(req), res] {
             std::this_thread::sleep_for(std::chrono::milliseconds(30 - 10 * (k % 3)));
             res->respond(response::with_body(200, "text/plain", req.target));
-        }).detach();
+        }));
     }, 2);
     http_client c(s.port());
     c.send(make_request("GET", "/1") + make_request("GET", "/2") + make_request("GET", "/3"));
@@ -200,18 +212,18 @@ TEST_CASE("http: a client that sends its header too slowly gets 408; an idle one
 }
 
 TEST_CASE("http: a streamed response arrives chunk by chunk, then the connection serves again", "[http][stream]") {
-    running_server s({}, [](request req, std::shared_ptr<responder> res) {
+    running_server s({}, [&](request req, std::shared_ptr<responder> res) {
         if (req.target != "/stream") return echo_handler(std::move(req), res);
         response head;
         head.fields.set("Content-Type", "text/event-stream");
         res->begin_stream(std::move(head));
-        std::thread([res] {
+        s.adopt(std::thread([res] {
             for (int i = 0; i < 3; ++i) {
                 res->write("data: " + std::to_string(i) + "\n\n");
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             }
             res->end_stream();
-        }).detach();
+        }));
     });
     http_client c(s.port());
     c.send(make_request("GET", "/stream"));
@@ -233,27 +245,18 @@ TEST_CASE("http: a client that never reads cannot grow the server's output buffe
     o.max_output_bytes = 256 * 1024;
     std::promise<void> disconnected;
     std::atomic<std::size_t> written{0};
-    std::thread writer;
     running_server s(o, [&](request, std::shared_ptr<responder> res) {
         res->on_disconnect([&] { disconnected.set_value(); });
         res->begin_stream(response{});
-        writer = std::thread([res, &written] {
+        s.adopt(std::thread([res, &written] {
             std::string blob(16 * 1024, 'x');
             while (res->connected() && written < (64u << 20)) {
                 res->write(blob);
                 written += blob.size();
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
-        });
+        }));
     });
-    // The writer holds the responder: it must be gone before the server's
-    // io_context is (it was detached once, and outlived it under ASan).
-    struct join_on_exit {
-        std::thread& t;
-        ~join_on_exit() {
-            if (t.joinable()) t.join();
-        }
-    } join_writer{writer};
     http_client c(s.port());
     int small = 4096;
     ::setsockopt(c.socket().native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
