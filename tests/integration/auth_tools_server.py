@@ -8,22 +8,11 @@ service; the right one signs the session in (the callback runs), the chat
 tools appear and work; another session is still signed out; `logout` gates
 them again. The token never appears in the server's log.
 """
-import json, re, socket, subprocess, sys, time, urllib.request, urllib.error
+import json, re, subprocess, sys, urllib.request, urllib.error
+
+from loopback import check, free_port, wait_for_listener
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def check(cond, what):
-    if not cond:
-        print("FAILED:", what)
-        sys.exit(1)
-    print("ok:", what)
 
 
 class client:
@@ -75,12 +64,7 @@ def main():
             m = re.search(r"chat service at (\S+), demo token (\S+)", line)
             if m:
                 chat_url, token = m.group(1), m.group(2)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_listener(port)
         c = client(f"http://127.0.0.1:{port}/mcp")
         init = c.open()
         check(init["result"]["capabilities"]["tools"]["listChanged"] is True, "tools.listChanged is declared")

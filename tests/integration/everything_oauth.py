@@ -8,8 +8,9 @@ checks over real HTTP: 401 with the RFC 9728 challenge, the metadata
 document, 403 for a token without the required scope, 401 for a token for
 another audience, and a full initialize + tools/call with a good token.
 """
-import base64, json, os, socket, subprocess, sys, tempfile, time, urllib.request, urllib.error
+import base64, json, os, subprocess, sys, tempfile, time, urllib.request, urllib.error
 
+from loopback import check, free_port, wait_for_listener
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -18,13 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 def b64(b: bytes) -> str:
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 key = ec.generate_private_key(ec.SECP256R1())
@@ -49,12 +43,6 @@ def request(url, body=None, headers=None):
         return e.code, dict(e.headers), e.read().decode()
 
 
-def check(cond, what):
-    if not cond:
-        print("FAILED:", what)
-        sys.exit(1)
-    print("ok:", what)
-
 
 def main():
     server = sys.argv[1]
@@ -68,12 +56,7 @@ def main():
         proc = subprocess.Popen([server, "--port", str(port), "--auth-jwks", jwks, "--auth-issuer", issuer,
                                  "--auth-scopes", "mcp"], stderr=subprocess.PIPE, text=True)
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            wait_for_listener(port)
             now = int(time.time())
             good = token({"iss": issuer, "sub": "alice", "aud": resource, "iat": now, "exp": now + 300, "scope": "mcp"})
             no_scope = token({"iss": issuer, "sub": "alice", "aud": resource, "iat": now, "exp": now + 300, "scope": "x"})
