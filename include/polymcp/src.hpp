@@ -22,6 +22,10 @@
 #include <polymcp/auth/impl/jws.ipp>
 #include <polymcp/auth/impl/jwt.ipp>
 #include <polymcp/auth/impl/resource_server.ipp>
+#include <polymcp/client/impl/error.ipp>
+#include <polymcp/client/impl/session.ipp>
+#include <polymcp/client/impl/stdio.ipp>
+#include <polymcp/client/impl/types.ipp>
 #include <polymcp/core/impl/error.ipp>
 #include <polymcp/core/impl/random.ipp>
 #include <polymcp/crypto/detail/impl/openssl.ipp>
@@ -58,5 +62,12 @@
 #include <polymcp/transport/impl/stdio.ipp>
 #include <polymcp/transport/detail/impl/http_checks.ipp>
 #include <polymcp/transport/impl/streamable_http.ipp>
+
+// The MCP client's HTTP transports need libcurl (CMake: defined when found).
+#if defined(POLYMCP_WITH_CURL_CLIENT)
+#include <polymcp/client/detail/impl/curl_multi.ipp>
+#include <polymcp/client/detail/impl/http_exchange.ipp>
+#include <polymcp/client/impl/streamable_http.ipp>
+#endif
 
 #endif

@@ -4,6 +4,7 @@
 #include <polymcp/http/server.hpp>
 #include <polymcp/http/tls.hpp>
 
+#include "support/test_certificate.hpp"
 #include "support/http_client.hpp"
 #include "support/log_capture.hpp"
 
@@ -15,24 +16,9 @@
 #include <mutex>
 #include <thread>
 
-namespace {
+using polymcp::test::test_certificate;
 
-// A fresh self-signed certificate for localhost, valid by this machine's clock.
-struct test_certificate {
-    std::filesystem::path dir;
-    std::string cert, key;
-    test_certificate() {
-        dir = std::filesystem::temp_directory_path() / ("polymcp-tls-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir);
-        cert = (dir / "cert.pem").string();
-        key = (dir / "key.pem").string();
-        std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                          "-keyout '" + key + "' -out '" + cert +
-                          "' -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null";
-        REQUIRE(std::system(cmd.c_str()) == 0);
-    }
-    ~test_certificate() { std::filesystem::remove_all(dir); }
-};
+namespace {
 
 struct tls_server {
     asio::io_context io;

@@ -1,0 +1,227 @@
+#ifndef POLYMCP_CLIENT_SESSION_HPP
+#define POLYMCP_CLIENT_SESSION_HPP
+
+/// @file polymcp/client/session.hpp
+/// `polymcp::client::session`: an MCP client session over any client
+/// transport, with a typed API on Asio coroutines (MCP 2025-11-25
+/// "Lifecycle", "Tools", "Resources", "Prompts", "Completion", "Logging",
+/// "Utilities"; client features "Sampling", "Elicitation", "Roots").
+///
+/// @code
+/// asio::io_context io;
+/// auto t = std::make_shared<polymcp::client::stdio_transport>(io.get_executor(),
+///              polymcp::client::stdio_options{.command = "./everything_server", .args = {"--stdio"}});
+/// polymcp::client::session s(t);
+/// asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+///     co_await s.initialize();
+///     for (const auto& tool : co_await s.list_tools()) std::puts(tool.name.c_str());
+///     auto r = co_await s.call_tool("test_simple_text", {});
+///     co_await s.close();
+/// }, asio::detached);
+/// io.run();
+/// @endcode
+///
+/// **Errors.** Every coroutine throws `client_error` (polymcp/client/error.hpp):
+/// `rpc_error` when the server answered with a JSON-RPC error (the error
+/// object is in `client_error::rpc`), `timeout`, `cancelled`,
+/// `connection_closed`, `invalid_mcp_server` for answers that are not MCP,
+/// and the transport's codes (`connection_failed`, `http_error`, ...).
+///
+/// **Timeouts.** Every request has a timeout (`session_options::request_timeout`,
+/// or `request_options::timeout`); a progress notification for the request
+/// restarts it, but never past `max_request_timeout` after the request was
+/// sent. On timeout the client sends `notifications/cancelled` and throws
+/// `errc::timeout`.
+///
+/// **Cancellation.** Requests support Asio per-operation cancellation: bind a
+/// cancellation slot to the coroutine that awaits a call (or race it with
+/// `awaitable_operators::operator||`); the session then sends
+/// `notifications/cancelled` for it (MCP "Cancellation"), aborts the HTTP
+/// request that carries it, and throws `errc::cancelled`.
+///
+/// **Threading.** Not thread-safe: use a session, its transport and the
+/// handlers on one executor that runs one handler at a time (an `io_context`
+/// run by one thread, or a strand). Many coroutines may use one session at
+/// once; requests are multiplexed by id.
+
+#include <polymcp/client/error.hpp>
+#include <polymcp/client/transport.hpp>
+#include <polymcp/client/types.hpp>
+#include <polymcp/core/config.hpp>
+#include <polymcp/protocol/types.hpp>
+
+#include <asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polymcp::client {
+
+/// A handler for a server-to-client request: receives the request's
+/// `params` (an object) and returns its result object. Throw
+/// `jsonrpc::exception` to answer with a specific JSON-RPC error; any other
+/// exception becomes -32603. The coroutine is cancelled (terminal) when the
+/// server sends `notifications/cancelled` for the request.
+using request_handler = std::function<asio::awaitable<json>(json params)>;
+
+/// Configuration of a session. Every member has a working default.
+struct session_options {
+    /// `clientInfo` sent in `initialize`.
+    implementation client_info{.name = "polymcp-client", .version = "0.1.0"};
+    /// The revision asked for in `initialize`; the server may answer with an
+    /// older one, which is accepted from 2024-11-05 up.
+    std::string protocol_version = "2025-11-25";
+    /// How long a request may wait for its answer, in ms (restarted by progress).
+    std::chrono::milliseconds request_timeout{60'000};
+    /// The absolute cap, in ms after sending, that progress cannot extend past.
+    std::chrono::milliseconds max_request_timeout{600'000};
+    /// Whether a progress notification restarts the request's timeout.
+    bool reset_timeout_on_progress = true;
+    /// The most pages `list_tools()` and the other list calls follow before
+    /// failing with `invalid_mcp_server` (guards against cursor loops).
+    std::size_t max_list_pages = 1000;
+
+    /// Answers `sampling/createMessage` (declares the `sampling` capability when set).
+    request_handler on_sampling;
+    /// Answers `elicitation/create` (declares the `elicitation` capability when set).
+    request_handler on_elicitation;
+    /// With `on_elicitation`: also declare URL-mode elicitation (`elicitation.url`).
+    bool elicitation_url = false;
+    /// Answers `roots/list` (declares the `roots` capability when set).
+    request_handler on_roots;
+    /// With `on_roots`: declare `roots.listChanged` (then call `notify_roots_list_changed`).
+    bool roots_list_changed = false;
+    /// Capabilities merged over the derived ones (e.g. `{"experimental": {...}}`).
+    json capabilities = json::object();
+
+    /// `notifications/message` (server log entries).
+    std::function<void(const log_message&)> on_log;
+    /// Progress for requests sent without their own `request_options::on_progress`;
+    /// receives the notification's params.
+    std::function<void(const json& params)> on_progress;
+    /// `notifications/tools/list_changed`.
+    std::function<void()> on_tools_list_changed;
+    /// `notifications/resources/list_changed`.
+    std::function<void()> on_resources_list_changed;
+    /// `notifications/prompts/list_changed`.
+    std::function<void()> on_prompts_list_changed;
+    /// `notifications/resources/updated`, with the resource's URI.
+    std::function<void(const std::string& uri)> on_resource_updated;
+    /// Any other notification: its method and params.
+    std::function<void(const std::string& method, const json& params)> on_notification;
+    /// Problems that concern no pending request (a response to an unknown id,
+    /// a stray line on a stdio server's stdout). Default: stderr.
+    std::function<void(std::string_view)> diagnostics;
+};
+
+/// Per-request settings.
+struct request_options {
+    std::optional<std::chrono::milliseconds> timeout;      ///< overrides `session_options::request_timeout`
+    std::optional<std::chrono::milliseconds> max_timeout;  ///< overrides `max_request_timeout`
+    /// Receives the request's progress notifications; setting it sends a
+    /// `progressToken` with the request.
+    std::function<void(const progress_info&)> on_progress;
+    json meta;  ///< extra members for the request's `_meta`, or null
+};
+
+/// A reference for `completion/complete` (schema `PromptReference` or `ResourceTemplateReference`).
+struct completion_reference {
+    std::string type;  ///< "ref/prompt" or "ref/resource"
+    std::string name;  ///< the prompt name, or the resource template URI
+    static completion_reference prompt(std::string n) { return {"ref/prompt", std::move(n)}; }
+    static completion_reference resource(std::string uri) { return {"ref/resource", std::move(uri)}; }
+};
+
+namespace detail {
+struct session_state;
+}
+
+/// An MCP client session (see the file comment).
+class session {
+public:
+    /// @param transport the connection to the server; `async_start` is called by `initialize`
+    /// @param options handlers, timeouts and limits
+    POLYMCP_DECL explicit session(std::shared_ptr<transport> transport, session_options options = {});
+    /// Fails whatever is still pending with `connection_closed`; does not
+    /// close the transport (call `close()` first for a clean end).
+    POLYMCP_DECL ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    /// The transport's executor.
+    POLYMCP_DECL asio::any_io_executor get_executor() const;
+
+    /// Starts the transport, sends `initialize`, checks the revision the
+    /// server chose (2024-11-05 .. 2025-11-25), then sends
+    /// `notifications/initialized` (MCP "Lifecycle" > "Initialization").
+    /// @throws client_error `protocol_version_unsupported` (the transport is then closed), or any other code
+    POLYMCP_DECL asio::awaitable<initialize_result> initialize(request_options options = {});
+
+    /// The server's `initialize` result; valid after `initialize()` returned.
+    POLYMCP_DECL const initialize_result& server() const;
+    /// True between a successful `initialize()` and `close()` or the transport's end.
+    POLYMCP_DECL bool is_open() const noexcept;
+
+    /// `tools/list`, following `nextCursor` until the last page.
+    POLYMCP_DECL asio::awaitable<std::vector<tool_info>> list_tools(request_options options = {});
+    /// `tools/call` with `arguments` (an object; null is sent as `{}`).
+    /// A tool's own failure is a result with `is_error`, not an exception.
+    POLYMCP_DECL asio::awaitable<call_tool_result> call_tool(std::string name, json arguments,
+                                                             request_options options = {});
+    /// `resources/list`, all pages.
+    POLYMCP_DECL asio::awaitable<std::vector<resource_info>> list_resources(request_options options = {});
+    /// `resources/templates/list`, all pages.
+    POLYMCP_DECL asio::awaitable<std::vector<resource_template_info>> list_resource_templates(
+        request_options options = {});
+    /// `resources/read`.
+    POLYMCP_DECL asio::awaitable<read_resource_result> read_resource(std::string uri, request_options options = {});
+    /// `resources/subscribe`: `notifications/resources/updated` then reaches `on_resource_updated`.
+    POLYMCP_DECL asio::awaitable<void> subscribe(std::string uri, request_options options = {});
+    /// `resources/unsubscribe`.
+    POLYMCP_DECL asio::awaitable<void> unsubscribe(std::string uri, request_options options = {});
+    /// `prompts/list`, all pages.
+    POLYMCP_DECL asio::awaitable<std::vector<prompt_info>> list_prompts(request_options options = {});
+    /// `prompts/get` with string arguments.
+    POLYMCP_DECL asio::awaitable<get_prompt_result> get_prompt(std::string name,
+                                                               std::map<std::string, std::string> arguments = {},
+                                                               request_options options = {});
+    /// `completion/complete` for one argument; `context` holds arguments already chosen.
+    POLYMCP_DECL asio::awaitable<complete_result> complete(completion_reference ref, std::string argument,
+                                                           std::string value,
+                                                           std::map<std::string, std::string> context = {},
+                                                           request_options options = {});
+    /// `ping`.
+    POLYMCP_DECL asio::awaitable<void> ping(request_options options = {});
+    /// `logging/setLevel`.
+    POLYMCP_DECL asio::awaitable<void> set_logging_level(logging_level level, request_options options = {});
+
+    /// Sends any request and returns its raw `result` object.
+    POLYMCP_DECL asio::awaitable<json> request(std::string method, json params, request_options options = {});
+    /// Sends a notification.
+    POLYMCP_DECL asio::awaitable<void> notify(std::string method, json params = nullptr);
+    /// Sends `notifications/roots/list_changed`.
+    POLYMCP_DECL asio::awaitable<void> notify_roots_list_changed();
+
+    /// Ends the session: fails pending requests with `connection_closed` and
+    /// closes the transport. Idempotent; never throws.
+    POLYMCP_DECL asio::awaitable<void> close();
+
+private:
+    POLYMCP_DECL asio::awaitable<json> list_all(std::string method, const char* member, request_options options);
+    std::shared_ptr<detail::session_state> state_;
+};
+
+}  // namespace polymcp::client
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/client/impl/session.ipp>
+#endif
+
+#endif

@@ -1,0 +1,197 @@
+#ifndef POLYMCP_CLIENT_TYPES_HPP
+#define POLYMCP_CLIENT_TYPES_HPP
+
+/// @file polymcp/client/types.hpp
+/// The MCP results a client receives, as typed structures (MCP 2025-11-25
+/// schema: `InitializeResult`, `Tool`, `CallToolResult`, `Resource`,
+/// `ResourceTemplate`, `ReadResourceResult`, `Prompt`, `GetPromptResult`,
+/// `CompleteResult`), each with the JSON it was read from in `raw`.
+///
+/// Reading is strict about what the schema requires (a tool without a
+/// `name`, a content block without its `text`) and lenient about what it
+/// does not know: unknown members stay in `raw`, and content blocks of an
+/// unknown `type` are left out of the typed view (they too stay in `raw`).
+/// Every `from_json` throws `client_error(errc::invalid_mcp_server)` with
+/// the path of the offending member.
+
+#include <polymcp/core/config.hpp>
+#include <polymcp/client/error.hpp>
+#include <polymcp/protocol/content.hpp>
+#include <polymcp/protocol/types.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polymcp::client {
+
+/// What a server declared it supports (schema `ServerCapabilities`).
+struct server_capabilities {
+    bool tools = false;
+    bool tools_list_changed = false;
+    bool resources = false;
+    bool resources_subscribe = false;
+    bool resources_list_changed = false;
+    bool prompts = false;
+    bool prompts_list_changed = false;
+    bool logging = false;
+    bool completions = false;
+    json raw = json::object();  ///< the `capabilities` object as received
+};
+
+/// The server's answer to `initialize` (schema `InitializeResult`).
+struct initialize_result {
+    std::string protocol_version;     ///< the revision the session speaks, e.g. "2025-11-25"
+    server_capabilities capabilities;
+    implementation server_info;
+    std::string instructions;         ///< optional; empty when absent
+    json raw;
+};
+
+/// A tool a server offers (schema `Tool`).
+struct tool_info {
+    std::string name;
+    std::string title;
+    std::string description;
+    json input_schema = json::object();  ///< a JSON Schema object
+    json output_schema;                  ///< a JSON Schema object, or null when absent
+    tool_annotations annotations;
+    std::vector<icon> icons;
+    json meta;                           ///< `_meta`, or null
+    json raw;
+};
+
+/// The result of `tools/call` (schema `CallToolResult`), with `raw`.
+struct call_tool_result : polymcp::call_tool_result {
+    json raw;
+};
+
+/// A resource a server lists (schema `Resource`).
+struct resource_info {
+    std::string uri;
+    std::string name;
+    std::string title;
+    std::string description;
+    std::string mime_type;
+    std::optional<std::uint64_t> size;  ///< bytes
+    json annotations;
+    std::vector<icon> icons;
+    json meta;
+    json raw;
+};
+
+/// A resource template a server lists (schema `ResourceTemplate`).
+struct resource_template_info {
+    std::string uri_template;  ///< RFC 6570 template
+    std::string name;
+    std::string title;
+    std::string description;
+    std::string mime_type;
+    json annotations;
+    std::vector<icon> icons;
+    json meta;
+    json raw;
+};
+
+/// One resource's contents (schema `TextResourceContents` or `BlobResourceContents`).
+struct resource_contents {
+    std::string uri;
+    std::string mime_type;
+    std::optional<std::string> text;
+    std::optional<std::string> blob;  ///< base64
+    json meta;
+};
+
+/// The result of `resources/read` (schema `ReadResourceResult`).
+struct read_resource_result {
+    std::vector<resource_contents> contents;
+    json raw;
+};
+
+/// An argument a prompt accepts (schema `PromptArgument`).
+struct prompt_argument_info {
+    std::string name;
+    std::string title;
+    std::string description;
+    bool required = false;
+};
+
+/// A prompt a server lists (schema `Prompt`).
+struct prompt_info {
+    std::string name;
+    std::string title;
+    std::string description;
+    std::vector<prompt_argument_info> arguments;
+    std::vector<icon> icons;
+    json meta;
+    json raw;
+};
+
+/// One message of a prompt (schema `PromptMessage`).
+struct prompt_message_info {
+    std::string role;  ///< "user" or "assistant"
+    content_block content;
+};
+
+/// The result of `prompts/get` (schema `GetPromptResult`).
+struct get_prompt_result {
+    std::string description;
+    std::vector<prompt_message_info> messages;
+    json raw;
+};
+
+/// The result of `completion/complete` (schema `CompleteResult`).
+struct complete_result {
+    std::vector<std::string> values;    ///< at most 100
+    std::optional<std::uint64_t> total;
+    bool has_more = false;
+    json raw;
+};
+
+/// A progress notification for one request (schema `ProgressNotification`).
+struct progress_info {
+    double progress = 0;
+    std::optional<double> total;
+    std::string message;
+};
+
+/// A `notifications/message` log entry (schema `LoggingMessageNotification`).
+struct log_message {
+    logging_level level = logging_level::info;
+    std::string logger;
+    json data;
+};
+
+/// Reads `InitializeResult`.
+POLYMCP_DECL initialize_result initialize_result_from_json(const json& j);
+/// Reads one `Tool`.
+POLYMCP_DECL tool_info tool_info_from_json(const json& j);
+/// Reads `CallToolResult`.
+POLYMCP_DECL call_tool_result call_tool_result_from_json(const json& j);
+/// Reads one `ContentBlock`; `std::nullopt` for a `type` this build does not know.
+POLYMCP_DECL std::optional<content_block> content_block_from_json(const json& j, std::string_view path);
+/// Reads one `Resource`.
+POLYMCP_DECL resource_info resource_info_from_json(const json& j);
+/// Reads one `ResourceTemplate`.
+POLYMCP_DECL resource_template_info resource_template_info_from_json(const json& j);
+/// Reads `ReadResourceResult`.
+POLYMCP_DECL read_resource_result read_resource_result_from_json(const json& j);
+/// Reads one `Prompt`.
+POLYMCP_DECL prompt_info prompt_info_from_json(const json& j);
+/// Reads `GetPromptResult`.
+POLYMCP_DECL get_prompt_result get_prompt_result_from_json(const json& j);
+/// Reads `CompleteResult`.
+POLYMCP_DECL complete_result complete_result_from_json(const json& j);
+/// Reads an `Implementation` (`serverInfo`).
+POLYMCP_DECL implementation implementation_from_json(const json& j, std::string_view path);
+
+}  // namespace polymcp::client
+
+#if POLYMCP_HEADER_ONLY
+#include <polymcp/client/impl/types.ipp>
+#endif
+
+#endif

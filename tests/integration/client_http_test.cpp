@@ -1,0 +1,407 @@
+// The MCP client over Streamable HTTP: polymcp::client::session with
+// streamable_http_transport (libcurl multi on the Asio loop) against
+// examples/everything_server run as a real process, and against HTTP
+// servers that misbehave on purpose (polymcp::http::server with handlers
+// written to misbehave), on loopback.
+
+#include <polymcp/client.hpp>
+#include <polymcp/client/streamable_http.hpp>
+#include <polymcp/http/server.hpp>
+
+#include "support/client_walkthrough.hpp"
+#include "support/http_client.hpp"
+#include "support/run_coro.hpp"
+#include "support/test_certificate.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char** environ;
+
+namespace mc = polymcp::client;
+using polymcp::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+unsigned short free_port() {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+/// examples/everything_server as a process listening on a free loopback port.
+class everything_http {
+public:
+    explicit everything_http(std::vector<std::string> extra = {}) : port_(free_port()) {
+        std::vector<std::string> argv{POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port_), "--quiet"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        REQUIRE(::posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) == 0);
+        for (int i = 0; i < 500; ++i) {  // until it accepts connections
+            asio::io_context io;
+            asio::ip::tcp::socket s(io);
+            std::error_code ec;
+            s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
+            if (!ec) return;
+            std::this_thread::sleep_for(10ms);
+        }
+        FAIL("everything_server did not start listening");
+    }
+    ~everything_http() {
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    std::string url(const char* scheme = "http") const {
+        return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_) + "/mcp";
+    }
+    unsigned short port() const { return port_; }
+
+private:
+    unsigned short port_;
+    pid_t pid_ = -1;
+};
+
+/// An HTTP server on its own thread whose handler the test writes.
+class fake_server {
+public:
+    explicit fake_server(polymcp::http::server::handler_type h)
+        : srv_(io_, options(), std::move(h)) {
+        srv_.listen();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~fake_server() {
+        srv_.stop();
+        io_.stop();
+        thread_.join();
+    }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(srv_.local_endpoint().port()) + path;
+    }
+
+private:
+    static polymcp::http::server_options options() {
+        polymcp::http::server_options o;
+        o.address = "127.0.0.1";
+        o.port = 0;
+        o.diagnostics = [](std::string_view) {};
+        return o;
+    }
+    asio::io_context io_;
+    polymcp::http::server srv_;
+    std::thread thread_;
+};
+
+using polymcp::http::request;
+using polymcp::http::response;
+using responder_ptr = std::shared_ptr<polymcp::http::responder>;
+
+response json_response(const json& j) { return response::with_body(200, "application/json", j.dump()); }
+
+json initialize_result(const json& req, const std::string& version = "2025-11-25") {
+    return {{"jsonrpc", "2.0"},
+            {"id", req["id"]},
+            {"result",
+             {{"protocolVersion", version}, {"capabilities", json::object()}, {"serverInfo", {{"name", "fake"}, {"version", "1"}}}}}};
+}
+
+std::shared_ptr<mc::streamable_http_transport> http_transport(asio::io_context& io, mc::http_options o) {
+    return std::make_shared<mc::streamable_http_transport>(io.get_executor(), std::move(o));
+}
+
+/// Runs `f` and returns the client_error it throws (fails the test if none).
+asio::awaitable<mc::client_error> expect_error(std::function<asio::awaitable<void>()> f) {
+    try {
+        co_await f();
+    } catch (const mc::client_error& e) {
+        co_return e;
+    }
+    FAIL("expected a client_error");
+    throw std::logic_error("unreachable");
+}
+
+/// Initializes a session on `url` and returns the error it fails with.
+mc::client_error initialize_error(asio::io_context& io, mc::http_options o,
+                                  std::chrono::milliseconds timeout = 10s) {
+    mc::session s(http_transport(io, std::move(o)));
+    std::optional<mc::client_error> out;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        mc::request_options ro;
+        ro.timeout = timeout;
+        out = co_await expect_error([&]() -> asio::awaitable<void> { co_await s.initialize(ro); });
+        co_await s.close();
+    });
+    REQUIRE(out);
+    return *out;
+}
+
+}  // namespace
+
+TEST_CASE("client over Streamable HTTP: every client call against everything_server", "[client][http]") {
+    everything_http server;
+    asio::io_context io;
+    auto t = http_transport(io, {.url = server.url()});
+    polymcp::test::walkthrough_log log;
+    mc::session s(t, polymcp::test::walkthrough_options(log));
+    std::string session_id;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await polymcp::test::walk_everything(s, log);
+        session_id = t->session_id();
+        CHECK(session_id.size() >= 16);
+        co_await s.close();
+    });
+    // close() ended the session with DELETE: the server no longer knows the id.
+    polymcp::test::http_client c(server.port());
+    c.send(polymcp::test::make_request("POST", "/mcp", R"({"jsonrpc":"2.0","id":1,"method":"ping"})",
+                                       "Content-Type: application/json\r\n"
+                                       "Accept: application/json, text/event-stream\r\n"
+                                       "Mcp-Session-Id: " + session_id + "\r\n"
+                                       "MCP-Protocol-Version: 2025-11-25\r\n"));
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 404);
+}
+
+TEST_CASE("client over Streamable HTTP: a stream closed mid-call is resumed with Last-Event-ID", "[client][http]") {
+    everything_http server;
+    asio::io_context io;
+    mc::session s(http_transport(io, {.url = server.url()}));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        std::string name = "test_reconnection";
+        auto r = co_await s.call_tool(name, nullptr);
+        CHECK(std::get<polymcp::text_content>(r.content[0]).text.find("Reconnection test completed successfully") == 0);
+        co_await s.close();
+    });
+}
+
+TEST_CASE("client over Streamable HTTP: notifications on the GET stream", "[client][http]") {
+    everything_http server;
+    asio::io_context io;
+    std::vector<std::string> updated;
+    mc::session_options so;
+    so.on_resource_updated = [&](const std::string& uri) { updated.push_back(uri); };
+    mc::session s(http_transport(io, {.url = server.url()}), so);
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        std::string uri = "test://watched-resource";
+        co_await s.subscribe(uri);
+        asio::steady_timer t(io);
+        for (int i = 0; i < 80 && updated.empty(); ++i) {  // the server announces every 3 s
+            t.expires_after(100ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        co_await s.close();
+    });
+    REQUIRE_FALSE(updated.empty());
+    CHECK(updated[0] == "test://watched-resource");
+}
+
+TEST_CASE("client over Streamable HTTP: TLS is verified unless the CA is given", "[client][http][tls]") {
+    polymcp::test::test_certificate cert;
+    everything_http server({"--tls-cert", cert.cert, "--tls-key", cert.key});
+    asio::io_context io;
+    auto e = initialize_error(io, {.url = server.url("https")});
+    CHECK(e.value() == mc::errc::tls_error);
+
+    mc::session s(http_transport(io, {.url = server.url("https"), .ca_file = cert.cert}));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto init = co_await s.initialize();
+        CHECK(init.server_info.name == "mcp-conformance-test-server");
+        co_await s.close();
+    });
+}
+
+TEST_CASE("client over Streamable HTTP: custom headers, query parameters and a bearer token", "[client][http]") {
+    std::mutex m;
+    std::vector<request> seen;
+    fake_server fake([&](request req, responder_ptr res) {
+        {
+            std::lock_guard lock(m);
+            seen.push_back(req);
+        }
+        auto j = json::parse(req.body, nullptr, false);
+        if (req.method == "POST" && j.value("method", "") == "initialize") {
+            auto r = json_response(initialize_result(j));
+            r.fields.set("Mcp-Session-Id", "session-1");
+            return res->respond(std::move(r));
+        }
+        if (req.method == "POST" && j.contains("id")) return res->respond(json_response({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", json::object()}}));
+        if (req.method == "GET") return res->respond(response::error(405));
+        res->respond(response{202, {}, {}});
+    });
+    asio::io_context io;
+    mc::http_options o{.url = fake.url("/mcp?tenant=a%26b"),
+                       .headers = {{"X-Api-Key", "k-123"}},
+                       .query = {{"region", "eu west"}},
+                       .auth = std::make_shared<mc::bearer_token>("tok-xyz")};
+    mc::session s(http_transport(io, o));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        co_await s.ping();
+        co_await s.close();
+    });
+    std::lock_guard lock(m);
+    REQUIRE(seen.size() >= 4);  // initialize, initialized, ping, DELETE (and maybe GET)
+    for (const auto& r : seen) {
+        CHECK(r.target == "/mcp?tenant=a%26b&region=eu%20west");
+        CHECK(r.fields.get("X-Api-Key").value_or("") == "k-123");
+        CHECK(r.fields.get("Authorization").value_or("") == "Bearer tok-xyz");
+    }
+    CHECK_FALSE(seen[0].fields.contains("Mcp-Session-Id"));
+    CHECK(seen[0].fields.get("Accept").value_or("") == "application/json, text/event-stream");
+    CHECK(seen[1].fields.get("Mcp-Session-Id").value_or("") == "session-1");
+    CHECK(seen[1].fields.get("MCP-Protocol-Version").value_or("") == "2025-11-25");
+    CHECK(seen.back().method == "DELETE");
+    CHECK(seen.back().fields.get("Mcp-Session-Id").value_or("") == "session-1");
+}
+
+TEST_CASE("client over Streamable HTTP: servers that misbehave give typed errors", "[client][http]") {
+    std::mutex m;
+    std::vector<responder_ptr> parked;  // answers never sent
+    fake_server fake([&](request req, responder_ptr res) {
+        auto path = std::string(req.path());
+        auto j = json::parse(req.body, nullptr, false);
+        if (path == "/html") return res->respond(response::with_body(200, "text/html", "<!DOCTYPE html><html>Hello</html>"));
+        if (path == "/badjson") return res->respond(response::with_body(200, "application/json", "{\"jsonrpc\": 2.0, oops"));
+        if (path == "/huge")
+            return res->respond(response::with_body(200, "application/json", std::string(2 * 1024 * 1024, ' ') + "{}"));
+        if (path == "/redirect") {
+            response r{302, {}, {}};
+            r.fields.set("Location", "http://elsewhere.example/mcp");
+            return res->respond(std::move(r));
+        }
+        if (path == "/auth") {
+            response r = response::with_body(401, "application/json",
+                                             R"({"error":"invalid_token","error_description":"no token"})");
+            r.fields.set("WWW-Authenticate",
+                         "Bearer realm=\"mcp\", error=\"invalid_token\", "
+                         "resource_metadata=\"https://rs.example/.well-known/oauth-protected-resource/mcp\", "
+                         "scope=\"files:read files:write\"");
+            return res->respond(std::move(r));
+        }
+        if (path == "/500") return res->respond(response::with_body(500, "text/plain", "boom"));
+        if (path == "/accepted") return res->respond(response{202, {}, {}});
+        if (path == "/hang") {
+            std::lock_guard lock(m);
+            parked.push_back(res);
+            return;
+        }
+        if (path == "/midstream") {
+            response head{200, {}, {}};
+            head.fields.set("Content-Type", "text/event-stream");
+            res->begin_stream(std::move(head));
+            res->write("data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"x\"}}\n\n");
+            res->end_stream();
+            return;
+        }
+        if (path == "/version") return res->respond(json_response(initialize_result(j, "1999-01-01")));
+        if (path == "/expired") {
+            if (j.value("method", "") == "initialize") {
+                auto r = json_response(initialize_result(j));
+                r.fields.set("Mcp-Session-Id", "old-session");
+                return res->respond(std::move(r));
+            }
+            if (req.fields.get("Mcp-Session-Id").value_or("") == "old-session" && j.value("method", "") == "ping")
+                return res->respond(response::error(404));
+            return res->respond(response{202, {}, {}});
+        }
+        res->respond(response::error(404));
+    });
+    asio::io_context io;
+
+    SECTION("HTML instead of MCP") {
+        auto e = initialize_error(io, {.url = fake.url("/html")});
+        CHECK(e.value() == mc::errc::invalid_mcp_server);
+        CHECK(std::string(e.what()).find("text/html") != std::string::npos);
+        CHECK(std::string(e.what()).find("<!DOCTYPE html>") != std::string::npos);
+    }
+    SECTION("invalid JSON") {
+        auto e = initialize_error(io, {.url = fake.url("/badjson")});
+        CHECK(e.value() == mc::errc::invalid_mcp_server);
+        CHECK(std::string(e.what()).find("not JSON") != std::string::npos);
+    }
+    SECTION("an oversized message") {
+        auto e = initialize_error(io, {.url = fake.url("/huge"), .max_message_size = 1024 * 1024});
+        CHECK(e.value() == mc::errc::message_too_large);
+    }
+    SECTION("a redirect to another host") {
+        auto e = initialize_error(io, {.url = fake.url("/redirect")});
+        CHECK(e.value() == mc::errc::http_error);
+        CHECK(e.http_status == 302);
+        CHECK(std::string(e.what()).find("http://elsewhere.example/mcp") != std::string::npos);
+    }
+    SECTION("authorization required, with the challenge parsed") {
+        auto e = initialize_error(io, {.url = fake.url("/auth")});
+        CHECK(e.value() == mc::errc::auth_required);
+        CHECK(e.http_status == 401);
+        REQUIRE(e.challenge);
+        CHECK(e.challenge->resource_metadata == "https://rs.example/.well-known/oauth-protected-resource/mcp");
+        CHECK(e.challenge->scope == "files:read files:write");
+        CHECK(e.challenge->error == "invalid_token");
+    }
+    SECTION("a server error") {
+        auto e = initialize_error(io, {.url = fake.url("/500")});
+        CHECK(e.value() == mc::errc::http_error);
+        CHECK(e.http_status == 500);
+        CHECK(std::string(e.what()).find("boom") != std::string::npos);
+    }
+    SECTION("202 with no response to a request") {
+        auto e = initialize_error(io, {.url = fake.url("/accepted")});
+        CHECK(e.value() == mc::errc::invalid_mcp_server);
+    }
+    SECTION("a server that never answers") {
+        auto start = std::chrono::steady_clock::now();
+        auto e = initialize_error(io, {.url = fake.url("/hang")}, 300ms);
+        CHECK(e.value() == mc::errc::timeout);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+    }
+    SECTION("an event stream that ends before the response") {
+        auto e = initialize_error(io, {.url = fake.url("/midstream")});
+        CHECK(e.value() == mc::errc::connection_closed);
+        CHECK(std::string(e.what()).find("before answering") != std::string::npos);
+    }
+    SECTION("an unknown protocol version") {
+        auto e = initialize_error(io, {.url = fake.url("/version")});
+        CHECK(e.value() == mc::errc::protocol_version_unsupported);
+        CHECK(std::string(e.what()).find("1999-01-01") != std::string::npos);
+    }
+    SECTION("a session the server forgot") {
+        mc::session s(http_transport(io, {.url = fake.url("/expired"), .open_get_stream = false}));
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            co_await s.initialize();
+            auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await s.ping(); });
+            CHECK(e.value() == mc::errc::session_expired);
+            CHECK(e.http_status == 404);
+            co_await s.close();
+        });
+    }
+    SECTION("nothing listening") {
+        auto port = free_port();
+        auto e = initialize_error(io, {.url = "http://127.0.0.1:" + std::to_string(port) + "/mcp"});
+        CHECK(e.value() == mc::errc::connection_failed);
+    }
+    SECTION("a host name that does not resolve") {
+        auto e = initialize_error(io, {.url = "http://polymcp-test.invalid/mcp"});
+        CHECK(e.value() == mc::errc::dns_failure);
+    }
+    SECTION("URLs that cannot be used") {
+        CHECK(initialize_error(io, {.url = "ftp://127.0.0.1/mcp"}).value() == mc::errc::invalid_url);
+        CHECK(initialize_error(io, {.url = "not a url"}).value() == mc::errc::invalid_url);
+    }
+    std::lock_guard lock(m);
+    for (auto& r : parked) r->respond(response::error(503));
+}

@@ -1,0 +1,162 @@
+// One walk through every client call against examples/everything_server,
+// shared by the stdio and the Streamable HTTP client tests so that both
+// transports are held to the same checks.
+#pragma once
+
+#include <polymcp/client/session.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace polymcp::test {
+
+/// What the walkthrough's handlers saw.
+struct walkthrough_log {
+    std::vector<polymcp::client::log_message> logs;
+    polymcp::json sampling_params;
+    polymcp::json elicitation_params;
+};
+
+/// Session options whose handlers record into `log` and answer sampling and elicitation.
+inline polymcp::client::session_options walkthrough_options(walkthrough_log& log) {
+    namespace mc = polymcp::client;
+    using polymcp::json;
+    mc::session_options so;
+    so.on_log = [&log](const mc::log_message& m) { log.logs.push_back(m); };
+    so.on_sampling = [&log](json p) -> asio::awaitable<json> {
+        log.sampling_params = p;
+        co_return json{{"role", "assistant"},
+                       {"content", {{"type", "text"}, {"text", "sampled answer"}}},
+                       {"model", "test-model"},
+                       {"stopReason", "endTurn"}};
+    };
+    so.on_elicitation = [&log](json p) -> asio::awaitable<json> {
+        log.elicitation_params = p;
+        co_return json{{"action", "accept"}, {"content", {{"response", "from the user"}}}};
+    };
+    return so;
+}
+
+/// Calls every client method against everything_server and checks the typed results.
+inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkthrough_log& log) {
+    namespace mc = polymcp::client;
+    using polymcp::json;
+    auto init = co_await s.initialize();
+    CHECK(init.protocol_version == "2025-11-25");
+    CHECK(init.server_info.name == "mcp-conformance-test-server");
+    CHECK(init.capabilities.tools);
+    CHECK(init.capabilities.resources_subscribe);
+    CHECK(init.capabilities.prompts);
+    CHECK(init.capabilities.logging);
+    CHECK(init.capabilities.completions);
+    CHECK(s.is_open());
+
+    auto tools = co_await s.list_tools();
+    REQUIRE(tools.size() >= 10);
+    auto simple = std::find_if(tools.begin(), tools.end(), [](auto& x) { return x.name == "test_simple_text"; });
+    REQUIRE(simple != tools.end());
+    CHECK(simple->input_schema.value("type", "") == "object");
+    CHECK(simple->raw["name"] == "test_simple_text");
+
+    std::string name = "test_simple_text";
+    auto r = co_await s.call_tool(name, json::object());
+    REQUIRE(r.content.size() == 1);
+    CHECK(std::get<polymcp::text_content>(r.content[0]).text == "This is a simple text response for testing.");
+    CHECK_FALSE(r.is_error);
+
+    name = "test_multiple_content_types";
+    r = co_await s.call_tool(name, nullptr);
+    REQUIRE(r.content.size() == 3);
+    CHECK(std::get<polymcp::image_content>(r.content[1]).mime_type == "image/png");
+    CHECK(std::get<polymcp::embedded_resource>(r.content[2]).uri == "test://mixed-content-resource");
+
+    name = "test_error_handling";
+    r = co_await s.call_tool(name, nullptr);
+    CHECK(r.is_error);
+
+    std::vector<mc::progress_info> progress;
+    mc::request_options ro;
+    ro.on_progress = [&](const mc::progress_info& p) { progress.push_back(p); };
+    name = "test_tool_with_progress";
+    r = co_await s.call_tool(name, nullptr, ro);
+    REQUIRE(progress.size() == 3);
+    CHECK(progress[0].progress == 0);
+    CHECK(progress[2].progress == 100);
+    CHECK(progress[2].total == 100);
+    CHECK(progress[1].message == "Completed step 50 of 100");
+
+    co_await s.set_logging_level(polymcp::logging_level::info);
+    name = "test_tool_with_logging";
+    log.logs.clear();
+    r = co_await s.call_tool(name, nullptr);
+    REQUIRE(log.logs.size() == 3);
+    CHECK(log.logs[0].level == polymcp::logging_level::info);
+    CHECK(log.logs[0].data == "Tool execution started");
+
+    name = "test_sampling";
+    json args = {{"prompt", "What is 2+2?"}};
+    r = co_await s.call_tool(name, args);
+    CHECK(std::get<polymcp::text_content>(r.content[0]).text == "LLM response: sampled answer");
+    CHECK(log.sampling_params["messages"][0]["content"]["text"] == "What is 2+2?");
+
+    name = "test_elicitation";
+    args = {{"message", "Your name?"}};
+    r = co_await s.call_tool(name, args);
+    CHECK(std::get<polymcp::text_content>(r.content[0]).text ==
+          "User response: action=accept, content={\"response\":\"from the user\"}");
+    CHECK(log.elicitation_params["message"] == "Your name?");
+
+    auto resources = co_await s.list_resources();
+    CHECK(std::any_of(resources.begin(), resources.end(), [](auto& x) { return x.uri == "test://static-text"; }));
+    auto templates = co_await s.list_resource_templates();
+    REQUIRE(templates.size() == 1);
+    CHECK(templates[0].uri_template == "test://template/{id}/data");
+    std::string uri = "test://static-text";
+    auto rr = co_await s.read_resource(uri);
+    REQUIRE(rr.contents.size() == 1);
+    CHECK(rr.contents[0].text == "This is the content of the static text resource.");
+    uri = "test://static-binary";
+    rr = co_await s.read_resource(uri);
+    REQUIRE(rr.contents.size() == 1);
+    CHECK(rr.contents[0].blob.has_value());
+    uri = "test://template/42/data";
+    rr = co_await s.read_resource(uri);
+    CHECK(json::parse(*rr.contents[0].text)["id"] == "42");
+
+    auto prompts = co_await s.list_prompts();
+    CHECK(prompts.size() == 4);
+    name = "test_prompt_with_arguments";
+    std::map<std::string, std::string> pargs{{"arg1", "a"}, {"arg2", "b"}};
+    auto gp = co_await s.get_prompt(name, pargs);
+    REQUIRE(gp.messages.size() == 1);
+    CHECK(gp.messages[0].role == "user");
+    CHECK(std::get<polymcp::text_content>(gp.messages[0].content).text == "Prompt with arguments: arg1='a', arg2='b'");
+
+    std::string arg = "arg1", value = "te";
+    auto c = co_await s.complete(mc::completion_reference::prompt(name), arg, value);
+    CHECK(c.values == std::vector<std::string>{"test", "testing", "tested"});
+    std::string tmpl = "test://template/{id}/data";
+    arg = "id";
+    value = "1";
+    c = co_await s.complete(mc::completion_reference::resource(tmpl), arg, value);
+    CHECK(c.values == std::vector<std::string>{"1", "123"});
+
+    co_await s.ping();
+
+    name = "no_such_tool";
+    try {
+        co_await s.call_tool(name, nullptr);
+        FAIL("an unknown tool must be a JSON-RPC error");
+    } catch (const mc::client_error& e) {
+        CHECK(e.value() == mc::errc::rpc_error);
+        REQUIRE(e.rpc);
+        CHECK(e.rpc->code == -32602);
+        CHECK(std::string(e.what()).find("no_such_tool") != std::string::npos);
+    }
+}
+
+}  // namespace polymcp::test
