@@ -321,6 +321,17 @@ TEST_CASE("client over Streamable HTTP: servers that misbehave give typed errors
         }
         res->respond(response::error(404));
     });
+    // The parked responders hold connections of the fake server's io_context:
+    // drop them before the server goes, however the test ends.
+    struct release_parked {
+        std::mutex& m;
+        std::vector<responder_ptr>& parked;
+        ~release_parked() {
+            std::lock_guard lock(m);
+            for (auto& r : parked) r->respond(response::error(503));
+            parked.clear();
+        }
+    } release{m, parked};
     asio::io_context io;
 
     SECTION("HTML instead of MCP") {
@@ -402,6 +413,43 @@ TEST_CASE("client over Streamable HTTP: servers that misbehave give typed errors
         CHECK(initialize_error(io, {.url = "ftp://127.0.0.1/mcp"}).value() == mc::errc::invalid_url);
         CHECK(initialize_error(io, {.url = "not a url"}).value() == mc::errc::invalid_url);
     }
+}
+
+TEST_CASE("client over Streamable HTTP: an initialize answered on an event stream sets the session at once",
+          "[client][http]") {
+    // The session sends notifications/initialized as soon as the initialize
+    // response event arrives, before the POST's stream has ended: the
+    // session id must already be in force then.
+    std::mutex m;
+    std::vector<std::string> refused;
+    fake_server fake([&](request req, responder_ptr res) {
+        auto j = json::parse(req.body, nullptr, false);
+        if (req.method == "POST" && j.value("method", "") == "initialize") {
+            response head{200, {}, {}};
+            head.fields.set("Content-Type", "text/event-stream");
+            head.fields.set("Mcp-Session-Id", "sse-session");
+            res->begin_stream(std::move(head));
+            res->write("event: message\ndata: " + initialize_result(j).dump() + "\n\n");
+            res->end_stream();
+            return;
+        }
+        if (req.fields.get("Mcp-Session-Id").value_or("") != "sse-session") {
+            std::lock_guard lock(m);
+            refused.push_back(req.method + " " + j.value("method", ""));
+            return res->respond(response::with_body(400, "text/plain", "Invalid or missing session ID"));
+        }
+        if (req.method == "POST" && j.contains("id"))
+            return res->respond(json_response({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", json::object()}}));
+        if (req.method == "GET") return res->respond(response::error(405));
+        res->respond(response{202, {}, {}});
+    });
+    asio::io_context io;
+    mc::session s(http_transport(io, {.url = fake.url("/mcp")}));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        co_await s.ping();
+        co_await s.close();
+    });
     std::lock_guard lock(m);
-    for (auto& r : parked) r->respond(response::error(503));
+    CHECK(refused.empty());
 }

@@ -100,8 +100,14 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             sse_parser parser(options.max_message_size);
             bool truncated = false;
             curl_transfer* tp = t.get();
-            t->on_headers = [&r, tp] {
+            t->on_headers = [&r, tp, this, capture_session] {
                 r.status = tp->status;
+                // Before any event is delivered: the session may send its next
+                // message as soon as it has the initialize response.
+                if (capture_session && r.status >= 200 && r.status < 300) {
+                    auto sid = tp->header("mcp-session-id");
+                    if (!sid.empty()) session_id = sid;
+                }
                 r.content_type = media_type(tp->header("content-type"));
                 if (r.status >= 200 && r.status < 300) {
                     if (r.content_type == "application/json") r.kind = exchange_result::json_body;
@@ -153,13 +159,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 if (closed) throw client_error(errc::connection_closed, "the transport to " + url + " was closed");
                 throw curl_error(rc, t->error_buffer, url);
             }
-            if (r.status >= 200 && r.status < 300) {
-                if (capture_session) {
-                    auto sid = t->header("mcp-session-id");
-                    if (!sid.empty()) session_id = sid;
-                }
-                co_return r;
-            }
+            if (r.status >= 200 && r.status < 300) co_return r;
             if ((r.status == 401 || r.status == 403) && options.auth && attempt < options.max_auth_retries) {
                 auto challenge = parse_bearer_challenge(t->header("www-authenticate"));
                 bool step_up = r.status == 403 && challenge && challenge->error == "insufficient_scope";
