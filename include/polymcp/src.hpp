@@ -67,6 +67,7 @@
 #if defined(POLYMCP_WITH_CURL_CLIENT)
 #include <polymcp/client/detail/impl/curl_multi.ipp>
 #include <polymcp/client/detail/impl/http_exchange.ipp>
+#include <polymcp/client/impl/legacy_sse.ipp>
 #include <polymcp/client/impl/streamable_http.ipp>
 #endif
 

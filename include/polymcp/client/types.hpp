@@ -165,6 +165,13 @@ struct log_message {
     json data;
 };
 
+/// The values an elicitation form starts with (MCP 2025-11-25 "Elicitation",
+/// SEP-1034: clients SHOULD pre-populate defaults): for each property of
+/// `requested_schema` (a restricted JSON Schema object) that declares a
+/// `default`, that default. Returns an object; properties without a default
+/// are left out.
+POLYMCP_DECL json elicitation_defaults(const json& requested_schema);
+
 /// Reads `InitializeResult`.
 POLYMCP_DECL initialize_result initialize_result_from_json(const json& j);
 /// Reads one `Tool`.

@@ -68,6 +68,16 @@ inline std::optional<bool> opt_bool(const json& j, const char* key) {
 
 }  // namespace detail
 
+json elicitation_defaults(const json& requested_schema) {
+    json out = json::object();
+    if (!requested_schema.is_object()) return out;
+    auto props = requested_schema.find("properties");
+    if (props == requested_schema.end() || !props->is_object()) return out;
+    for (const auto& [name, prop] : props->items())
+        if (prop.is_object() && prop.contains("default")) out[name] = prop["default"];
+    return out;
+}
+
 implementation implementation_from_json(const json& j, std::string_view path) {
     detail::require_object(j, path);
     implementation i;
