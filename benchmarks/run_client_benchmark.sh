@@ -40,10 +40,10 @@ echo "client tools/call throughput: $calls calls, $conc in flight, against every
 for transport in stdio http; do
   if [ "$transport" = stdio ]; then
     ours=$("$build/benchmarks/client_bench" --calls "$calls" --concurrency "$conc" -- "$server" --stdio --quiet | rate)
-    theirs=$(cd "$here" && "$node" ts_client_bench.mjs "$calls" "$conc" -- "$server" --stdio --quiet | rate)
+    theirs=$(cd "$here" && "$node" --no-warnings ts_client_bench.mjs "$calls" "$conc" -- "$server" --stdio --quiet | rate)
   else
     ours=$("$build/benchmarks/client_bench" --calls "$calls" --concurrency "$conc" --url "$url" | rate)
-    theirs=$(cd "$here" && "$node" ts_client_bench.mjs "$calls" "$conc" --url "$url" | rate)
+    theirs=$(cd "$here" && "$node" --no-warnings ts_client_bench.mjs "$calls" "$conc" --url "$url" | rate)
   fi
   printf '%-6s polymcp client %8s calls/s   TypeScript SDK %s client %8s calls/s   ratio %s\n' "$transport" "$ours" "$sdk" "$theirs" \
     "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1fx", a / b }')"
