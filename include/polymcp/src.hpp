@@ -68,6 +68,8 @@
 #include <polymcp/client/detail/impl/curl_multi.ipp>
 #include <polymcp/client/detail/impl/http_exchange.ipp>
 #include <polymcp/client/impl/legacy_sse.ipp>
+#include <polymcp/client/impl/oauth.ipp>
+#include <polymcp/client/impl/oauth_loopback.ipp>
 #include <polymcp/client/impl/streamable_http.ipp>
 #endif
 

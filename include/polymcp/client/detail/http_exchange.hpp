@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace polymcp::client::detail {
 
@@ -27,9 +28,28 @@ POLYMCP_DECL std::string origin_of(const std::string& url);
 
 /// A transfer for `method` on `url` with the options' TLS, proxy, timeout,
 /// user agent and custom headers, plus `authorization` when non-empty.
+/// A POST body is sent with `content_type`.
 POLYMCP_DECL std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_executor& ex, const http_options& options,
                                                           const std::string& url, const char* method,
-                                                          std::string body, const std::string& authorization);
+                                                          std::string body, const std::string& authorization,
+                                                          const char* content_type = "application/json");
+
+/// A whole response, for small exchanges (metadata, registration, tokens).
+struct fetch_result {
+    long status = 0;
+    std::string body;          ///< at most `max_body` bytes
+    std::string content_type;  ///< media type, lower-case
+    std::string location;      ///< the Location header, if any
+};
+
+/// Performs one request on `multi` and collects the response.
+/// @param headers extra request header lines ("Name: value")
+/// @throws client_error for transport failures (curl_error) and a body over `max_body`
+POLYMCP_DECL asio::awaitable<fetch_result> fetch(std::shared_ptr<curl_multi> multi, const http_options& options,
+                                                 const char* method, const std::string& url, std::string body,
+                                                 std::vector<std::string> headers,
+                                                 const char* content_type = "application/json",
+                                                 std::size_t max_body = 1024 * 1024);
 
 /// The typed error for a response the transport cannot use: 3xx (redirects
 /// are not followed), 401/403 (`auth_required`, with the challenge), 404

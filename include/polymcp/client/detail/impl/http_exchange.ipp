@@ -67,7 +67,7 @@ std::string origin_of(const std::string& url) {
 
 std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_executor& ex, const http_options& o,
                                              const std::string& url, const char* method, std::string body,
-                                             const std::string& authorization) {
+                                             const std::string& authorization, const char* content_type) {
     auto t = std::make_shared<curl_transfer>(ex);
     CURL* e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
@@ -84,7 +84,7 @@ std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_executor& ex, co
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request_body.c_str());
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
-        t->add_header("Content-Type: application/json");
+        t->add_header(std::string("Content-Type: ") + content_type);
     } else if (m != "GET") {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
@@ -92,6 +92,31 @@ std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_executor& ex, co
     for (const auto& [k, v] : o.headers) t->add_header(k + ": " + v);
     if (!authorization.empty()) t->add_header("Authorization: " + authorization);
     return t;
+}
+
+asio::awaitable<fetch_result> fetch(std::shared_ptr<curl_multi> multi, const http_options& options, const char* method,
+                                    const std::string& url, std::string body, std::vector<std::string> headers,
+                                    const char* content_type, std::size_t max_body) {
+    auto t = make_transfer(multi->get_executor(), options, url, method, std::move(body), {}, content_type);
+    for (const auto& h : headers) t->add_header(h);
+    fetch_result r;
+    curl_transfer* tp = t.get();
+    t->on_body = [&r, tp, max_body, &url](std::string_view d) {
+        if (r.body.size() + d.size() > max_body) {
+            tp->abort_error = client_error(errc::message_too_large,
+                                           url + " sent more than " + std::to_string(max_body) + " bytes");
+            return false;
+        }
+        r.body.append(d);
+        return true;
+    };
+    CURLcode rc = co_await multi->perform(t);
+    if (t->abort_error) throw *t->abort_error;
+    if (rc != CURLE_OK) throw curl_error(rc, t->error_buffer, url);
+    r.status = t->status;
+    r.content_type = media_type(t->header("content-type"));
+    r.location = t->header("location");
+    co_return r;
 }
 
 std::string media_type(const std::string& content_type) {
