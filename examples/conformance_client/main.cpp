@@ -11,6 +11,7 @@
 // not know get the generic run: initialize, list the tools, close.
 
 #include <polymcp/client.hpp>
+#include <polymcp/client/oauth.hpp>
 #include <polymcp/client/streamable_http.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -44,6 +45,13 @@ asio::awaitable<void> run_scenario(const std::string& scenario, mc::session& s) 
     } else if (scenario == "sse-retry") {
         std::string name = "test_reconnection";
         co_await s.call_tool(name, json::object());
+    } else if (scenario.rfind("auth/", 0) == 0) {
+        // The authorization scenarios: an authorized call of the server's tool.
+        for (const auto& t : tools)
+            if (t.name == "test-tool") {
+                std::string name = t.name;
+                co_await s.call_tool(name, json::object());
+            }
     } else if (scenario == "json-schema-2020-12-preservation") {
         // Echo the focal tool's inputSchema back exactly as received (SEP-1613).
         json schema;
@@ -82,7 +90,19 @@ int main(int argc, char** argv) {
                        {"stopReason", "endTurn"}};
     };
     so.on_roots = [](json) -> asio::awaitable<json> { co_return json{{"roots", json::array()}}; };
-    mc::session s(std::make_shared<mc::streamable_http_transport>(io.get_executor(), mc::http_options{.url = url}), so);
+    // OAuth 2.1 as the MCP authorization spec says; the suite's authorization
+    // servers approve at once, so the redirect needs no user.
+    mc::oauth_options oauth;
+    oauth.authorize = mc::headless_authorization(io.get_executor());
+    oauth.redirect_uri = "http://localhost:3000/callback";
+    oauth.client_name = "polymcp-conformance-client";
+    oauth.client_id_metadata_url = "https://conformance-test.local/client-metadata.json";
+    json context = json::parse(env("MCP_CONFORMANCE_CONTEXT").empty() ? "{}" : env("MCP_CONFORMANCE_CONTEXT"), nullptr, false);
+    if (context.is_object() && context.contains("client_id"))
+        oauth.preregistered[""] = {context.value("client_id", ""), context.value("client_secret", ""), ""};
+    mc::http_options http{.url = url};
+    http.auth = std::make_shared<mc::oauth_client>(io.get_executor(), url, oauth);
+    mc::session s(std::make_shared<mc::streamable_http_transport>(io.get_executor(), http), so);
 
     int status = 0;
     asio::co_spawn(

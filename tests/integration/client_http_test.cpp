@@ -9,6 +9,7 @@
 #include <polymcp/http/server.hpp>
 
 #include "support/client_walkthrough.hpp"
+#include "support/fake_http_server.hpp"
 #include "support/http_client.hpp"
 #include "support/run_coro.hpp"
 #include "support/test_certificate.hpp"
@@ -75,35 +76,7 @@ private:
     pid_t pid_ = -1;
 };
 
-/// An HTTP server on its own thread whose handler the test writes.
-class fake_server {
-public:
-    explicit fake_server(polymcp::http::server::handler_type h)
-        : srv_(io_, options(), std::move(h)) {
-        srv_.listen();
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~fake_server() {
-        srv_.stop();
-        io_.stop();
-        thread_.join();
-    }
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(srv_.local_endpoint().port()) + path;
-    }
-
-private:
-    static polymcp::http::server_options options() {
-        polymcp::http::server_options o;
-        o.address = "127.0.0.1";
-        o.port = 0;
-        o.diagnostics = [](std::string_view) {};
-        return o;
-    }
-    asio::io_context io_;
-    polymcp::http::server srv_;
-    std::thread thread_;
-};
+using fake_server = polymcp::test::fake_http_server;
 
 using polymcp::http::request;
 using polymcp::http::response;
