@@ -18,12 +18,15 @@
 
 #include "support/fake_http_server.hpp"
 #include "support/jwt_signer.hpp"
+#include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
 #include "support/running_server.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
@@ -38,11 +41,7 @@ using polymcp::http::response;
 
 namespace {
 
-unsigned short free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using polymcp::test::free_port;
 
 std::map<std::string, std::string> form_of(const std::string& body) {
     std::map<std::string, std::string> out;
@@ -80,6 +79,7 @@ struct test_authorization_server {
     std::string iss_mode = "correct";  ///< or "wrong"
     bool tamper_state = false;
     int expires_in = 3600;
+    int lifetime = 0;  ///< when set: the token's real exp, in s from now (expires_in may say otherwise)
     // What it saw.
     int registrations = 0, authorizations = 0, code_grants = 0, refresh_grants = 0, issued = 0;
     std::vector<std::map<std::string, std::string>> authorize_params;
@@ -95,7 +95,7 @@ struct test_authorization_server {
     json token_for(const std::string& scope) {
         auto now = polymcp::test::unix_now();
         json claims = {{"iss", issuer()}, {"sub", "alice"}, {"aud", resource}, {"iat", now},
-                       {"exp", now + std::max(expires_in, 1) + 5}, {"scope", scope}, {"client_id", "dyn-1"},
+                       {"exp", now + (lifetime ? lifetime : std::max(expires_in, 1) + 5)}, {"scope", scope}, {"client_id", "dyn-1"},
                        {"jti", "t-" + std::to_string(++issued)}};
         return {{"access_token", signer.sign(claims, {{"typ", "at+jwt"}})},
                 {"token_type", "Bearer"},
@@ -180,6 +180,7 @@ struct protected_server {
         o.algorithms = {auth::jws_algorithm::ES256};
         o.issuer = as.issuer();
         o.audiences = {url};
+        o.leeway = std::chrono::seconds(0);  // so that a test can let a token expire
         auth::protected_resource_options ro;
         ro.resource = url;
         ro.authorization_servers = {as.issuer()};
@@ -283,6 +284,31 @@ TEST_CASE("OAuth client: a token about to expire is refreshed before the request
     CHECK(as.errors.empty());
     CHECK(as.authorizations == 1);
     CHECK(as.refresh_grants >= 1);
+}
+
+TEST_CASE("OAuth client: a token the server stops accepting is refreshed once on the 401", "[client][oauth]") {
+    test_authorization_server as;
+    as.lifetime = 1;  // the token says one hour, the resource server sees it expire after 1 s
+    protected_server server(as);
+    asio::io_context io;
+    oauth_session c(io, server.url, oauth_for(io));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await c.session.initialize();
+        asio::steady_timer t(io);
+        t.expires_after(std::chrono::milliseconds(2100));
+        co_await t.async_wait(asio::use_awaitable);
+        {
+            std::lock_guard lock(as.m);
+            as.lifetime = 0;  // the refreshed token is good
+        }
+        auto me = co_await call_whoami(c.session);
+        CHECK(me["subject"] == "alice");
+        co_await c.session.close();
+    });
+    std::lock_guard lock(as.m);
+    CHECK(as.errors.empty());
+    CHECK(as.authorizations == 1);  // no new authorization: the refresh sufficed
+    CHECK(as.refresh_grants == 1);
 }
 
 TEST_CASE("OAuth client: tokens persist encrypted per user, server and issuer", "[client][oauth]") {
