@@ -10,7 +10,9 @@
 
 #include "support/client_walkthrough.hpp"
 #include "support/fake_http_server.hpp"
+#include "support/expect_client_error.hpp"
 #include "support/http_client.hpp"
+#include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
 #include "support/test_certificate.hpp"
 
@@ -21,14 +23,11 @@
 #include <asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <mutex>
 #include <thread>
 
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char** environ;
 
 namespace mc = polymcp::client;
 using polymcp::json;
@@ -36,44 +35,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-unsigned short free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using polymcp::test::free_port;
 
 /// examples/everything_server as a process listening on a free loopback port.
 class everything_http {
 public:
-    explicit everything_http(std::vector<std::string> extra = {}) : port_(free_port()) {
-        std::vector<std::string> argv{POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port_), "--quiet"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        REQUIRE(::posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ) == 0);
-        for (int i = 0; i < 500; ++i) {  // until it accepts connections
-            asio::io_context io;
-            asio::ip::tcp::socket s(io);
-            std::error_code ec;
-            s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-            if (!ec) return;
-            std::this_thread::sleep_for(10ms);
-        }
-        FAIL("everything_server did not start listening");
-    }
-    ~everything_http() {
-        ::kill(pid_, SIGTERM);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    std::string url(const char* scheme = "http") const {
-        return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_) + "/mcp";
-    }
+    explicit everything_http(std::vector<std::string> extra = {}) : port_(free_port()), process_(argv(port_, extra), port_) {}
+    std::string url(const char* scheme = "http") const { return process_.url("/mcp", scheme); }
     unsigned short port() const { return port_; }
 
 private:
+    static std::vector<std::string> argv(unsigned short port, const std::vector<std::string>& extra) {
+        std::vector<std::string> a{POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port), "--quiet"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
     unsigned short port_;
-    pid_t pid_ = -1;
+    polymcp::test::listening_process process_;
 };
 
 using fake_server = polymcp::test::fake_http_server;
@@ -95,16 +73,7 @@ std::shared_ptr<mc::streamable_http_transport> http_transport(asio::io_context& 
     return std::make_shared<mc::streamable_http_transport>(io.get_executor(), std::move(o));
 }
 
-/// Runs `f` and returns the client_error it throws (fails the test if none).
-asio::awaitable<mc::client_error> expect_error(std::function<asio::awaitable<void>()> f) {
-    try {
-        co_await f();
-    } catch (const mc::client_error& e) {
-        co_return e;
-    }
-    FAIL("expected a client_error");
-    throw std::logic_error("unreachable");
-}
+using polymcp::test::expect_error;
 
 /// Initializes a session on `url` and returns the error it fails with.
 mc::client_error initialize_error(asio::io_context& io, mc::http_options o,
@@ -425,4 +394,36 @@ TEST_CASE("client over Streamable HTTP: an initialize answered on an event strea
     });
     std::lock_guard lock(m);
     CHECK(refused.empty());
+}
+
+TEST_CASE("client over Streamable HTTP: a proxy named in the environment is used", "[client][http]") {
+    // The "proxy" answers as the MCP server would; libcurl sends it absolute URLs.
+    std::mutex m;
+    std::vector<std::string> targets;
+    fake_server proxy([&](request req, responder_ptr res) {
+        {
+            std::lock_guard lock(m);
+            targets.push_back(req.target);
+        }
+        auto j = json::parse(req.body, nullptr, false);
+        if (req.method == "POST" && j.value("method", "") == "initialize") return res->respond(json_response(initialize_result(j)));
+        if (req.method == "POST" && j.contains("id"))
+            return res->respond(json_response({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", json::object()}}));
+        if (req.method == "GET") return res->respond(response::error(405));
+        res->respond(response{202, {}, {}});
+    });
+    ::setenv("http_proxy", proxy.url().c_str(), 1);
+    struct unset_proxy {
+        ~unset_proxy() { ::unsetenv("http_proxy"); }
+    } unset;
+    asio::io_context io;
+    mc::session s(http_transport(io, {.url = "http://mcp.example.invalid/mcp"}));  // resolvable only by the proxy
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        co_await s.ping();
+        co_await s.close();
+    });
+    std::lock_guard lock(m);
+    REQUIRE_FALSE(targets.empty());
+    CHECK(targets[0] == "http://mcp.example.invalid/mcp");
 }
