@@ -10,6 +10,7 @@
 
 #include "support/http_client.hpp"
 #include "support/jwt_signer.hpp"
+#include "support/listening_process.hpp"
 #include "support/log_capture.hpp"
 #include "support/running_server.hpp"
 
@@ -47,11 +48,7 @@ polymcp::server_features auth_features() {
     return polymcp::features(tools, resources);
 }
 
-unsigned short free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using polymcp::test::free_port;
 
 struct auth_fixture {
     polymcp::test::log_capture log;

@@ -7,6 +7,7 @@
 #include <polymcp/client/legacy_sse.hpp>
 #include <polymcp/client/streamable_http.hpp>
 
+#include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,11 +20,6 @@
 #include <csignal>
 #include <thread>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char** environ;
 
 namespace mc = polymcp::client;
 using polymcp::json;
@@ -33,51 +29,18 @@ namespace {
 
 const std::string server_js = POLYMCP_SERVER_EVERYTHING;
 
-unsigned short free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+using polymcp::test::free_port;
 
 /// server-everything in one of its HTTP modes ("streamableHttp" or "sse") on a free port.
 class node_http_server {
 public:
-    explicit node_http_server(const char* mode) : port_(free_port()) {
-        std::vector<std::string> argv{POLYMCP_NODE, server_js, mode};
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        std::vector<std::string> env_s{"PORT=" + std::to_string(port_)};
-        for (char** e = environ; *e; ++e)
-            if (std::string_view(*e).rfind("PORT=", 0) != 0) env_s.emplace_back(*e);
-        std::vector<char*> envp;
-        for (auto& e : env_s) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        posix_spawn_file_actions_t fa;  // its request log is noise here
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        int rc = ::posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), envp.data());
-        posix_spawn_file_actions_destroy(&fa);
-        REQUIRE(rc == 0);
-        for (int i = 0; i < 1000; ++i) {
-            asio::io_context io;
-            asio::ip::tcp::socket s(io);
-            std::error_code ec;
-            s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-            if (!ec) return;
-            std::this_thread::sleep_for(10ms);
-        }
-        FAIL("server-everything did not start listening");
-    }
-    ~node_http_server() {
-        ::kill(pid_, SIGTERM);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    std::string url(const char* path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    explicit node_http_server(const char* mode)
+        : port_(free_port()), process_({POLYMCP_NODE, server_js, mode}, port_, {"PORT=" + std::to_string(port_)}) {}
+    std::string url(const char* path) const { return process_.url(path); }
 
 private:
     unsigned short port_;
-    pid_t pid_ = -1;
+    polymcp::test::listening_process process_;
 };
 
 struct seen_by_handlers {

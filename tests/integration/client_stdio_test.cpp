@@ -6,6 +6,7 @@
 #include <polymcp/client.hpp>
 
 #include "support/client_walkthrough.hpp"
+#include "support/expect_client_error.hpp"
 #include "support/run_coro.hpp"
 
 #include <catch2/catch.hpp>
@@ -41,16 +42,7 @@ std::shared_ptr<mc::stdio_transport> scripted(asio::io_context& io, std::vector<
         io.get_executor(), mc::stdio_options{.command = POLYMCP_PYTHON, .args = std::move(args), .shutdown_grace = grace});
 }
 
-/// Awaits `f` and returns the client_error it throws (fails the test if none).
-asio::awaitable<mc::client_error> expect_error(std::function<asio::awaitable<void>()> f) {
-    try {
-        co_await f();
-    } catch (const mc::client_error& e) {
-        co_return e;
-    }
-    FAIL("expected a client_error");
-    throw std::logic_error("unreachable");
-}
+using polymcp::test::expect_error;
 
 /// Reaped: no process, not even a zombie, has this id.
 bool process_gone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
