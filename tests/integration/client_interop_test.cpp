@@ -158,6 +158,9 @@ asio::awaitable<void> walk_server_everything(mc::session& s, seen_by_handlers& s
     auto dynamic = co_await s.read_resource(uri);
     REQUIRE(dynamic.contents.size() == 1);
     CHECK(dynamic.contents[0].text.has_value());
+    CHECK(init.capabilities.resources_subscribe);
+    co_await s.subscribe(uri);
+    co_await s.unsubscribe(uri);
 
     auto prompts = co_await s.list_prompts();
     CHECK(std::any_of(prompts.begin(), prompts.end(), [](auto& p) { return p.name == "args-prompt"; }));
