@@ -24,6 +24,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/co_spawn.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -286,7 +287,7 @@ TEST_CASE("OAuth client: a token about to expire is refreshed before the request
     CHECK(as.refresh_grants >= 1);
 }
 
-TEST_CASE("OAuth client: a token the server stops accepting is refreshed once on the 401", "[client][oauth]") {
+TEST_CASE("OAuth client: a token the server stops accepting is refreshed once on the 401, once for all the calls it failed", "[client][oauth]") {
     test_authorization_server as;
     as.lifetime = 1;  // the token says one hour, the resource server sees it expire after 1 s
     protected_server server(as);
@@ -301,14 +302,30 @@ TEST_CASE("OAuth client: a token the server stops accepting is refreshed once on
             std::lock_guard lock(as.m);
             as.lifetime = 0;  // the refreshed token is good
         }
-        auto me = co_await call_whoami(c.session);
-        CHECK(me["subject"] == "alice");
+        // Three calls rejected together share one refresh.
+        int done = 0;
+        for (int i = 0; i < 3; ++i)
+            asio::co_spawn(
+                io,
+                [&]() -> asio::awaitable<void> {
+                    auto me = co_await call_whoami(c.session);
+                    CHECK(me["subject"] == "alice");
+                },
+                [&](std::exception_ptr e) {
+                    CHECK_FALSE(e);
+                    ++done;
+                });
+        for (int i = 0; i < 500 && done < 3; ++i) {
+            t.expires_after(std::chrono::milliseconds(10));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(done == 3);
         co_await c.session.close();
     });
     std::lock_guard lock(as.m);
     CHECK(as.errors.empty());
     CHECK(as.authorizations == 1);  // no new authorization: the refresh sufficed
-    CHECK(as.refresh_grants == 1);
+    CHECK(as.refresh_grants == 1);  // one refresh for the three rejected calls
 }
 
 TEST_CASE("OAuth client: tokens persist encrypted per user, server and issuer", "[client][oauth]") {

@@ -39,8 +39,12 @@ public:
     /// request retried, false to fail it with `errc::auth_required`.
     /// @param status 401 or 403
     /// @param challenge the parsed `WWW-Authenticate: Bearer` header, if any
+    /// @param sent_authorization the `Authorization` value the refused request
+    ///        carried (what `authorization` returned then); a provider whose
+    ///        credentials changed since can simply return true
     virtual asio::awaitable<bool> on_unauthorized(const std::string& url, int status,
-                                                  const std::optional<bearer_challenge>& challenge) = 0;
+                                                  const std::optional<bearer_challenge>& challenge,
+                                                  const std::string& sent_authorization) = 0;
 };
 
 /// A fixed bearer token (RFC 6750): sent with every request; a 401 fails.
@@ -48,7 +52,8 @@ class bearer_token final : public auth_provider {
 public:
     explicit bearer_token(std::string token) : token_(std::move(token)) {}
     asio::awaitable<std::string> authorization(const std::string&) override { co_return "Bearer " + token_; }
-    asio::awaitable<bool> on_unauthorized(const std::string&, int, const std::optional<bearer_challenge>&) override {
+    asio::awaitable<bool> on_unauthorized(const std::string&, int, const std::optional<bearer_challenge>&,
+                                          const std::string&) override {
         co_return false;
     }
 

@@ -160,10 +160,13 @@ public:
     /// about to expire), else empty.
     POLYMCP_DECL asio::awaitable<std::string> authorization(const std::string& url) override;
     /// Refreshes (once per token) or authorizes, stepping up scopes on 403.
+    /// Requests refused together share one refresh or authorization; a request
+    /// sent with a token that has since been replaced is simply retried.
     /// @throws client_error(errc::auth_required) with what failed: discovery,
     ///         registration, PKCE not supported, state or issuer mismatch, token errors
     POLYMCP_DECL asio::awaitable<bool> on_unauthorized(const std::string& url, int status,
-                                                       const std::optional<bearer_challenge>& challenge) override;
+                                                       const std::optional<bearer_challenge>& challenge,
+                                                       const std::string& sent_authorization) override;
 
     /// The tokens in force, if any.
     POLYMCP_DECL std::optional<oauth_tokens> tokens() const;

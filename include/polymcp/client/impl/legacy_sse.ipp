@@ -115,7 +115,7 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
                 if ((tp->status == 401 || tp->status == 403) && options.auth && endpoint.empty() &&
                     attempt < options.max_auth_retries) {
                     auto challenge = parse_bearer_challenge(tp->header("www-authenticate"));
-                    if (co_await options.auth->on_unauthorized(url, static_cast<int>(tp->status), challenge)) continue;
+                    if (co_await options.auth->on_unauthorized(url, static_cast<int>(tp->status), challenge, authz)) continue;
                 }
                 failure = status_error(*t, body, url, false);
             } else if (endpoint.empty()) {
@@ -179,7 +179,7 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
             if (t->status >= 200 && t->status < 300) co_return;
             if ((t->status == 401 || t->status == 403) && options.auth && attempt < options.max_auth_retries) {
                 auto challenge = parse_bearer_challenge(t->header("www-authenticate"));
-                if (co_await options.auth->on_unauthorized(endpoint, static_cast<int>(t->status), challenge)) continue;
+                if (co_await options.auth->on_unauthorized(endpoint, static_cast<int>(t->status), challenge, authz)) continue;
             }
             throw status_error(*t, reply, endpoint, false);
         }

@@ -9,6 +9,8 @@
 #include <polymcp/core/random.hpp>
 #include <polymcp/crypto/detail/openssl.hpp>
 
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -167,6 +169,7 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
     std::optional<oauth_tokens> tokens;
     bool loaded = false;        ///< the store was read for this user and server
     bool refresh_tried = false; ///< a 401 already led to a refresh of the current token
+    bool busy = false;          ///< a refresh or authorization is in progress
 
     std::string key(const char* kind) const {
         return std::string("polymcp.oauth\x1f") + kind + "\x1f" + options.user + "\x1f" + resource + "\x1f" + issuer;
@@ -533,9 +536,25 @@ asio::awaitable<std::string> oauth_client::authorization(const std::string&) {
 }
 
 asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int status,
-                                                    const std::optional<bearer_challenge>& challenge) {
+                                                    const std::optional<bearer_challenge>& challenge,
+                                                    const std::string& sent_authorization) {
     auto s = state_;
     co_await s->load();
+    // Single flight: requests refused together (a token that just expired)
+    // wait for the one refresh or authorization in progress, and a request
+    // sent with a token that has since been replaced is retried with the new
+    // one, instead of each starting its own.
+    asio::steady_timer t(s->ex);
+    while (s->busy) {
+        t.expires_after(std::chrono::milliseconds(10));
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    if (status == 401 && s->tokens && "Bearer " + s->tokens->access_token != sent_authorization) co_return true;
+    s->busy = true;
+    struct not_busy {
+        detail::oauth_state& st;
+        ~not_busy() { st.busy = false; }
+    } guard{*s};
     if (status == 401) {
         // Once per token: refresh; then authorize afresh.
         if (s->tokens && !s->refresh_tried && !s->tokens->refresh_token.empty()) {

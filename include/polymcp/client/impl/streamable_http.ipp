@@ -164,7 +164,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 auto challenge = parse_bearer_challenge(t->header("www-authenticate"));
                 bool step_up = r.status == 403 && challenge && challenge->error == "insufficient_scope";
                 if (r.status == 401 || step_up) {
-                    bool retry = co_await options.auth->on_unauthorized(url, static_cast<int>(r.status), challenge);
+                    bool retry = co_await options.auth->on_unauthorized(url, static_cast<int>(r.status), challenge, authz);
                     if (retry) continue;
                 }
             }
