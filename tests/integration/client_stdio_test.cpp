@@ -84,13 +84,7 @@ TEST_CASE("client over stdio: resources/updated after subscribe", "[client][stdi
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         co_await s.initialize();
         std::string uri = "test://watched-resource";
-        co_await s.subscribe(uri);
-        asio::steady_timer t(io);
-        for (int i = 0; i < 80 && updated.empty(); ++i) {  // the server announces every 3 s
-            t.expires_after(100ms);
-            co_await t.async_wait(asio::use_awaitable);
-        }
-        co_await s.unsubscribe(uri);
+        co_await polymcp::test::subscribe_and_wait(s, uri, updated);
         co_await s.close();
     });
     REQUIRE_FALSE(updated.empty());

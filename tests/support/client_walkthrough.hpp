@@ -7,7 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -157,6 +162,20 @@ inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkth
         CHECK(e.rpc->code == -32602);
         CHECK(std::string(e.what()).find("no_such_tool") != std::string::npos);
     }
+}
+
+/// Subscribes to `uri`, waits (up to 8 s; everything_server announces an
+/// update of test://watched-resource every 3 s) until `updated` — filled by
+/// the session's `on_resource_updated` — is not empty, then unsubscribes.
+inline asio::awaitable<void> subscribe_and_wait(polymcp::client::session& s, std::string uri,
+                                                const std::vector<std::string>& updated) {
+    co_await s.subscribe(uri);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    for (int i = 0; i < 80 && updated.empty(); ++i) {
+        t.expires_after(std::chrono::milliseconds(100));
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    co_await s.unsubscribe(uri);
 }
 
 }  // namespace polymcp::test
