@@ -133,18 +133,7 @@ TEST_CASE("client over Streamable HTTP: a stream closed mid-call is resumed with
 TEST_CASE("client over Streamable HTTP: notifications on the GET stream", "[client][http]") {
     everything_http server;
     asio::io_context io;
-    std::vector<std::string> updated;
-    mc::session_options so;
-    so.on_resource_updated = [&](const std::string& uri) { updated.push_back(uri); };
-    mc::session s(http_transport(io, {.url = server.url()}), so);
-    test::run_coro(io, [&]() -> asio::awaitable<void> {
-        co_await s.initialize();
-        std::string uri = "test://watched-resource";
-        co_await polymcp::test::subscribe_and_wait(s, uri, updated);
-        co_await s.close();
-    });
-    REQUIRE_FALSE(updated.empty());
-    CHECK(updated[0] == "test://watched-resource");
+    polymcp::test::check_resource_updated(io, http_transport(io, {.url = server.url()}));
 }
 
 TEST_CASE("client over Streamable HTTP: TLS is verified unless the CA is given", "[client][http][tls]") {

@@ -77,18 +77,7 @@ TEST_CASE("client over stdio: every client call against everything_server", "[cl
 
 TEST_CASE("client over stdio: resources/updated after subscribe", "[client][stdio]") {
     asio::io_context io;
-    std::vector<std::string> updated;
-    mc::session_options so;
-    so.on_resource_updated = [&](const std::string& uri) { updated.push_back(uri); };
-    mc::session s(everything(io), so);
-    test::run_coro(io, [&]() -> asio::awaitable<void> {
-        co_await s.initialize();
-        std::string uri = "test://watched-resource";
-        co_await polymcp::test::subscribe_and_wait(s, uri, updated);
-        co_await s.close();
-    });
-    REQUIRE_FALSE(updated.empty());
-    CHECK(updated[0] == "test://watched-resource");
+    polymcp::test::check_resource_updated(io, everything(io));
 }
 
 TEST_CASE("client over stdio: a request without a handler gets -32601", "[client][stdio]") {

@@ -5,6 +5,8 @@
 
 #include <polymcp/client/session.hpp>
 
+#include "support/run_coro.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <asio/steady_timer.hpp>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -176,6 +179,24 @@ inline asio::awaitable<void> subscribe_and_wait(polymcp::client::session& s, std
         co_await t.async_wait(asio::use_awaitable);
     }
     co_await s.unsubscribe(uri);
+}
+
+/// The whole resources/updated check over `transport` (to everything_server):
+/// initialize, subscribe_and_wait on test://watched-resource, close; then
+/// at least one update for that URI must have arrived.
+inline void check_resource_updated(asio::io_context& io, std::shared_ptr<polymcp::client::transport> transport) {
+    std::vector<std::string> updated;
+    polymcp::client::session_options so;
+    so.on_resource_updated = [&](const std::string& uri) { updated.push_back(uri); };
+    polymcp::client::session s(std::move(transport), so);
+    ::test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await s.initialize();
+        std::string uri = "test://watched-resource";
+        co_await subscribe_and_wait(s, uri, updated);
+        co_await s.close();
+    });
+    REQUIRE_FALSE(updated.empty());
+    CHECK(updated[0] == "test://watched-resource");
 }
 
 }  // namespace polymcp::test
