@@ -26,6 +26,10 @@
 #include <polymcp/client/impl/session.ipp>
 #include <polymcp/client/impl/stdio.ipp>
 #include <polymcp/client/impl/types.ipp>
+#include <polymcp/connectors/impl/auth_config.ipp>
+#include <polymcp/connectors/impl/error.ipp>
+#include <polymcp/connectors/impl/ssrf.ipp>
+#include <polymcp/connectors/impl/types.ipp>
 #include <polymcp/core/impl/error.ipp>
 #include <polymcp/core/impl/random.ipp>
 #include <polymcp/crypto/detail/impl/openssl.ipp>
@@ -71,6 +75,8 @@
 #include <polymcp/client/impl/oauth.ipp>
 #include <polymcp/client/impl/oauth_loopback.ipp>
 #include <polymcp/client/impl/streamable_http.ipp>
+#include <polymcp/connectors/impl/upstream.ipp>
+#include <polymcp/connectors/impl/validator.ipp>
 #endif
 
 #endif

@@ -42,6 +42,7 @@ enum class errc {
     cancelled,                      ///< the caller cancelled the request
     rpc_error,                      ///< the server answered with a JSON-RPC error (`client_error::rpc`)
     not_initialized,                ///< a request before `initialize` completed, or after `close`
+    address_blocked,                ///< `http_options::address_filter` refused the address the host resolved to
 };
 
 /// The category of `polymcp::client::errc` (name "polymcp.client"). Thread-safe.

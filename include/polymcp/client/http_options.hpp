@@ -9,9 +9,11 @@
 #include <polymcp/client/error.hpp>
 
 #include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,6 +96,22 @@ struct http_options {
     std::shared_ptr<auth_provider> auth{};
     /// The `User-Agent` header.
     std::string user_agent = "polymcp-client/0.1";
+    /// Checks every address a TCP connection is about to be opened to (the
+    /// server's, a reconnection's, an OAuth endpoint's, or the proxy's): false
+    /// refuses it, and the request fails with `errc::address_blocked`. The
+    /// guard against server-side request forgery when URLs come from users
+    /// (polymcp/connectors/ssrf.hpp): since the check sees the address
+    /// actually connected to, a host name that resolves differently later
+    /// (DNS rebinding) is caught too. When set and `proxy` is empty, proxies
+    /// from the environment are not used (the check would see the proxy).
+    /// Called on the transport's executor; must not block. Null: every
+    /// address is allowed.
+    std::function<bool(const asio::ip::address&)> address_filter{};
+    /// Fixed host name resolutions, in libcurl's `CURLOPT_RESOLVE` form
+    /// "host:port:address[,address]" (e.g. "example.com:443:93.184.216.34"):
+    /// pins a host to addresses resolved and checked before, so that no later
+    /// DNS answer is used for it.
+    std::vector<std::string> resolve{};
 };
 
 }  // namespace polymcp::client

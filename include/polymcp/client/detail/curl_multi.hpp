@@ -13,6 +13,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -38,6 +39,10 @@ public:
 
     CURL* easy = nullptr;
     curl_slist* request_headers = nullptr;
+    curl_slist* resolve_list = nullptr;                          ///< CURLOPT_RESOLVE pins
+    /// When set, checked before every connection (CURLOPT_OPENSOCKETFUNCTION);
+    /// a refusal aborts the transfer with `errc::address_blocked`.
+    std::function<bool(const asio::ip::address&)> address_filter;
     std::string request_body;
 
     long status = 0;                                             ///< final HTTP status, once headers arrived
@@ -58,6 +63,9 @@ public:
     POLYMCP_DECL std::string header(std::string_view name) const;
     /// Adds a request header line "Name: value".
     POLYMCP_DECL void add_header(const std::string& line);
+    /// Installs `filter` as `address_filter` and pins `resolve` (see http_options).
+    POLYMCP_DECL void guard_addresses(std::function<bool(const asio::ip::address&)> filter,
+                                      const std::vector<std::string>& resolve);
 };
 
 /// The multi handle and its sockets and timer.

@@ -31,6 +31,7 @@ public:
             case errc::cancelled: return "the request was cancelled";
             case errc::rpc_error: return "the server answered with a JSON-RPC error";
             case errc::not_initialized: return "the client session is not initialized";
+            case errc::address_blocked: return "the server's address is not allowed";
         }
         return "unknown polymcp.client error";
     }

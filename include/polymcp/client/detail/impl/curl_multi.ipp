@@ -10,7 +10,12 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cctype>
+#include <cstring>
+#include <optional>
 #include <mutex>
 
 namespace polymcp::client::detail {
@@ -83,6 +88,48 @@ curl_transfer::curl_transfer(const asio::any_io_executor& ex) : done_event(ex) {
 curl_transfer::~curl_transfer() {
     if (easy) curl_easy_cleanup(easy);
     if (request_headers) curl_slist_free_all(request_headers);
+    if (resolve_list) curl_slist_free_all(resolve_list);
+}
+
+namespace curl_impl {
+// CURLOPT_OPENSOCKETFUNCTION: the address curl is about to connect to, after
+// any DNS resolution; refusing it here catches DNS rebinding too.
+inline curl_socket_t open_socket(void* data, curlsocktype purpose, curl_sockaddr* a) {
+    auto* t = static_cast<curl_transfer*>(data);
+    if (purpose == CURLSOCKTYPE_IPCXN && t->address_filter) {
+        std::optional<asio::ip::address> addr;
+        if (a->family == AF_INET && a->addrlen >= sizeof(sockaddr_in)) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(&a->addr);
+            asio::ip::address_v4::bytes_type b;
+            std::memcpy(b.data(), &in->sin_addr, 4);
+            addr = asio::ip::address_v4(b);
+        } else if (a->family == AF_INET6 && a->addrlen >= sizeof(sockaddr_in6)) {
+            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a->addr);
+            asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &in6->sin6_addr, 16);
+            addr = asio::ip::address_v6(b, in6->sin6_scope_id);
+        }
+        if (!addr || !t->address_filter(*addr)) {
+            if (!t->abort_error)
+                t->abort_error = client_error(errc::address_blocked,
+                                              "the connection to " + (addr ? addr->to_string() : std::string("an address")) +
+                                                  " was refused: that address is not allowed (address_filter)");
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return ::socket(a->family, a->socktype, a->protocol);
+}
+}  // namespace curl_impl
+
+void curl_transfer::guard_addresses(std::function<bool(const asio::ip::address&)> filter,
+                                    const std::vector<std::string>& resolve) {
+    if (filter) {
+        address_filter = std::move(filter);
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &curl_impl::open_socket);
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    }
+    for (const auto& r : resolve) resolve_list = curl_slist_append(resolve_list, r.c_str());
+    if (resolve_list) curl_easy_setopt(easy, CURLOPT_RESOLVE, resolve_list);
 }
 
 std::string curl_transfer::header(std::string_view name) const {

@@ -76,8 +76,10 @@ std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_executor& ex, co
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
     if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
     if (!o.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, o.proxy.c_str());
+    else if (o.address_filter) curl_easy_setopt(e, CURLOPT_PROXY, "");  // no proxy from the environment: check the real peer
     curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (o.address_filter || !o.resolve.empty()) t->guard_addresses(o.address_filter, o.resolve);
     std::string m(method);
     if (m == "POST") {
         t->request_body = std::move(body);

@@ -1,0 +1,100 @@
+#ifndef POLYMCP_CONNECTORS_IMPL_SSRF_IPP
+#define POLYMCP_CONNECTORS_IMPL_SSRF_IPP
+
+// Definitions for polymcp/connectors/ssrf.hpp.
+
+#include <polymcp/connectors/ssrf.hpp>
+
+#include <cstdint>
+
+namespace polymcp::connectors {
+
+namespace ssrf_detail {
+inline address_class classify_v4(std::uint32_t a) noexcept {
+    auto in = [a](std::uint32_t net, int bits) {
+        std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t(0) << (32 - bits);
+        return (a & mask) == net;
+    };
+    if (in(0x7F000000u, 8)) return address_class::loopback;
+    if (in(0x00000000u, 8) || in(0xE0000000u, 4) || in(0xF0000000u, 4)) return address_class::forbidden;  // this network, multicast, reserved + broadcast
+    if (in(0xA9FE0000u, 16)) return address_class::link_local;
+    if (in(0x0A000000u, 8) || in(0xAC100000u, 12) || in(0xC0A80000u, 16) || in(0x64400000u, 10) ||
+        in(0xC6120000u, 15) || in(0xC0000000u, 24))
+        return address_class::private_network;
+    return address_class::public_unicast;
+}
+}  // namespace ssrf_detail
+
+std::string_view describe(address_class c) noexcept {
+    switch (c) {
+        case address_class::public_unicast: return "a public address";
+        case address_class::loopback: return "a loopback address";
+        case address_class::private_network: return "a private address";
+        case address_class::link_local: return "a link-local address";
+        case address_class::forbidden: return "a reserved address";
+    }
+    return "a reserved address";
+}
+
+address_class classify(const asio::ip::address& a) noexcept {
+    if (a.is_v4()) return ssrf_detail::classify_v4(a.to_v4().to_uint());
+    const auto v6 = a.to_v6();
+    const auto b = v6.to_bytes();
+    if (v6.is_v4_mapped()) return ssrf_detail::classify_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
+    // NAT64 well-known prefix 64:ff9b::/96 carries an IPv4 address in its last 32 bits.
+    static constexpr unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    bool is_nat64 = true;
+    for (int i = 0; i < 12; ++i) is_nat64 = is_nat64 && b[i] == nat64[i];
+    if (is_nat64)
+        return ssrf_detail::classify_v4((std::uint32_t(b[12]) << 24) | (std::uint32_t(b[13]) << 16) |
+                                        (std::uint32_t(b[14]) << 8) | std::uint32_t(b[15]));
+    if (v6.is_loopback()) return address_class::loopback;
+    if (v6.is_unspecified() || v6.is_multicast()) return address_class::forbidden;
+    bool v4_compatible = true;  // the deprecated ::a.b.c.d form
+    for (int i = 0; i < 12; ++i) v4_compatible = v4_compatible && b[i] == 0;
+    if (v4_compatible) return address_class::forbidden;
+    if (v6.is_link_local() || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)) return address_class::link_local;  // fe80::/10, fec0::/10
+    if ((b[0] & 0xfe) == 0xfc) return address_class::private_network;  // fc00::/7
+    return address_class::public_unicast;
+}
+
+void ssrf_policy::allow_network(std::string_view cidr) {
+    std::error_code ec;
+    std::string s(cidr);
+    if (s.find(':') != std::string::npos) {
+        auto n = asio::ip::make_network_v6(s, ec);
+        if (!ec) return v6_.push_back(n.canonical());
+    } else {
+        auto n = asio::ip::make_network_v4(s, ec);
+        if (!ec) return v4_.push_back(n.canonical());
+    }
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "\"" + s + "\" is not a network in CIDR notation (e.g. 10.20.0.0/16)");
+}
+
+bool ssrf_policy::allows(const asio::ip::address& a) const noexcept {
+    const auto c = classify(a);
+    if (c == address_class::forbidden) return false;
+    if (a.is_v4()) {
+        for (const auto& n : v4_)
+            if (asio::ip::network_v4(a.to_v4(), n.prefix_length()).canonical() == n) return true;
+    } else {
+        for (const auto& n : v6_)
+            if (asio::ip::network_v6(a.to_v6(), n.prefix_length()).canonical() == n) return true;
+    }
+    switch (c) {
+        case address_class::public_unicast: return true;
+        case address_class::loopback: return allow_loopback;
+        case address_class::private_network: return allow_private;
+        case address_class::link_local: return allow_link_local;
+        default: return false;
+    }
+}
+
+std::function<bool(const asio::ip::address&)> ssrf_policy::address_filter() const {
+    return [p = *this](const asio::ip::address& a) { return p.allows(a); };
+}
+
+}  // namespace polymcp::connectors
+
+#endif
