@@ -30,7 +30,7 @@ ctest --preset release -j "$jobs"
 if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== Debug build with AddressSanitizer + UndefinedBehaviorSanitizer"
   cmake --preset debug-asan -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
-  cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server storage_tour polymcp_keys auth_tools_server conformance_client mcp_cli polymcp_client_interop_tests
+  cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server storage_tour polymcp_keys auth_tools_server conformance_client mcp_cli polymcp_client_interop_tests polymcp_connectors_tests
   ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install)[.]'
 fi
 

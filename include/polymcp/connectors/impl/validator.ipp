@@ -72,7 +72,8 @@ inline asio::awaitable<void> read_protected_resource(asio::any_io_executor ex, c
             auto doc = nlohmann::json::parse(res.body, nullptr, false);
             if (res.status == 200 && doc.is_object()) {
                 nlohmann::json pr = nlohmann::json::object();
-                for (const char* k : {"resource", "authorization_servers", "scopes_supported"})
+                static constexpr const char* members[] = {"resource", "authorization_servers", "scopes_supported"};
+                for (const char* k : members)
                     if (doc.contains(k)) pr[k] = doc[k];
                 r.protected_resource = std::move(pr);
                 if (r.resource_metadata.empty()) r.resource_metadata = url;

@@ -21,6 +21,7 @@
 #include <asio/thread_pool.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -43,11 +44,15 @@ struct completion_signature_of<void> {
 template <class R>
 using completion_signature = typename completion_signature_of<R>::type;
 
-// Delivers a result to a handler on the handler's associated executor.
-template <class R, class Handler>
-void deliver(Handler handler, std::error_code ec, std::conditional_t<std::is_void_v<R>, int, R> value) {
+// Delivers a result to a handler on the handler's associated executor;
+// `keep` (a work guard) is released there too.
+template <class R, class Handler, class KeepAlive = std::nullptr_t>
+void deliver(Handler handler, std::error_code ec, std::conditional_t<std::is_void_v<R>, int, R> value,
+             KeepAlive keep = {}) {
     auto ex = asio::get_associated_executor(handler);
-    asio::post(ex, [h = std::move(handler), ec, v = std::move(value)]() mutable {
+    asio::post(ex, [h = std::move(handler), ec, v = std::move(value), keep = std::move(keep)]() mutable {
+        auto released_here = std::move(keep);  // on the handler's executor, never after its context is gone
+        (void)released_here;
         if constexpr (std::is_void_v<R>) {
             (void)v;
             std::move(h)(ec);
@@ -131,8 +136,11 @@ private:
 
         void complete(std::error_code ec, value_type v) {
             if (done.exchange(true)) return;
-            deliver<R>(std::move(handler), ec, std::move(v));
-            work.reset();
+            // The work guard travels with the handler and is released on the
+            // handler's executor: resetting it here, on a worker thread, could
+            // race with the destruction of an io_context that the handler
+            // completion let finish.
+            deliver<R>(std::move(handler), ec, std::move(v), std::move(work));
         }
     };
 

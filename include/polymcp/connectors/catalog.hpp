@@ -1,0 +1,336 @@
+#ifndef POLYMCP_CONNECTORS_CATALOG_HPP
+#define POLYMCP_CONNECTORS_CATALOG_HPP
+
+/// @file polymcp/connectors/catalog.hpp
+/// `polymcp::connectors::catalog<Storage>`: the catalog of MCP servers
+/// (`mcp_` ids) and their categories (`ctg_` ids) in the durable records of
+/// any *Storage* (polymcp/storage/concepts.hpp), with the ownership rules of
+/// seed 003:
+///
+/// - a user sees the public servers of their tenant, the global servers
+///   (from configuration, `tenant` empty) and their own;
+/// - any user may add private servers reached over HTTP; only an
+///   administrator (`caller::admin`) may publish a server or add one that
+///   runs a local command (stdio), since that command runs on the gateway;
+/// - the owner may change and delete their servers, an administrator the
+///   public ones of their tenant; global servers change only through
+///   configuration (`put_global_server`);
+/// - a server another user owns, or one of another tenant, is answered
+///   `not_found` exactly like an id that does not exist (no probing);
+/// - categories are shared by all tenants, read by anyone, and changed only
+///   by administrators; names are unique; deleting one leaves its servers
+///   without category (in the same transaction).
+///
+/// Every member is a coroutine that throws `connector_error`
+/// (`invalid_request`, `not_found`, `forbidden`, `already_exists`,
+/// `conflict`, `transport_not_allowed`, `storage_unavailable`) and writes
+/// nothing when it throws. Thread-safe as the storage is.
+
+#include <polymcp/connectors/detail/fields.hpp>
+#include <polymcp/connectors/detail/storage_ops.hpp>
+#include <polymcp/connectors/types.hpp>
+#include <polymcp/storage/concepts.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace polymcp::connectors {
+
+/// Where the catalog keeps its records.
+struct catalog_options {
+    std::string servers_collection = "polymcp_mcp_servers";
+    std::string categories_collection = "polymcp_categories";
+};
+
+template <storage::storage Storage>
+class catalog {
+public:
+    /// @param storage the records backend (kept)
+    explicit catalog(std::shared_ptr<Storage> storage, catalog_options options = {})
+        : storage_(std::move(storage)), opts_(std::move(options)) {}
+
+    /// Declares the collections and their unique constraints (idempotent);
+    /// once at start, by every process sharing the storage.
+    asio::awaitable<void> define() {
+        storage::collection_schema servers{opts_.servers_collection, {{"name", {"tenant", "owner", "name"}}}};
+        storage::collection_schema categories{opts_.categories_collection, {{"name", {"name"}}}};
+        std::error_code ec;
+        co_await storage_->async_define(servers, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "declaring the servers collection");
+        co_await storage_->async_define(categories, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "declaring the categories collection");
+    }
+
+    // ---- servers -----------------------------------------------------------
+
+    /// Adds a server owned by `who` from a request body: `name` (1 to 64
+    /// characters), the endpoint members (polymcp/connectors/types.hpp
+    /// `endpoint::from_json`), and optionally `description`,
+    /// `requires_oauth`, `public`, `enabled`, `category_id`.
+    asio::awaitable<server_record> create_server(caller who, json body) {
+        detail::only_fields(body, {"name", "description", "transport", "url", "headers", "query", "command", "args",
+                                   "env", "requires_oauth", "public", "enabled", "category_id"});
+        server_record s;
+        detail::require_string(body, "name", s.name, 1, 64);
+        detail::read_string(body, "description", s.description, 0, 4096);
+        s.server = endpoint::from_json(body);
+        detail::read_bool(body, "requires_oauth", s.requires_oauth);
+        detail::read_bool(body, "public", s.is_public);
+        detail::read_bool(body, "enabled", s.enabled);
+        detail::read_string(body, "category_id", s.category_id, 1, 64);
+        check_may_publish(who, s);
+        if (!s.category_id.empty()) co_await require_category(s.category_id);
+        s.id = make_id("mcp_");
+        s.tenant = who.tenant;
+        s.owner = who.user;
+        s.created_at = s.updated_at = unix_now();
+        std::error_code ec;
+        auto rec = co_await storage_->async_create(opts_.servers_collection, s.id, stored(s), detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "adding the server '" + s.name + "'");
+        s.version = rec.version;
+        co_return s;
+    }
+
+    /// The server `id` if `who` may see it.
+    asio::awaitable<server_record> get_server(caller who, std::string id) {
+        auto s = co_await read_server(id);
+        if (!s || !visible(who, *s)) throw connector_error(errc::not_found, "no server with the id '" + id + "'");
+        co_return *s;
+    }
+
+    /// The servers `who` may see, by name; only those of `category_id` when not empty.
+    asio::awaitable<std::vector<server_record>> list_servers(caller who, std::string category_id = {}) {
+        // (own) or (public and (tenant or global)), as two clauses of equalities.
+        storage::filter f;
+        f.where_any({{"owner_key", who.key()}, {"public", true}});
+        f.where_any({{"owner_key", who.key()}, {"tenant", who.tenant}, {"tenant", ""}});
+        if (!category_id.empty()) f.where("category_id", category_id);
+        auto records = co_await detail::list_all(*storage_, opts_.servers_collection, std::move(f), "listing servers");
+        std::vector<server_record> out;
+        for (const auto& r : records) out.push_back(server_record::from_record(r));
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name || (a.name == b.name && a.id < b.id); });
+        co_return out;
+    }
+
+    /// Changes the members `patch` gives (as in `create_server`); the
+    /// endpoint members replace the old ones. Only the owner, or an
+    /// administrator for a public server of their tenant.
+    asio::awaitable<server_record> update_server(caller who, std::string id, json patch) {
+        detail::only_fields(patch, {"name", "description", "transport", "url", "headers", "query", "command", "args",
+                                    "env", "requires_oauth", "public", "enabled", "category_id"});
+        auto current = co_await get_server(who, id);
+        check_may_change(who, current);
+        server_record s = current;
+        detail::read_string(patch, "name", s.name, 1, 64);
+        detail::read_string(patch, "description", s.description, 0, 4096);
+        json ep = s.server.to_json();
+        bool endpoint_changed = false;
+        static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env"};
+        for (const char* k : endpoint_members)
+            if (patch.contains(k)) {
+                ep[k] = patch[k];
+                endpoint_changed = true;
+            }
+        if (endpoint_changed) s.server = endpoint::from_json(ep);
+        detail::read_bool(patch, "requires_oauth", s.requires_oauth);
+        detail::read_bool(patch, "public", s.is_public);
+        detail::read_bool(patch, "enabled", s.enabled);
+        if (patch.contains("category_id")) {
+            s.category_id.clear();
+            detail::read_string(patch, "category_id", s.category_id, 1, 64);
+        }
+        check_may_publish(who, s);
+        if (!s.category_id.empty() && s.category_id != current.category_id) co_await require_category(s.category_id);
+        s.updated_at = unix_now();
+        std::error_code ec;
+        std::optional<std::int64_t> expected = current.version;
+        auto rec = co_await storage_->async_update(opts_.servers_collection, id, stored(s), expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "changing the server '" + current.name + "'");
+        s.version = rec.version;
+        co_return s;
+    }
+
+    /// Deletes the server `id`: only the owner, or an administrator for a
+    /// public server of their tenant.
+    asio::awaitable<void> delete_server(caller who, std::string id) {
+        auto current = co_await get_server(who, id);
+        check_may_change(who, current);
+        std::error_code ec;
+        std::optional<std::int64_t> expected = current.version;
+        co_await storage_->async_remove(opts_.servers_collection, id, expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "deleting the server '" + current.name + "'");
+    }
+
+    /// Adds or replaces the global server named `s.name` (tenant and owner
+    /// empty, public): servers the gateway's configuration declares. Trusted:
+    /// no ownership or transport rules apply.
+    asio::awaitable<server_record> put_global_server(server_record s) {
+        s.tenant.clear();
+        s.owner.clear();
+        s.is_public = true;
+        storage::filter f;
+        f.where("tenant", "").where("owner", "").where("name", s.name);
+        auto existing = co_await detail::list_all(*storage_, opts_.servers_collection, std::move(f), "reading the global servers", 1);
+        std::error_code ec;
+        s.updated_at = unix_now();
+        if (!existing.empty()) {
+            auto old = server_record::from_record(existing.front());
+            s.id = old.id;
+            s.created_at = old.created_at;
+            std::optional<std::int64_t> any_version;
+            auto rec = co_await storage_->async_update(opts_.servers_collection, s.id, stored(s), any_version,
+                                                       detail::redirect(ec));
+            if (ec) detail::storage_failure(ec, "updating the global server '" + s.name + "'");
+            s.version = rec.version;
+        } else {
+            if (s.id.empty()) s.id = make_id("mcp_");
+            s.created_at = s.updated_at;
+            auto rec = co_await storage_->async_create(opts_.servers_collection, s.id, stored(s), detail::redirect(ec));
+            if (ec) detail::storage_failure(ec, "adding the global server '" + s.name + "'");
+            s.version = rec.version;
+        }
+        co_return s;
+    }
+
+    // ---- categories ----------------------------------------------------------
+
+    /// Adds a category (administrators): `name` (1 to 64 characters,
+    /// unique), optional `icon`, `color`, `description`.
+    asio::awaitable<category> create_category(caller who, json body) {
+        require_admin(who, "add categories");
+        detail::only_fields(body, {"name", "icon", "color", "description"});
+        category c;
+        detail::require_string(body, "name", c.name, 1, 64);
+        detail::read_string(body, "icon", c.icon, 0, 2048);
+        detail::read_string(body, "color", c.color, 0, 64);
+        detail::read_string(body, "description", c.description, 0, 4096);
+        c.id = make_id("ctg_");
+        c.created_at = c.updated_at = unix_now();
+        std::error_code ec;
+        auto rec = co_await storage_->async_create(opts_.categories_collection, c.id, stored(c), detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "adding the category '" + c.name + "'");
+        c.version = rec.version;
+        co_return c;
+    }
+
+    asio::awaitable<category> get_category(std::string id) {
+        std::error_code ec;
+        auto rec = co_await storage_->async_read(opts_.categories_collection, id, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading a category");
+        if (!rec) throw connector_error(errc::not_found, "no category with the id '" + id + "'");
+        co_return category::from_record(*rec);
+    }
+
+    /// Every category, by name.
+    asio::awaitable<std::vector<category>> list_categories() {
+        auto records = co_await detail::list_all(*storage_, opts_.categories_collection, storage::filter(), "listing categories");
+        std::vector<category> out;
+        for (const auto& r : records) out.push_back(category::from_record(r));
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        co_return out;
+    }
+
+    /// Changes the members `patch` gives (administrators).
+    asio::awaitable<category> update_category(caller who, std::string id, json patch) {
+        require_admin(who, "change categories");
+        detail::only_fields(patch, {"name", "icon", "color", "description"});
+        auto c = co_await get_category(id);
+        const auto version = c.version;
+        detail::read_string(patch, "name", c.name, 1, 64);
+        detail::read_string(patch, "icon", c.icon, 0, 2048);
+        detail::read_string(patch, "color", c.color, 0, 64);
+        detail::read_string(patch, "description", c.description, 0, 4096);
+        c.updated_at = unix_now();
+        std::error_code ec;
+        std::optional<std::int64_t> expected = version;
+        auto rec = co_await storage_->async_update(opts_.categories_collection, id, stored(c), expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "changing the category '" + c.name + "'");
+        c.version = rec.version;
+        co_return c;
+    }
+
+    /// Deletes a category (administrators); its servers keep existing without
+    /// category, in the same transaction.
+    asio::awaitable<void> delete_category(caller who, std::string id) {
+        require_admin(who, "delete categories");
+        auto c = co_await get_category(id);
+        storage::filter f;
+        f.where("category_id", id);
+        auto servers = co_await detail::list_all(*storage_, opts_.servers_collection, std::move(f), "listing a category's servers");
+        storage::write_batch batch;
+        for (const auto& r : servers) {
+            json data = r.data;
+            data["category_id"] = nullptr;
+            batch.update(opts_.servers_collection, r.id, std::move(data), r.version);
+        }
+        batch.remove(opts_.categories_collection, id, c.version);
+        std::error_code ec;
+        co_await storage_->async_commit(std::move(batch), detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "deleting the category '" + c.name + "'");
+    }
+
+    /// The server `id` whatever its owner, or nothing (for the manager,
+    /// which checks visibility itself).
+    asio::awaitable<std::optional<server_record>> read_server(std::string id) {
+        std::error_code ec;
+        auto rec = co_await storage_->async_read(opts_.servers_collection, id, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading a server");
+        if (!rec) co_return std::nullopt;
+        co_return server_record::from_record(*rec);
+    }
+
+    /// Whether `who` may see `s` (see the file comment).
+    static bool visible(const caller& who, const server_record& s) {
+        if (s.tenant == who.tenant && s.owner == who.user && !s.owner.empty()) return true;
+        return s.is_public && (s.tenant.empty() || s.tenant == who.tenant);
+    }
+
+private:
+    static json stored(const server_record& s) {
+        json d = s.to_json();
+        d.erase("id");
+        d["owner_key"] = caller{s.tenant, s.owner}.key();
+        return d;
+    }
+    static json stored(const category& c) {
+        json d = c.to_json();
+        d.erase("id");
+        return d;
+    }
+
+    static void require_admin(const caller& who, const char* what) {
+        if (!who.admin) throw connector_error(errc::forbidden, std::string("only administrators may ") + what);
+    }
+    static void check_may_publish(const caller& who, const server_record& s) {
+        if (s.server.transport == transport_kind::stdio && !who.admin)
+            throw connector_error(errc::transport_not_allowed,
+                                  "only administrators may add stdio servers (the command would run on the gateway); "
+                                  "use an http(s) URL");
+        if (s.is_public && !who.admin)
+            throw connector_error(errc::forbidden, "only administrators may make a server public");
+    }
+    static void check_may_change(const caller& who, const server_record& s) {
+        if (s.tenant.empty() && s.owner.empty())
+            throw connector_error(errc::forbidden, "the server '" + s.name + "' comes from the gateway's configuration; change it there");
+        const bool own = s.tenant == who.tenant && s.owner == who.user;
+        if (!own && !(who.admin && s.tenant == who.tenant))
+            throw connector_error(errc::forbidden, "only the owner or an administrator may change the server '" + s.name + "'");
+    }
+    asio::awaitable<void> require_category(std::string id) {
+        std::error_code ec;
+        auto rec = co_await storage_->async_read(opts_.categories_collection, id, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading a category");
+        if (!rec) throw connector_error(errc::invalid_request, "the field 'category_id' names no category ('" + id + "')");
+    }
+
+    std::shared_ptr<Storage> storage_;
+    catalog_options opts_;
+};
+
+}  // namespace polymcp::connectors
+
+#endif

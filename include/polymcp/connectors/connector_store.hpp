@@ -1,0 +1,269 @@
+#ifndef POLYMCP_CONNECTORS_CONNECTOR_STORE_HPP
+#define POLYMCP_CONNECTORS_CONNECTOR_STORE_HPP
+
+/// @file polymcp/connectors/connector_store.hpp
+/// `polymcp::connectors::connector_store<Storage, Cipher>`: users'
+/// connectors (`con_` ids) in the durable records of a *Storage*, each with
+/// its `auth_config` sealed by a *Cipher* (polymcp/crypto/concepts.hpp).
+///
+/// - A connector is its user's alone: any other caller, in any tenant, gets
+///   `not_found` for its id, as for an id that does not exist.
+/// - Names are unique per user (`already_exists`).
+/// - At most `max_per_user` connectors per user (`connector_limit_reached`);
+///   creations of one user are serialized across processes by a lock in the
+///   storage's ephemeral state (set-if-absent with a TTL), so that two
+///   concurrent creations cannot both pass the limit.
+/// - `auth_config` is sealed as `{tenant, user, connector, auth_config}`
+///   (ciphers with associated data also bind "polymcp.connector", tenant,
+///   user and id), so a sealed value copied onto another user's or another
+///   connector's record does not open there (`crypto_error`). No member
+///   returns it except `auth_config()`, which the manager uses to connect.
+///
+/// Coroutines throwing `connector_error`; nothing is written when one throws.
+/// Thread-safe as the storage is.
+
+#include <polymcp/connectors/detail/fields.hpp>
+#include <polymcp/connectors/detail/storage_ops.hpp>
+#include <polymcp/connectors/types.hpp>
+#include <polymcp/crypto/concepts.hpp>
+#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/storage/concepts.hpp>
+
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polymcp::connectors {
+
+/// Settings of `connector_store`.
+struct connector_store_options {
+    /// The records collection.
+    std::string collection = "polymcp_connectors";
+    /// Connectors per user at most (seed 002: 10).
+    std::size_t max_per_user = 10;
+    /// How long a creation may hold its user's lock, in ms (a crashed
+    /// process's lock expires after this).
+    std::chrono::milliseconds create_lock_ttl{30'000};
+    /// How long a creation waits for another of the same user, in ms.
+    std::chrono::milliseconds create_lock_wait{5'000};
+};
+
+template <storage::storage Storage, crypto::cipher Cipher>
+class connector_store {
+public:
+    /// @param storage the backend (records, and the ephemeral state for locks); kept
+    /// @param cipher seals `auth_config` (copied)
+    connector_store(std::shared_ptr<Storage> storage, Cipher cipher, connector_store_options options = {})
+        : storage_(std::move(storage)), cipher_(std::move(cipher)), opts_(std::move(options)) {}
+
+    const connector_store_options& options() const noexcept { return opts_; }
+
+    /// Declares the collection and its unique constraint (idempotent).
+    asio::awaitable<void> define() {
+        storage::collection_schema schema{opts_.collection, {{"name", {"owner_key", "name"}}}};
+        std::error_code ec;
+        co_await storage_->async_define(schema, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "declaring the connectors collection");
+    }
+
+    /// How many connectors `who` has.
+    asio::awaitable<std::size_t> count(caller who) {
+        auto all = co_await list_records(who);
+        co_return all.size();
+    }
+
+    /// Throws `connector_limit_reached` when `who` has `max_per_user` connectors.
+    asio::awaitable<void> check_limit(caller who) {
+        auto n = co_await count(who);
+        if (n >= opts_.max_per_user) throw limit_error();
+    }
+
+    /// Stores `c` (a new connector of `who`: id, tenant, user and times are
+    /// set here) with `auth_config` sealed; checks the limit again under
+    /// `who`'s creation lock.
+    asio::awaitable<connector> insert(caller who, connector c, json auth_config) {
+        c.id = make_id("con_");
+        c.tenant = who.tenant;
+        c.user = who.user;
+        c.created_at = c.updated_at = unix_now();
+        json data = stored(c);
+        data["auth_sealed"] = seal(c, auth_config);
+        co_await lock(who);
+        std::optional<connector_error> failure;
+        try {
+            auto n = co_await count(who);
+            if (n >= opts_.max_per_user) throw limit_error();
+            std::error_code ec;
+            auto rec = co_await storage_->async_create(opts_.collection, c.id, data, detail::redirect(ec));
+            if (ec) detail::storage_failure(ec, "adding the connector '" + c.name + "'");
+            c.version = rec.version;
+        } catch (const connector_error& e) {
+            failure = e;
+        }
+        co_await unlock(who);
+        if (failure) throw *failure;
+        co_return c;
+    }
+
+    /// The connector `id` of `who`.
+    asio::awaitable<connector> get(caller who, std::string id) {
+        auto rec = co_await read_own(who, id);
+        co_return connector::from_record(rec);
+    }
+
+    /// The connectors of `who`, by name.
+    asio::awaitable<std::vector<connector>> list(caller who) {
+        auto records = co_await list_records(who);
+        std::vector<connector> out;
+        for (const auto& r : records) out.push_back(connector::from_record(r));
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        co_return out;
+    }
+
+    /// Replaces `c` (same id, owned by `who`), expecting `c.version`; with
+    /// `auth_config` set, reseals the credentials too.
+    asio::awaitable<connector> replace(caller who, connector c, std::optional<json> auth_config = std::nullopt) {
+        auto rec = co_await read_own(who, c.id);
+        c.tenant = who.tenant;
+        c.user = who.user;
+        c.updated_at = unix_now();
+        json data = stored(c);
+        data["auth_sealed"] = auth_config ? json(seal(c, *auth_config)) : rec.data.value("auth_sealed", json());
+        std::error_code ec;
+        std::optional<std::int64_t> expected = c.version;
+        auto out = co_await storage_->async_update(opts_.collection, c.id, data, expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "changing the connector '" + c.name + "'");
+        c.version = out.version;
+        co_return c;
+    }
+
+    /// Deletes the connector `id` of `who`.
+    asio::awaitable<void> remove(caller who, std::string id) {
+        auto rec = co_await read_own(who, id);
+        std::error_code ec;
+        std::optional<std::int64_t> expected = rec.version;
+        co_await storage_->async_remove(opts_.collection, id, expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "deleting a connector");
+    }
+
+    /// The decrypted `auth_config` of the connector `id` of `who`, and the
+    /// record's version (for `replace_auth_config`).
+    asio::awaitable<std::pair<json, std::int64_t>> auth_config(caller who, std::string id) {
+        auto rec = co_await read_own(who, id);
+        co_return std::pair<json, std::int64_t>(open(who, id, rec.data.value("auth_sealed", std::string())), rec.version);
+    }
+
+    /// Reseals the credentials of connector `id` (a refreshed token), if the
+    /// record is still at `expected_version`; `conflict` otherwise.
+    asio::awaitable<std::int64_t> replace_auth_config(caller who, std::string id, json config,
+                                                      std::int64_t expected_version) {
+        auto rec = co_await read_own(who, id);
+        auto c = connector::from_record(rec);
+        json data = rec.data;
+        data["auth_sealed"] = seal(c, config);
+        std::error_code ec;
+        std::optional<std::int64_t> expected = expected_version;
+        auto out = co_await storage_->async_update(opts_.collection, id, data, expected, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "saving refreshed credentials");
+        co_return out.version;
+    }
+
+private:
+    connector_error limit_error() const {
+        return connector_error(errc::connector_limit_reached,
+                               "you have " + std::to_string(opts_.max_per_user) +
+                                   " connectors, the most allowed; delete one to add another");
+    }
+
+    static json stored(const connector& c) {
+        json d = c.to_json();
+        d.erase("id");
+        d["owner_key"] = caller{c.tenant, c.user}.key();
+        return d;
+    }
+
+    static std::string associated_data(const std::string& tenant, const std::string& user, const std::string& id) {
+        if constexpr (Cipher::binds_associated_data) return "polymcp.connector\n" + tenant + "\n" + user + "\n" + id;
+        else return {};
+    }
+
+    std::string seal(const connector& c, const json& config) const {
+        std::string text = json({{"tenant", c.tenant}, {"user", c.user}, {"connector", c.id}, {"auth_config", config}}).dump();
+        std::error_code ec;
+        auto token = cipher_.encrypt(text, associated_data(c.tenant, c.user, c.id), ec);
+        crypto::detail::cleanse(text);
+        if (ec) throw connector_error(errc::crypto_error, "sealing a connector's credentials failed: " + ec.message());
+        return token;
+    }
+
+    json open(const caller& who, const std::string& id, const std::string& token) const {
+        if (token.empty()) return json();
+        std::error_code ec;
+        auto plain = cipher_.decrypt(token, associated_data(who.tenant, who.user, id), ec);
+        if (ec)
+            throw connector_error(errc::crypto_error, "the credentials of connector '" + id +
+                                                          "' do not open (" + ec.message() +
+                                                          "); was the encryption key changed?");
+        auto j = json::parse(plain, nullptr, false);
+        crypto::detail::cleanse(plain);
+        if (!j.is_object() || j.value("tenant", "") != who.tenant || j.value("user", "") != who.user ||
+            j.value("connector", "") != id)
+            throw connector_error(errc::crypto_error, "the credentials of connector '" + id +
+                                                          "' were sealed for another connector or user");
+        return j["auth_config"];
+    }
+
+    asio::awaitable<storage::record> read_own(const caller& who, const std::string& id) {
+        std::error_code ec;
+        auto rec = co_await storage_->async_read(opts_.collection, id, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading a connector");
+        if (!rec || rec->data.value("owner_key", "") != who.key())
+            throw connector_error(errc::not_found, "no connector with the id '" + id + "'");
+        co_return std::move(*rec);
+    }
+
+    asio::awaitable<std::vector<storage::record>> list_records(const caller& who) {
+        storage::filter f;
+        f.where("owner_key", who.key());
+        co_return co_await detail::list_all(*storage_, opts_.collection, std::move(f), "listing connectors");
+    }
+
+    std::string lock_key(const caller& who) const { return storage::make_key({"polymcp", "lock", "connector-create", who.tenant, who.user}); }
+
+    asio::awaitable<void> lock(const caller& who) {
+        auto key = lock_key(who);
+        auto give_up = std::chrono::steady_clock::now() + opts_.create_lock_wait;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        for (;;) {
+            std::error_code ec;
+            std::string holder = "1";
+            bool got = co_await storage_->async_set_if_absent(key, holder, opts_.create_lock_ttl, detail::redirect(ec));
+            if (ec) detail::storage_failure(ec, "locking the user's connectors");
+            if (got) co_return;
+            if (std::chrono::steady_clock::now() >= give_up)
+                throw connector_error(errc::conflict, "another connector of yours is being created; try again");
+            timer.expires_after(std::chrono::milliseconds(20));
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
+
+    asio::awaitable<void> unlock(const caller& who) {
+        std::error_code ec;
+        co_await storage_->async_erase(lock_key(who), detail::redirect(ec));  // on failure the TTL frees it
+    }
+
+    std::shared_ptr<Storage> storage_;
+    Cipher cipher_;
+    connector_store_options opts_;
+};
+
+}  // namespace polymcp::connectors
+
+#endif
