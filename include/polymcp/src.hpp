@@ -26,6 +26,7 @@
 #include <polymcp/client/impl/session.ipp>
 #include <polymcp/client/impl/stdio.ipp>
 #include <polymcp/client/impl/types.ipp>
+#include <polymcp/connectors/impl/aggregator.ipp>
 #include <polymcp/connectors/impl/auth_config.ipp>
 #include <polymcp/connectors/impl/error.ipp>
 #include <polymcp/connectors/impl/ssrf.ipp>

@@ -9,6 +9,8 @@ MODE
   html              writes an HTML page instead of JSON-RPC
   cursor_loop       tools/list always returns the same nextCursor
   ignore_term       ignores SIGTERM and EOF on stdin, and starts a grandchild that does too
+  connector         as normal, with every tool listed on one page, and "grow", which adds the tool
+                    "grown" and sends notifications/tools/list_changed
 """
 import json
 import os
@@ -19,6 +21,7 @@ import time
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "normal"
 cancelled = []
+grown = False
 
 
 def send(msg):
@@ -65,6 +68,9 @@ for line in sys.stdin:
         cursor = params.get("cursor")
         if mode == "cursor_loop":
             result(rid, {"tools": [], "nextCursor": "same"})
+        elif mode == "connector":
+            names = ["slow", "hang", "seen", "exit", "grow"] + (["grown"] if grown else [])
+            result(rid, {"tools": [{"name": n, "inputSchema": {"type": "object"}} for n in names]})
         elif cursor is None:
             result(rid, {"tools": [{"name": "slow", "inputSchema": {"type": "object"}}], "nextCursor": "page2"})
         else:
@@ -84,6 +90,12 @@ for line in sys.stdin:
             result(rid, text("slow done"))
         elif name == "hang":
             pass
+        elif name == "grow":
+            grown = True
+            send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+            result(rid, text("grew"))
+        elif name == "grown":
+            result(rid, text("I am new"))
         elif name == "seen":
             result(rid, {"content": [], "structuredContent": {"cancelled": cancelled}})
         elif name == "exit":

@@ -78,6 +78,7 @@ asio::awaitable<client::http_options> guarded_http_options(asio::any_io_executor
     h.user_agent = o.client_info.name + "/" + o.client_info.version;
     h.connect_timeout = std::max(std::chrono::milliseconds(1), remaining(deadline));
     h.address_filter = o.ssrf.address_filter();
+    h.max_auth_retries = 1;  // a refused token is refreshed once and the request retried once, never more
 
     std::string full;
     try {

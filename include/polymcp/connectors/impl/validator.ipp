@@ -3,11 +3,10 @@
 
 // Definitions for polymcp/connectors/validator.hpp.
 
-#include <polymcp/client/detail/curl_multi.hpp>
 #include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/connectors/detail/fetch.hpp>
 #include <polymcp/connectors/validator.hpp>
 
-#include <asio/steady_timer.hpp>
 
 namespace polymcp::connectors {
 
@@ -51,24 +50,13 @@ inline asio::awaitable<void> read_protected_resource(asio::any_io_executor ex, c
     } catch (const std::exception&) {
         co_return;
     }
-    auto multi = std::make_shared<client::detail::curl_multi>(ex);
-    asio::steady_timer timer(ex);
-    timer.expires_at(deadline);
-    timer.async_wait([multi](std::error_code ec) {
-        if (!ec) multi->abort_all();
-    });
     for (const auto& url : candidates) {
         bool ok = false;
         try {
-            endpoint probe = ep;
-            probe.url = url;
-            probe.query.clear();
-            upstream_credentials no_credentials;
-            auto h = co_await guarded_http_options(ex, probe, no_credentials, o.upstream, deadline);
-            std::string no_body;
+            std::string method = "GET", no_body, json_type = "application/json";
             std::vector<std::string> no_headers;
-            auto res = co_await client::detail::fetch(multi, h, "GET", url, std::move(no_body), std::move(no_headers),
-                                                      "application/json", 64 * 1024);
+            auto res = co_await detail::guarded_fetch(ex, method, url, std::move(no_headers), std::move(no_body),
+                                                      json_type, o.upstream, deadline);
             auto doc = nlohmann::json::parse(res.body, nullptr, false);
             if (res.status == 200 && doc.is_object()) {
                 nlohmann::json pr = nlohmann::json::object();
@@ -83,7 +71,6 @@ inline asio::awaitable<void> read_protected_resource(asio::any_io_executor ex, c
         }
         if (ok || std::chrono::steady_clock::now() >= deadline) break;
     }
-    timer.cancel();
 }
 
 inline std::int64_t ms_since(std::chrono::steady_clock::time_point start) {

@@ -1,0 +1,440 @@
+// The connector manager end to end, as a library: users create connectors
+// (tested first), connect them in sessions, list the aggregated tools and
+// call them on real upstreams — examples/everything_server over Streamable
+// HTTP and a scripted stdio server as real processes — with progress,
+// cancellation, upstreams that die, list_changed, and token refresh against
+// a token endpoint that requires authentication, once across two manager
+// instances sharing one storage.
+
+#include <polymcp/connectors/manager.hpp>
+#include <polymcp/crypto/fernet.hpp>
+#include <polymcp/storage/memory.hpp>
+
+#include "support/fake_http_server.hpp"
+#include "support/listening_process.hpp"
+#include "support/run_coro.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace pc = polymcp::connectors;
+namespace st = polymcp::storage;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using polymcp::test::free_port;
+using manager = pc::connector_manager<st::memory_storage, polymcp::crypto::fernet>;
+
+namespace {
+
+const pc::caller alice{"t1", "alice"};
+const pc::caller bob{"t1", "bob"};
+
+class everything_http {
+public:
+    everything_http() : port_(free_port()), process_({POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port_), "--quiet"}, port_) {}
+    std::string url() const { return process_.url("/mcp"); }
+
+private:
+    unsigned short port_;
+    polymcp::test::listening_process process_;
+};
+
+pc::manager_options test_options() {
+    pc::manager_options o;
+    o.validation.upstream.ssrf.allow_loopback = true;
+    o.users_may_add_stdio = true;
+    o.validation.timeout = 10s;
+    return o;
+}
+
+std::shared_ptr<manager> make_manager(asio::io_context& io, std::shared_ptr<st::memory_storage> storage,
+                                      const polymcp::crypto::fernet::key_type& key, pc::manager_options o = test_options()) {
+    auto m = std::make_shared<manager>(io.get_executor(), std::move(storage), polymcp::crypto::fernet(key), std::move(o));
+    test::run_coro(io, [&]() -> asio::awaitable<void> { co_await m->define(); });
+    return m;
+}
+
+json scripted_connector(const std::string& name) {
+    return {{"name", name},
+            {"transport", "stdio"},
+            {"command", POLYMCP_PYTHON},
+            {"args", {POLYMCP_SCRIPTED_SERVER, "connector"}}};
+}
+
+std::vector<std::string> names(const pc::aggregation& a) {
+    std::vector<std::string> out;
+    for (const auto& t : a.tools) out.push_back(t.name);
+    return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+std::string text_of(const polymcp::client::call_tool_result& r) {
+    return r.content.empty() ? std::string() : std::get<polymcp::text_content>(r.content.front()).text;
+}
+
+/// Runs `body` and returns the connector error it threw.
+pc::connector_error expect_error(asio::io_context& io, std::function<asio::awaitable<void>()> body) {
+    std::optional<pc::connector_error> out;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        try {
+            co_await body();
+        } catch (const pc::connector_error& e) {
+            out = e;
+        }
+    });
+    if (!out) FAIL("no connector_error was thrown");
+    return *out;
+}
+
+}  // namespace
+
+TEST_CASE("connector manager: two upstreams in a session, aggregated, called, one disconnected",
+          "[connectors][manager]") {
+    everything_http everything;
+    asio::io_context io;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s1{"t1", "alice", "chat-1"};
+    pc::connector ev, sc;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "everything"}, {"url", everything.url()}};
+        ev = co_await m->create_connector(alice, body);
+        CHECK(ev.tools.size() > 5);
+        CHECK(ev.server_info["name"] == "mcp-conformance-test-server");
+        auto scripted = scripted_connector("scripted");
+        sc = co_await m->create_connector(alice, scripted);
+
+        auto state = co_await m->connect(s1, ev.id);
+        CHECK(state.status == pc::connection_status::connected);
+        co_await m->connect(s1, sc.id);
+        auto agg = co_await m->tools(s1);
+        auto all = names(agg);
+        CHECK(has(all, "everything__test_simple_text"));
+        CHECK(has(all, "scripted__slow"));
+
+        std::string tool = "everything__test_simple_text";
+        json no_args = json::object();
+        auto r = co_await m->call_tool(s1, tool, no_args);
+        CHECK(text_of(r) == "This is a simple text response for testing.");
+
+        std::vector<double> progress;
+        std::mutex mu;
+        pc::call_options o;
+        o.on_progress = [&](const polymcp::client::progress_info& p) {
+            std::lock_guard lock(mu);
+            progress.push_back(p.progress);
+        };
+        std::string slow = "scripted__slow";
+        json args = {{"steps", 4}, {"gap_ms", 20}};
+        r = co_await m->call_tool(s1, slow, args, o);
+        CHECK(text_of(r) == "slow done");
+        {
+            std::lock_guard lock(mu);
+            CHECK(progress == std::vector<double>{1, 2, 3, 4});
+        }
+
+        auto conns = co_await m->connections(s1);
+        CHECK(conns.size() == 2);
+        auto off = co_await m->disconnect(s1, sc.id);
+        CHECK(off.status == pc::connection_status::disconnected);
+        agg = co_await m->tools(s1);
+        all = names(agg);
+        CHECK_FALSE(has(all, "scripted__slow"));
+        CHECK(has(all, "everything__test_simple_text"));
+    });
+    auto gone = expect_error(io, [&]() -> asio::awaitable<void> {
+        std::string slow = "scripted__slow";
+        json args = json::object();
+        co_await m->call_tool(s1, slow, args);
+    });
+    CHECK(gone.value() == pc::errc::unknown_tool);
+
+    // Nobody else sees any of it: another session of alice, bob, bob with alice's ids.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        const pc::session_key s2{"t1", "alice", "chat-2"};
+        const pc::session_key bobs{"t1", "bob", "chat-1"};
+        auto t2 = co_await m->tools(s2);
+        CHECK(t2.tools.empty());
+        auto tb = co_await m->tools(bobs);
+        CHECK(tb.tools.empty());
+        auto lb = co_await m->connectors().list(bob);
+        CHECK(lb.empty());
+    });
+    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+              const pc::session_key bobs{"t1", "bob", "chat-1"};
+              co_await m->connect(bobs, ev.id);
+          }).value() == pc::errc::not_found);
+    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+              const pc::session_key bobs{"t1", "bob", "chat-1"};
+              std::string tool = "everything__test_simple_text";
+              json args = json::object();
+              co_await m->call_tool(bobs, tool, args);
+          }).value() == pc::errc::unknown_tool);
+
+    // Logout closes the session's upstreams and forgets its state.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        CHECK(m->live_upstreams() == 1);
+        co_await m->logout(s1);
+        CHECK(m->live_upstreams() == 0);
+        auto left = co_await m->connections(s1);
+        CHECK(left.empty());
+    });
+    m->close_all();
+}
+
+TEST_CASE("connector manager: cancellation, an upstream that dies, list_changed", "[connectors][manager]") {
+    asio::io_context io;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s{"t1", "alice", "default"};
+    pc::connector sc;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto body = scripted_connector("scripted");
+        sc = co_await m->create_connector(alice, body);
+        co_await m->connect(s, sc.id);
+    });
+
+    SECTION("cancelling a forwarded call cancels it upstream") {
+        asio::cancellation_signal cancel;
+        std::optional<pc::errc> failed;
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(io, 300ms);
+            t.async_wait([&](std::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+            pc::call_options o;
+            o.cancellation = cancel.slot();
+            std::string hang = "scripted__hang";
+            json args = json::object();
+            try {
+                co_await m->call_tool(s, hang, args, o);
+            } catch (const pc::connector_error& e) {
+                failed = e.value();
+            }
+            std::string seen = "scripted__seen";
+            auto r = co_await m->call_tool(s, seen, args);
+            CHECK(r.structured_content["cancelled"].size() == 1);  // the upstream got notifications/cancelled
+        });
+        REQUIRE(failed);
+        CHECK(*failed == pc::errc::cancelled);
+    }
+    SECTION("an upstream that dies mid-call is an error; the next call opens it again") {
+        auto e = expect_error(io, [&]() -> asio::awaitable<void> {
+            std::string exit = "scripted__exit";
+            json args = json::object();
+            co_await m->call_tool(s, exit, args);
+        });
+        CHECK(e.value() == pc::errc::upstream_error);
+        CHECK(std::string(e.what()).find("gives up") != std::string::npos);  // the upstream's stderr
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            std::string seen = "scripted__seen";
+            json args = json::object();
+            auto r = co_await m->call_tool(s, seen, args);
+            CHECK(r.structured_content.contains("cancelled"));
+        });
+    }
+    SECTION("an upstream's list_changed refreshes the tools and is passed on") {
+        std::atomic<int> changes{0};
+        auto sub = m->subscribe(s, [&] { ++changes; });
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            std::string grow = "scripted__grow";
+            json args = json::object();
+            co_await m->call_tool(s, grow, args);
+            asio::steady_timer t(io);
+            for (int i = 0; i < 100 && changes == 0; ++i) {
+                t.expires_after(20ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+            CHECK(changes >= 1);
+            auto agg = co_await m->tools(s);
+            auto all = names(agg);
+            CHECK(has(all, "scripted__grown"));
+            std::string grown = "scripted__grown";
+            auto r = co_await m->call_tool(s, grown, args);
+            CHECK(text_of(r) == "I am new");
+        });
+        m->unsubscribe(sub);
+    }
+    m->close_all();
+}
+
+TEST_CASE("connector manager: creation is tested first and limited", "[connectors][manager]") {
+    asio::io_context io;
+    auto o = test_options();
+    o.connectors.max_per_user = 1;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key(), o);
+    auto refused = expect_error(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "down"}, {"url", "http://127.0.0.1:" + std::to_string(free_port()) + "/mcp"}};
+        co_await m->create_connector(alice, body);
+    });
+    CHECK(refused.value() == pc::errc::connection_failed);
+    CHECK(std::string(refused.what()).find("the connection test failed") == 0);
+    auto ssrf = expect_error(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "metadata"}, {"url", "http://169.254.169.254/latest"}};
+        co_await m->create_connector(alice, body);
+    });
+    CHECK(ssrf.value() == pc::errc::ssrf_blocked);
+    auto bad = expect_error(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "x"}, {"url", "https://example.com/mcp"}, {"auth_config", {{"type", "token_endpoint"}, {"url", "https://t.example.com"}}}};
+        co_await m->create_connector(alice, body);
+    });
+    CHECK(bad.value() == pc::errc::invalid_request);
+    CHECK(std::string(bad.what()).find("must itself require authentication") != std::string::npos);
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto stored = co_await m->connectors().list(alice);
+        CHECK(stored.empty());  // nothing was stored
+        auto body = scripted_connector("one");
+        co_await m->create_connector(alice, body);
+    });
+    auto limit = expect_error(io, [&]() -> asio::awaitable<void> {
+        auto body = scripted_connector("two");
+        co_await m->create_connector(alice, body);
+    });
+    CHECK(limit.value() == pc::errc::connector_limit_reached);
+    m->close_all();
+}
+
+namespace {
+
+// An upstream that accepts one bearer token at a time, and a token endpoint
+// that requires its own credentials and issues the next token on each request.
+struct token_world {
+    std::mutex mu;
+    int issued = 0;               // tokens issued so far: "tok-1", "tok-2", ...
+    int token_requests = 0;
+    int unauthenticated_requests = 0;
+    bool upstream_accepts_latest = true;
+    std::string accepted;         // the token the upstream takes now
+
+    polymcp::test::fake_http_server token_endpoint{[this](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        std::lock_guard lock(mu);
+        auto a = req.fields.get("Authorization");
+        if (!a || *a != "Bearer gateway-secret") {
+            ++unauthenticated_requests;
+            return res->respond(polymcp::http::response::with_body(401, "application/json", R"({"error":"unauthorized"})"));
+        }
+        ++token_requests;
+        std::string t = "tok-" + std::to_string(++issued);
+        if (upstream_accepts_latest) accepted = t;
+        res->respond(polymcp::http::response::with_body(200, "application/json",
+                                                        json({{"token", t}, {"valid", true}}).dump()));
+    }};
+
+    polymcp::test::fake_http_server upstream{[this](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        {
+            std::lock_guard lock(mu);
+            auto a = req.fields.get("Authorization");
+            if (!a || *a != "Bearer " + accepted) {
+                auto r = polymcp::http::response::with_body(401, "application/json", R"({"error":"invalid_token"})");
+                r.fields.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                return res->respond(std::move(r));
+            }
+        }
+        auto j = json::parse(req.body, nullptr, false);
+        if (req.method != "POST" || !j.is_object() || !j.contains("id"))
+            return res->respond(polymcp::http::response::with_body(req.method == "POST" ? 202 : 405, "text/plain", ""));
+        json result = json::object();
+        if (j["method"] == "initialize")
+            result = {{"protocolVersion", "2025-11-25"}, {"capabilities", {{"tools", json::object()}}},
+                      {"serverInfo", {{"name", "calendar"}, {"version", "1"}}}};
+        else if (j["method"] == "tools/list")
+            result = {{"tools", {{{"name", "book"}, {"inputSchema", {{"type", "object"}}}}}}};
+        else if (j["method"] == "tools/call")
+            result = {{"content", {{{"type", "text"}, {"text", "booked"}}}}};
+        res->respond(polymcp::http::response::with_body(200, "application/json",
+                                                        json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+    }};
+
+    json connector_body() {
+        return {{"name", "calendar"},
+                {"url", upstream.url("/mcp")},
+                {"auth_config",
+                 {{"type", "token_endpoint"}, {"url", token_endpoint.url("/current-token")}, {"authorization", "Bearer gateway-secret"}}}};
+    }
+    // The upstream stops accepting the token it has: the next must be fetched.
+    void rotate() {
+        std::lock_guard lock(mu);
+        accepted = "rotated-away";
+        upstream_accepts_latest = true;
+    }
+    int requests() {
+        std::lock_guard lock(mu);
+        return token_requests;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("connector manager: a refused token is refreshed once, for all instances, never in a loop",
+          "[connectors][manager][tokens]") {
+    token_world world;
+    asio::io_context io;
+    auto storage = std::make_shared<st::memory_storage>();
+    auto key = polymcp::crypto::fernet::generate_key();
+    auto a = make_manager(io, storage, key);
+    auto b = make_manager(io, storage, key);  // a second gateway instance on the same storage
+    const pc::session_key s{"t1", "alice", "default"};
+    pc::connector cal;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto body = world.connector_body();
+        cal = co_await a->create_connector(alice, body);  // fetches a token to test with (not stored)
+        CHECK(cal.auth_type == "token_endpoint");
+        co_await a->connect(s, cal.id);  // no stored token yet: fetches and stores one
+    });
+    CHECK(world.requests() == 2);
+    CHECK(world.unauthenticated_requests == 0);
+
+    // The upstream stops taking the token; calls on both instances at once.
+    world.rotate();
+    int done = 0;
+    std::vector<std::string> failures;
+    for (auto* m : {a.get(), b.get(), a.get(), b.get()})
+        asio::co_spawn(io, [&, m]() -> asio::awaitable<void> {
+            std::string tool = "calendar__book";
+            json args = json::object();
+            try {
+                auto r = co_await m->call_tool(s, tool, args);
+                CHECK(text_of(r) == "booked");
+                ++done;
+            } catch (const std::exception& e) {
+                failures.push_back(e.what());
+            }
+        }, asio::detached);
+    io.restart();
+    io.run();
+    CHECK(failures == std::vector<std::string>{});
+    CHECK(done == 4);
+    CHECK(world.requests() == 3);  // one refresh for all four calls and both instances
+
+    // A token endpoint whose tokens are refused too: AUTH_REQUIRED after one refresh, no loop.
+    {
+        std::lock_guard lock(world.mu);
+        world.accepted = "nothing-you-have";
+        world.upstream_accepts_latest = false;
+    }
+    auto e = expect_error(io, [&]() -> asio::awaitable<void> {
+        std::string tool = "calendar__book";
+        json args = json::object();
+        co_await a->call_tool(s, tool, args);
+    });
+    CHECK(e.value() == pc::errc::auth_required);
+    CHECK(world.requests() == 4);
+    CHECK(world.unauthenticated_requests == 0);
+
+    // The stored credentials are the refreshed ones, still sealed.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto [config, version] = co_await a->connectors().auth_config(alice, cal.id);
+        CHECK(config["token"] == "tok-4");
+        CHECK(config["authorization"] == "Bearer gateway-secret");
+        (void)version;
+    });
+    a->close_all();
+    b->close_all();
+}
