@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds the example server
-# hello_stdio (Release) and runs it on this terminal's stdin/stdout, ready for
-# an MCP client (type or pipe JSON-RPC lines; Ctrl-D or Ctrl-C stops it).
+# The main job: installs what is missing, builds the reference MCP gateway
+# (examples/gateway, Release) and starts it on embedded defaults — records in
+# SQLite under ./gateway-data, sessions in memory, an encryption key and an
+# administrator API key generated there on first start — with a demo: two
+# upstream MCP servers in its catalog (polymcp's everything_server and the
+# official @modelcontextprotocol/server-everything), a demo user with an API
+# key, connectors to both already connected. It prints how to connect an MCP
+# client. Ctrl-C stops it. Options are passed to the gateway (e.g. --port 9000).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-POLYMCP_WITH_NODE=0 source scripts/deps.sh
+source scripts/deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
-cmake --preset release >/dev/null
-cmake --build --preset release --target hello_stdio >&2
-echo "polymcp: hello_stdio is ready on stdin/stdout (MCP over stdio)" >&2
-exec "$root/build/release/examples/hello_stdio/hello_stdio"
+cmake --preset release -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
+cmake --build --preset release --target gateway everything_server >&2
+bin="$root/build/release/examples"
+exec "$bin/gateway/gateway" --data-dir "${POLYMCP_GATEWAY_DATA_DIR:-$root/gateway-data}" --demo \
+  --demo-everything "$bin/everything_server/everything_server" \
+  --demo-node "$POLYMCP_NODE_BIN" \
+  --demo-server-everything "$root/tests/interop/node_modules/@modelcontextprotocol/server-everything/dist/index.js" "$@"

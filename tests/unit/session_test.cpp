@@ -360,3 +360,80 @@ TEST_CASE("limits: an oversized message is reported without an id", "[limits]") 
     CHECK(e["error"]["code"] == -32600);
     CHECK(e["error"]["data"]["limit"] == 1024);
 }
+
+namespace {
+// Tools per caller: "mine_<n>" for each n in `names`, and "echo" (which the
+// registry also has: the registry's wins).
+struct test_provider : polymcp::tool_provider {
+    std::mutex mu;
+    std::vector<std::string> names = {"mine_a"};
+    std::function<void(std::string, json)> notify;
+    std::vector<std::uint64_t> closed;
+
+    static std::shared_ptr<const polymcp::tool_entry> entry(const std::string& name) {
+        polymcp::tool_entry e;
+        e.name = name;
+        e.descriptor = {{"name", name}, {"description", "per caller"}, {"inputSchema", {{"type", "object"}}}};
+        e.call = [name](const json& args, std::shared_ptr<polymcp::request_context>, polymcp::tool_entry::completion done) {
+            done(polymcp::call_tool_result::text(name + " got " + args.dump()));
+        };
+        return std::make_shared<const polymcp::tool_entry>(std::move(e));
+    }
+    asio::awaitable<std::vector<std::shared_ptr<const polymcp::tool_entry>>> list_tools(polymcp::tool_scope scope) override {
+        std::lock_guard lock(mu);
+        notify = scope.notify;
+        std::vector<std::shared_ptr<const polymcp::tool_entry>> out;
+        for (const auto& n : names) out.push_back(entry(n));
+        out.push_back(entry("echo"));
+        co_return out;
+    }
+    asio::awaitable<std::shared_ptr<const polymcp::tool_entry>> find_tool(polymcp::tool_scope, std::string name) override {
+        std::lock_guard lock(mu);
+        for (const auto& n : names)
+            if (n == name) co_return entry(n);
+        co_return nullptr;
+    }
+    void session_closed(std::uint64_t id) override {
+        std::lock_guard lock(mu);
+        closed.push_back(id);
+    }
+};
+}  // namespace
+
+TEST_CASE("per-caller tools: listed after the registry's, called like them, changes announced", "[tools][provider]") {
+    auto provider = std::make_shared<test_provider>();
+    {
+        polymcp::server_options o;
+        o.per_caller_tools = provider;
+        harness h(make_tools(), o);
+        auto init = h.initialize();
+        CHECK(init["result"]["capabilities"]["tools"]["listChanged"] == true);
+
+        h.feed(harness::request(1, "tools/list"));
+        auto list = h.take_response()["result"]["tools"];
+        std::vector<std::string> names;
+        for (const auto& t : list) names.push_back(t["name"]);
+        REQUIRE(names.size() >= 2);
+        CHECK(names.back() == "mine_a");  // after the registry's tools
+        CHECK(std::count(names.begin(), names.end(), "echo") == 1);  // the registry's echo, not the provider's
+
+        h.feed(harness::call(2, "mine_a", {{"x", 1}}));
+        CHECK(h.take_response()["result"]["content"][0]["text"] == "mine_a got {\"x\":1}");
+        h.feed(harness::call(3, "mine_b", json::object()));
+        auto unknown = h.take_response();
+        CHECK(unknown["error"]["code"] == -32602);
+        CHECK(unknown["error"]["message"] == "Unknown tool: 'mine_b'");
+
+        // The provider's tools change and it says so.
+        {
+            std::lock_guard lock(provider->mu);
+            provider->names = {"mine_a", "mine_b"};
+        }
+        provider->notify("notifications/tools/list_changed", nullptr);
+        auto note = h.take_one();
+        CHECK(note["method"] == "notifications/tools/list_changed");
+        h.feed(harness::call(4, "mine_b", json::object()));
+        CHECK(h.take_response()["result"]["content"][0]["text"] == "mine_b got {}");
+    }
+    CHECK(provider->closed.size() == 1);  // told when the session ended
+}

@@ -67,7 +67,10 @@ POLYMCP_DECL unsigned http_status(errc e) noexcept;
 /// (never a credential), and what the upstream said.
 class connector_error : public std::system_error {
 public:
-    connector_error(errc e, const std::string& message) : std::system_error(make_error_code(e), message) {}
+    connector_error(errc e, const std::string& message) : std::system_error(make_error_code(e), message), message_(message) {}
+
+    /// The message alone (`std::system_error` would append the category's text).
+    const char* what() const noexcept override { return message_.c_str(); }
 
     /// The code, as an `errc`.
     errc value() const noexcept { return static_cast<errc>(code().value()); }
@@ -83,6 +86,9 @@ public:
     /// `{"error": code_name, "message": what()}` plus `status`,
     /// `resource_metadata` and `scope` when set: the body an API answers.
     POLYMCP_DECL nlohmann::json to_json() const;
+
+private:
+    std::string message_;
 };
 
 /// The connector error for a client failure (`polymcp::client::client_error`):

@@ -246,6 +246,7 @@ public:
         } catch (const connector_error& e) {
             failure = e;
         }
+        state.updated_at = unix_now();
         if (failure) {
             state.status = connection_status::failed;
             state.error = std::string(code_name(failure->value()));
@@ -267,6 +268,7 @@ public:
         state.connector_id = id;
         state.name = c.name;
         state.status = connection_status::disconnected;
+        state.updated_at = unix_now();
         co_await sessions_.put(k, state);
         close_live(live_key(k, id));
         notify(k);

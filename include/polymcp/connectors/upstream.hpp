@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace polymcp::connectors {
 
@@ -47,6 +48,11 @@ struct upstream_options {
     std::size_t max_message_size = 16 * 1024 * 1024;
     /// Who the gateway says it is in `initialize`.
     polymcp::implementation client_info{.name = "polymcp-gateway", .version = "0.1.0"};
+    /// The gateway's environment variables a stdio upstream inherits (by
+    /// name); all others are withheld, so that no secret of the gateway
+    /// (its encryption key, its database password) reaches a child. The
+    /// endpoint's `env` and the credentials' `env` are added.
+    std::vector<std::string> stdio_inherited_environment{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"};
     /// Receives each stderr line of stdio upstreams (default: dropped; the
     /// last 8 KiB still go into error messages).
     std::function<void(std::string_view)> on_stderr{};

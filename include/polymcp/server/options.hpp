@@ -18,6 +18,8 @@
 
 namespace polymcp {
 
+class tool_provider;
+
 /// Server configuration. Every limit is explicit; the defaults suit a local
 /// stdio server.
 struct server_options {
@@ -59,6 +61,10 @@ struct server_options {
     /// (polymcp/server/gate.hpp), e.g. tool-level authentication
     /// (`auth::tool_auth`). Null: none.
     std::shared_ptr<call_gate> gate{};
+    /// Tools that depend on the caller, listed after the registry's and
+    /// called like them (polymcp/server/tool_provider.hpp); e.g. a gateway's
+    /// aggregated upstream tools. Null: none.
+    std::shared_ptr<tool_provider> per_caller_tools{};
     /// Where diagnostics go (never stdout). Default: one line on stderr.
     /// Called from any thread; must be thread-safe.
     std::function<void(std::string_view)> diagnostics = [](std::string_view s) {

@@ -14,6 +14,7 @@
 #include <polymcp/server/context.hpp>
 #include <polymcp/server/options.hpp>
 #include <polymcp/server/outbound.hpp>
+#include <polymcp/server/tool_provider.hpp>
 #include <polymcp/server/detail/run_handler.hpp>
 #include <polymcp/server/features.hpp>
 #include <polymcp/tools/registry.hpp>
@@ -134,6 +135,16 @@ private:
     POLYMCP_DECL std::string on_initialize(const jsonrpc::request& r);
 
     POLYMCP_DECL std::string on_tools_list(const jsonrpc::request& r);
+    // One page of the registry's tools into `res`; an error response, or nullopt.
+    POLYMCP_DECL std::optional<std::string> list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
+                                                                bool& last_page);
+    // tools/list with the caller's own tools after the registry's (server_options::per_caller_tools).
+    POLYMCP_DECL void on_tools_list_with_provider(const jsonrpc::request& r, reply_fn reply);
+    // What a tool_provider sees of this session and the current caller.
+    POLYMCP_DECL tool_scope provider_scope() const;
+    // The part of tools/call after the tool is found (or not: `tool` null).
+    POLYMCP_DECL void call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream,
+                                      std::shared_ptr<const tool_entry> tool);
 
     POLYMCP_DECL std::string on_set_level(const jsonrpc::request& r);
 

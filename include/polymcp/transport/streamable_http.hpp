@@ -35,6 +35,7 @@
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/http/options.hpp>
+#include <polymcp/http/server.hpp>
 #include <polymcp/server/core.hpp>
 
 #include <asio/ip/tcp.hpp>
@@ -92,6 +93,11 @@ struct streamable_http_options {
     std::size_t max_stored_event_bytes = 4 * 1024 * 1024;
     /// Shut down gracefully on SIGTERM and SIGINT.
     bool handle_signals = true;
+    /// Answers requests for any other path than `path` (and the auth policy's
+    /// metadata documents), on the connection's strand, before any MCP check
+    /// or authentication: an application's own routes beside the MCP
+    /// endpoint, such as a management API or health checks. Null: 404.
+    http::server::handler_type fallback{};
     /// Called once the server listens, with the bound address (useful with
     /// port 0). From the thread that called `run`.
     std::function<void(const asio::ip::tcp::endpoint&)> on_listening{};

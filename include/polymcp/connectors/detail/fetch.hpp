@@ -9,7 +9,10 @@
 #include <polymcp/client/detail/http_exchange.hpp>
 #include <polymcp/connectors/upstream.hpp>
 
+#include <asio/co_spawn.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <string>
@@ -17,11 +20,9 @@
 
 namespace polymcp::connectors::detail {
 
-/// Performs `method` on `url` (with `headers` lines and, for POST, `body`
-/// of `content_type`) and returns the response (body at most 1 MiB).
-/// @throws connector_error as `guarded_http_options`, and the client's
-///         transport failures as connector errors (`timeout` at `deadline`)
-inline asio::awaitable<client::detail::fetch_result> guarded_fetch(asio::any_io_executor ex, std::string method,
+// The exchange itself, on `ex`, a strand (libcurl's multi handle and the
+// resolver need one handler at a time).
+inline asio::awaitable<client::detail::fetch_result> guarded_fetch_on(asio::any_io_executor ex, std::string method,
                                                                    std::string url, std::vector<std::string> headers,
                                                                    std::string body, std::string content_type,
                                                                    upstream_options o,
@@ -52,6 +53,23 @@ inline asio::awaitable<client::detail::fetch_result> guarded_fetch(asio::any_io_
     timer.cancel();
     if (failure) throw *failure;
     co_return r;
+}
+
+/// Performs `method` on `url` (with `headers` lines and, for POST, `body`
+/// of `content_type`) and returns the response (body at most 1 MiB), on a
+/// strand of `ex` of its own.
+/// @throws connector_error as `guarded_http_options`, and the client's
+///         transport failures as connector errors (`timeout` at `deadline`)
+inline asio::awaitable<client::detail::fetch_result> guarded_fetch(asio::any_io_executor ex, std::string method,
+                                                                   std::string url, std::vector<std::string> headers,
+                                                                   std::string body, std::string content_type,
+                                                                   upstream_options o,
+                                                                   std::chrono::steady_clock::time_point deadline) {
+    auto strand = asio::make_strand(ex);
+    co_return co_await asio::co_spawn(strand,
+                                      guarded_fetch_on(strand, std::move(method), std::move(url), std::move(headers),
+                                                       std::move(body), std::move(content_type), std::move(o), deadline),
+                                      asio::use_awaitable);
 }
 
 }  // namespace polymcp::connectors::detail

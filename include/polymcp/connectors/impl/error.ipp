@@ -124,7 +124,12 @@ connector_error from_client_error(const client::client_error& e, std::string_vie
         case ce::cancelled: code = errc::cancelled; break;
         default: code = errc::upstream_error; break;
     }
-    connector_error out(code, std::string(what) + ": " + e.what());
+    // The client's message without the category text std::system_error appends.
+    std::string message = e.what();
+    const std::string suffix = ": " + e.code().message();
+    if (message.size() > suffix.size() && message.compare(message.size() - suffix.size(), suffix.size(), suffix) == 0)
+        message.resize(message.size() - suffix.size());
+    connector_error out(code, std::string(what) + ": " + message);
     out.upstream_status = e.http_status;
     if (e.challenge) {
         out.resource_metadata = e.challenge->resource_metadata;

@@ -16,6 +16,8 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
+
 namespace polymcp::connectors {
 
 namespace upstream_detail {
@@ -151,7 +153,10 @@ asio::awaitable<std::shared_ptr<client::session>> open_upstream(asio::any_io_exe
         client::stdio_options so;
         so.command = ep.command;
         so.args = ep.args;
-        so.env = ep.env;
+        so.inherit_environment = false;
+        for (const auto& name : o.stdio_inherited_environment)
+            if (const char* v = std::getenv(name.c_str())) so.env[name] = v;
+        for (const auto& [k, v] : ep.env) so.env[k] = v;
         for (const auto& [k, v] : creds.env) so.env[k] = v;
         so.max_message_size = o.max_message_size;
         so.on_stderr = o.on_stderr;

@@ -7,6 +7,10 @@
 #include <polymcp/connectors/detail/fetch.hpp>
 #include <polymcp/connectors/validator.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+
 
 namespace polymcp::connectors {
 
@@ -79,8 +83,10 @@ inline std::int64_t ms_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace validator_detail
 
-asio::awaitable<validation_result> test_connection(asio::any_io_executor ex, endpoint ep, upstream_credentials creds,
-                                                   validator_options options) {
+namespace validator_detail {
+// The test itself, on `ex`, a strand: the client's transports need one handler at a time.
+inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endpoint ep, upstream_credentials creds,
+                                                  validator_options options) {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     const auto deadline = start + options.timeout;
@@ -140,6 +146,14 @@ asio::awaitable<validation_result> test_connection(asio::any_io_executor ex, end
     }
     r.elapsed_ms = validator_detail::ms_since(start);
     co_return r;
+}
+}  // namespace validator_detail
+
+asio::awaitable<validation_result> test_connection(asio::any_io_executor ex, endpoint ep, upstream_credentials creds,
+                                                   validator_options options) {
+    auto strand = asio::make_strand(ex);
+    co_return co_await asio::co_spawn(strand, validator_detail::test_on(strand, std::move(ep), std::move(creds), std::move(options)),
+                                      asio::use_awaitable);
 }
 
 }  // namespace polymcp::connectors

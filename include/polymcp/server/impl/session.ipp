@@ -4,6 +4,9 @@
 // Definitions of the non-template functions declared in polymcp/server/session.hpp.
 
 #include <polymcp/server/session.hpp>
+#include <polymcp/server/tool_provider.hpp>
+
+#include <asio/co_spawn.hpp>
 
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
@@ -21,6 +24,7 @@ session::session(std::shared_ptr<const server_shared> shared, asio::any_io_execu
 
 session::~session() {
     if (shared_->options.gate) shared_->options.gate->session_closed(state_->id);
+    if (shared_->options.per_caller_tools) shared_->options.per_caller_tools->session_closed(state_->id);
     if (subscription_) shared_->tools->unsubscribe(subscription_);
     if (resource_list_subscription_) shared_->resources->unsubscribe(resource_list_subscription_);
     if (resource_watch_) shared_->resources->unwatch(resource_watch_);
@@ -188,7 +192,10 @@ void session::on_request(jsonrpc::request& r, reply_fn reply, const std::shared_
         return reply(error(r.id, invalid_request,
                            "Invalid Request: the session is not initialized; send 'initialize' "
                            "first (only 'ping' is allowed before it), got '" + r.method + "'"));
-    if (r.method == "tools/list") return reply(on_tools_list(r));
+    if (r.method == "tools/list") {
+        if (shared_->options.per_caller_tools) return on_tools_list_with_provider(r, std::move(reply));
+        return reply(on_tools_list(r));
+    }
     if (r.method == "tools/call") return on_tools_call(r, std::move(reply), stream);
     if (r.method == "logging/setLevel") return reply(on_set_level(r));
     if (shared_->resources) {
@@ -266,7 +273,8 @@ std::string session::on_initialize(const jsonrpc::request& r) {
         if (!info.website_url.empty()) server_info["websiteUrl"] = info.website_url;
         if (!info.icons.empty()) server_info["icons"] = to_json(info.icons);
     }
-    nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic() || shared_->options.gate != nullptr}}},
+    nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic() || shared_->options.gate != nullptr ||
+                                                               shared_->options.per_caller_tools != nullptr}}},
                                    {"logging", nlohmann::json::object()}};
     if (shared_->resources)
         capabilities["resources"] = {{"subscribe", true}, {"listChanged", shared_->resources->dynamic()}};
@@ -298,9 +306,10 @@ inline std::string bad_cursor(const jsonrpc::request& r) {
 }
 }  // namespace session_detail
 
-std::string session::on_tools_list(const jsonrpc::request& r) {
+std::optional<std::string> session::list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
+                                                        bool& last_page) {
     std::string cursor;
-    if (auto e = read_cursor(r, cursor)) return *e;
+    if (auto e = read_cursor(r, cursor)) return e;
     std::error_code ec;
     auto page = shared_->tools->list(cursor, shared_->options.page_size, ec);
     if (ec) return session_detail::bad_cursor(r);
@@ -311,9 +320,58 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
     const auto view = gate ? std::optional<gate_session>(gate_view(caps)) : std::nullopt;
     for (const auto& t : page.tools)
         if (!gate || gate->listed(*view, t->name)) list.push_back(t->describe(rev));
-    nlohmann::json res = {{"tools", std::move(list)}};
+    res = {{"tools", std::move(list)}};
     if (!page.next_cursor.empty()) res["nextCursor"] = page.next_cursor;
+    last_page = page.next_cursor.empty();
+    return std::nullopt;
+}
+
+std::string session::on_tools_list(const jsonrpc::request& r) {
+    nlohmann::json res;
+    bool last = false;
+    if (auto e = list_registry_tools(r, res, last)) return *e;
     return result(r.id, std::move(res));
+}
+
+tool_scope session::provider_scope() const {
+    static const auto anonymous = std::make_shared<const auth::principal>();
+    std::weak_ptr<detail::session_shared> weak = state_;
+    return tool_scope{state_->id, caller() ? caller() : anonymous,
+                      [weak](std::string method, nlohmann::json params) {
+                          if (auto s = weak.lock())
+                              s->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
+                      }};
+}
+
+void session::on_tools_list_with_provider(const jsonrpc::request& r, reply_fn reply) {
+    nlohmann::json res;
+    bool last = false;
+    if (auto e = list_registry_tools(r, res, last)) return reply(std::move(*e));
+    if (!last) return reply(result(r.id, std::move(res)));
+    // The caller's own tools follow the registry's, on its last page.
+    auto provider = shared_->options.per_caller_tools;
+    asio::co_spawn(strand_, provider->list_tools(provider_scope()),
+                   [self = shared_from_this(), id = r.id, res = std::move(res), reply = std::move(reply)](
+                       std::exception_ptr ep, std::vector<std::shared_ptr<const tool_entry>> tools) mutable {
+                       if (ep) {
+                           std::string what = "the caller's tools could not be listed";
+                           try {
+                               std::rethrow_exception(ep);
+                           } catch (const std::exception& e) {
+                               what += std::string(": ") + e.what();
+                           } catch (...) {
+                           }
+                           return reply(error(id, jsonrpc::error_code::internal_error, "Internal error: " + what));
+                       }
+                       const revision rev = self->protocol_version();
+                       const auto& gate = self->shared_->options.gate;
+                       const auto caps = gate ? self->state_->client_capabilities_copy() : nlohmann::json();
+                       const auto view = gate ? std::optional<gate_session>(self->gate_view(caps)) : std::nullopt;
+                       for (const auto& t : tools)
+                           if (t && !self->shared_->tools->find(t->name) && (!gate || gate->listed(*view, t->name)))
+                               res["tools"].push_back(t->describe(rev));
+                       reply(result(id, std::move(res)));
+                   });
 }
 
 std::string session::on_set_level(const jsonrpc::request& r) {
@@ -335,16 +393,35 @@ void session::on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shar
     auto name = p.is_object() ? p.find("name") : p.end();
     if (!p.is_object() || name == p.end() || !name->is_string())
         return reply(error(r.id, invalid_params, "Invalid params for 'tools/call': /name must be a string"));
-    static const nlohmann::json empty_object = nlohmann::json::object();
-    const nlohmann::json* args = &empty_object;
-    if (auto a = p.find("arguments"); a != p.end() && !a->is_null()) {
-        if (!a->is_object())
-            return reply(error(r.id, invalid_params,
-                               "Invalid params for 'tools/call': /arguments must be an object"));
-        args = &*a;
-    }
+    if (auto a = p.find("arguments"); a != p.end() && !a->is_null() && !a->is_object())
+        return reply(error(r.id, invalid_params, "Invalid params for 'tools/call': /arguments must be an object"));
     const auto& tool_name = name->get_ref<const std::string&>();
     auto tool = shared_->tools->find(tool_name);
+    if (!tool && shared_->options.per_caller_tools) {
+        // Maybe one of the caller's own tools: ask the provider, then go on.
+        auto provider = shared_->options.per_caller_tools;
+        auto who = incoming_;
+        asio::co_spawn(strand_, provider->find_tool(provider_scope(), tool_name),
+                       [self = shared_from_this(), r = std::move(r), reply = std::move(reply), stream, who](
+                           std::exception_ptr ep, std::shared_ptr<const tool_entry> found) mutable {
+                           if (ep) found = nullptr;
+                           self->incoming_ = who;  // the caller, as during synchronous dispatch
+                           self->call_tool_entry(r, std::move(reply), stream, std::move(found));
+                           self->incoming_ = nullptr;
+                       });
+        return;
+    }
+    call_tool_entry(r, std::move(reply), stream, std::move(tool));
+}
+
+void session::call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream,
+                              std::shared_ptr<const tool_entry> tool) {
+    using namespace jsonrpc::error_code;
+    const auto& p = r.params;
+    const auto& tool_name = p["name"].get_ref<const std::string&>();
+    static const nlohmann::json empty_object = nlohmann::json::object();
+    const nlohmann::json* args = &empty_object;
+    if (auto a = p.find("arguments"); a != p.end() && !a->is_null()) args = &*a;
     if (!tool)
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));

@@ -335,6 +335,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 return res->respond(std::move(r));
             }
         if (req.path() != opts.path) {
+            if (opts.fallback) return opts.fallback(std::move(req), std::move(res));
             diag(req, 404, "not the MCP endpoint");
             return res->respond(http::response::error(404, "The MCP endpoint is " + opts.path + "."));
         }

@@ -1,0 +1,342 @@
+// The gateway's JSON management API beside its MCP endpoint (docs/gateway.md
+// "API reference"): connectors, their sessions, the catalog, the system
+// tools, health. Every error is {"error": CODE, "message": ...} with the
+// status of the code (polymcp::connectors::http_status); another user's ids
+// are 404 like missing ones; no response ever contains a credential.
+#pragma once
+
+#include <polymcp/auth/any_auth.hpp>
+#include <polymcp/connectors/manager.hpp>
+#include <polymcp/connectors/session_tools.hpp>
+#include <polymcp/connectors/system_tools.hpp>
+#include <polymcp/http/message.hpp>
+#include <polymcp/http/responder.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gateway {
+
+namespace pc = polymcp::connectors;
+using nlohmann::json;
+
+/// The auth policy of the gateway: any policy (API keys, JWT), plus the
+/// caller's connector session from the `X-Gateway-Session` header (1 to 128
+/// of [A-Za-z0-9._:-]; "default" without it) put into the principal's
+/// `gateway_session` claim, where the MCP endpoint and the API find it.
+class session_auth {
+public:
+    explicit session_auth(polymcp::auth::any_auth inner) : inner_(std::move(inner)) {}
+
+    polymcp::auth::auth_result authenticate(const polymcp::auth::auth_request& r) const {
+        auto res = inner_.authenticate(r);
+        if (!res) return res;
+        std::string session = "default";
+        if (r.headers)
+            if (auto h = r.headers->get("X-Gateway-Session")) {
+                session = std::string(*h);
+                bool ok = !session.empty() && session.size() <= 128;
+                for (char c : session)
+                    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-');
+                if (!ok)
+                    return polymcp::auth::auth_result::reject(polymcp::auth::auth_rejection{
+                        make_error_code(polymcp::auth::errc::malformed_request), 400, "invalid_request",
+                        "X-Gateway-Session must be 1 to 128 characters of A-Z a-z 0-9 . _ : -", {}});
+            }
+        auto p = res.who();
+        p.claims["gateway_session"] = session;
+        return polymcp::auth::auth_result::accept(std::move(p));
+    }
+    std::string challenge(const polymcp::auth::auth_rejection& rej) const { return inner_.challenge(rej); }
+    std::vector<polymcp::auth::well_known_document> documents() const { return inner_.documents(); }
+    bool may_block() const { return inner_.may_block(); }
+    std::string_view name() const { return inner_.name(); }
+
+private:
+    polymcp::auth::any_auth inner_;
+};
+
+template <class Manager>
+class api {
+public:
+    using reply = std::pair<unsigned, json>;
+
+    api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<pc::system_tool_registry> system,
+        std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready)
+        : ex_(std::move(ex)), m_(std::move(manager)), system_(std::move(system)), auth_(std::move(auth)),
+          admin_scope_(std::move(admin_scope)), ready_(std::move(ready)) {}
+
+    /// The fallback handler of the Streamable HTTP transport.
+    void operator()(polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        const auto path = std::string(req.path());
+        if (path == "/healthz") return send(*res, {200, {{"status", "ok"}}});
+        if (path == "/readyz") {
+            asio::co_spawn(ex_, readiness(res), asio::detached);
+            return;
+        }
+        if (path.rfind("/api/", 0) != 0)
+            return send(*res, {404, error("NOT_FOUND", "no such route; the API is under /api/ and MCP at /mcp")});
+        polymcp::auth::auth_request ar;
+        ar.headers = &req.fields;
+        ar.method = req.method;
+        ar.target = req.target;
+        ar.remote = req.remote;
+        auto who = auth_->authenticate(ar);
+        if (!who) {
+            const auto& rej = who.rejection();
+            auto r = polymcp::http::response::with_body(
+                rej.status, "application/json",
+                error(rej.status == 400 ? "INVALID_REQUEST" : rej.status == 403 ? "FORBIDDEN" : "UNAUTHENTICATED",
+                      rej.description)
+                    .dump());
+            if (rej.status == 401) r.fields.set("WWW-Authenticate", auth_->challenge(rej));
+            return res->respond(std::move(r));
+        }
+        asio::co_spawn(ex_, route(std::move(req), res, who.who()), asio::detached);
+    }
+
+private:
+    static json error(std::string code, std::string message) { return {{"error", std::move(code)}, {"message", std::move(message)}}; }
+
+    static void send(polymcp::http::responder& res, const reply& r) {
+        if (r.first == 204) return res.respond(polymcp::http::response::with_body(204, "application/json", ""));
+        auto out = polymcp::http::response::with_body(r.first, "application/json", r.second.dump());
+        out.fields.set("Cache-Control", "no-store");
+        res.respond(std::move(out));
+    }
+
+    asio::awaitable<void> readiness(std::shared_ptr<polymcp::http::responder> res) {
+        bool ok = false;
+        try {
+            ok = co_await ready_();
+        } catch (const std::exception&) {
+        }
+        send(*res, ok ? reply{200, {{"status", "ready"}}}
+                      : reply{503, error("STORAGE_UNAVAILABLE", "the storage backend does not answer")});
+    }
+
+    asio::awaitable<void> route(polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res,
+                                polymcp::auth::principal who) {
+        reply out;
+        try {
+            out = co_await dispatch(req, who);
+        } catch (const pc::connector_error& e) {
+            out = {pc::http_status(e.value()), e.to_json()};
+        } catch (const std::exception& e) {
+            out = {500, error("INTERNAL_ERROR", std::string("the gateway failed: ") + e.what())};
+        }
+        send(*res, out);
+    }
+
+    static json body_of(const polymcp::http::request& req) {
+        if (req.body.empty()) return json::object();
+        auto j = json::parse(req.body, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            throw pc::connector_error(pc::errc::invalid_request, "the request body must be a JSON object");
+        return j;
+    }
+
+    // The (unescaped as is: ids are [a-z0-9_]) value of `name` in the query, or "".
+    static std::string query_param(const std::string& target, const std::string& name) {
+        auto q = target.find('?');
+        if (q == std::string::npos) return {};
+        std::string rest = target.substr(q + 1);
+        std::size_t i = 0;
+        while (i <= rest.size()) {
+            auto amp = rest.find('&', i);
+            if (amp == std::string::npos) amp = rest.size();
+            auto kv = rest.substr(i, amp - i);
+            if (kv.rfind(name + "=", 0) == 0) return kv.substr(name.size() + 1);
+            i = amp + 1;
+        }
+        return {};
+    }
+
+    static reply method_not_allowed(const char* allow) {
+        return {405, error("METHOD_NOT_ALLOWED", std::string("this route takes ") + allow)};
+    }
+
+    // Connect and disconnect talk to upstreams: their failures are 502 (504 for a timeout).
+    static bool upstream_failure(pc::errc e) {
+        return pc::http_status(e) == 422 || e == pc::errc::upstream_error;
+    }
+
+    asio::awaitable<reply> dispatch(const polymcp::http::request& req, const polymcp::auth::principal& who) {
+        const auto caller = pc::caller::of(who, admin_scope_);
+        pc::session_key key{who.tenant, who.subject, who.claims.value("gateway_session", "default")};
+        std::vector<std::string> seg;
+        {
+            std::string p(req.path().substr(5));  // after "/api/"
+            std::size_t i = 0;
+            while (i <= p.size()) {
+                auto j = p.find('/', i);
+                if (j == std::string::npos) j = p.size();
+                if (j > i) seg.push_back(p.substr(i, j - i));
+                i = j + 1;
+            }
+        }
+        const std::string& method = req.method;
+        const auto n = seg.size();
+        if (n >= 1 && seg[0] == "connectors") {
+            if (n == 2 && seg[1] == "test") {
+                if (method != "POST") co_return method_not_allowed("POST");
+                auto body = body_of(req);
+                auto r = co_await m_->test_connection(caller, body);
+                co_return reply{200, r.to_json()};
+            }
+            if (n == 1) {
+                if (method == "POST") {
+                    auto body = body_of(req);
+                    auto c = co_await m_->create_connector(caller, body);
+                    co_return reply{201, c.to_json()};
+                }
+                if (method != "GET") co_return method_not_allowed("GET, POST");
+                auto list = co_await m_->connectors().list(caller);
+                json out = json::array();
+                for (const auto& c : list) {
+                    auto j = c.to_json();
+                    auto s = co_await m_->status(key, c.id);
+                    j["status"] = pc::to_string(s.status);
+                    out.push_back(std::move(j));
+                }
+                co_return reply{200, {{"connectors", std::move(out)}, {"session", key.session}}};
+            }
+            const std::string id = seg[1];
+            if (n == 2) {
+                if (method == "GET") {
+                    auto c = co_await m_->connectors().get(caller, id);
+                    auto s = co_await m_->status(key, id);
+                    auto j = c.to_json();
+                    j["status"] = pc::to_string(s.status);
+                    co_return reply{200, j};
+                }
+                if (method == "PATCH") {
+                    auto body = body_of(req);
+                    auto c = co_await m_->update_connector(caller, id, body);
+                    co_return reply{200, c.to_json()};
+                }
+                if (method == "DELETE") {
+                    co_await m_->delete_connector(caller, id);
+                    co_return reply{204, nullptr};
+                }
+                co_return method_not_allowed("GET, PATCH, DELETE");
+            }
+            if (n == 3 && (seg[2] == "connect" || seg[2] == "disconnect")) {
+                if (method != "POST") co_return method_not_allowed("POST");
+                std::optional<pc::connector_error> failure;
+                pc::connection_state state;
+                try {
+                    if (seg[2] == "connect") state = co_await m_->connect(key, id);
+                    else state = co_await m_->disconnect(key, id);
+                } catch (const pc::connector_error& e) {
+                    failure = e;
+                }
+                if (failure) {
+                    if (!upstream_failure(failure->value())) throw *failure;
+                    co_return reply{failure->value() == pc::errc::timeout ? 504u : 502u, failure->to_json()};
+                }
+                auto j = state.to_json();
+                j["session"] = key.session;
+                co_return reply{200, j};
+            }
+        } else if (n == 1 && seg[0] == "tools") {
+            if (method != "GET") co_return method_not_allowed("GET");
+            json system = json::array();
+            for (const auto& t : system_->list(true)) system.push_back(t.to_json());
+            auto agg = co_await m_->tools(key);
+            json tools = json::array();
+            for (const auto& t : agg.tools)
+                tools.push_back({{"name", t.name},
+                                 {"connector_id", t.connector_id},
+                                 {"connector_name", t.connector_name},
+                                 {"tool_name", t.tool_name},
+                                 {"description", t.descriptor.value("description", "")}});
+            co_return reply{200, {{"tools", std::move(system)},
+                                  {"connector_tools", std::move(tools)},
+                                  {"collisions", agg.collisions},
+                                  {"session", key.session}}};
+        } else if (n == 2 && seg[0] == "session" && seg[1] == "logout") {
+            if (method != "POST") co_return method_not_allowed("POST");
+            co_await m_->logout(key);
+            co_return reply{204, nullptr};
+        } else if (n >= 1 && seg[0] == "servers") {
+            auto& cat = m_->servers();
+            if (n == 1) {
+                if (method == "POST") {
+                    auto body = body_of(req);
+                    auto s = co_await cat.create_server(caller, body);
+                    co_return reply{201, s.to_json()};
+                }
+                if (method != "GET") co_return method_not_allowed("GET, POST");
+                std::string category = query_param(req.target, "category_id");
+                auto list = co_await cat.list_servers(caller, category);
+                json out = json::array();
+                for (const auto& s : list) out.push_back(s.to_json());
+                co_return reply{200, {{"servers", std::move(out)}}};
+            }
+            if (n == 2) {
+                const std::string id = seg[1];
+                if (method == "GET") {
+                    auto s = co_await cat.get_server(caller, id);
+                    co_return reply{200, s.to_json()};
+                }
+                if (method == "PATCH") {
+                    auto body = body_of(req);
+                    auto s = co_await cat.update_server(caller, id, body);
+                    co_return reply{200, s.to_json()};
+                }
+                if (method == "DELETE") {
+                    co_await cat.delete_server(caller, id);
+                    co_return reply{204, nullptr};
+                }
+                co_return method_not_allowed("GET, PATCH, DELETE");
+            }
+        } else if (n >= 1 && seg[0] == "categories") {
+            auto& cat = m_->servers();
+            if (n == 1) {
+                if (method == "POST") {
+                    auto body = body_of(req);
+                    auto c = co_await cat.create_category(caller, body);
+                    co_return reply{201, c.to_json()};
+                }
+                if (method != "GET") co_return method_not_allowed("GET, POST");
+                auto list = co_await cat.list_categories();
+                json out = json::array();
+                for (const auto& c : list) out.push_back(c.to_json());
+                co_return reply{200, {{"categories", std::move(out)}}};
+            }
+            if (n == 2) {
+                const std::string id = seg[1];
+                if (method == "GET") {
+                    auto c = co_await cat.get_category(id);
+                    co_return reply{200, c.to_json()};
+                }
+                if (method == "PATCH") {
+                    auto body = body_of(req);
+                    auto c = co_await cat.update_category(caller, id, body);
+                    co_return reply{200, c.to_json()};
+                }
+                if (method == "DELETE") {
+                    co_await cat.delete_category(caller, id);
+                    co_return reply{204, nullptr};
+                }
+                co_return method_not_allowed("GET, PATCH, DELETE");
+            }
+        }
+        co_return reply{404, error("NOT_FOUND", "no such route: " + method + " " + std::string(req.path()))};
+    }
+
+    asio::any_io_executor ex_;
+    std::shared_ptr<Manager> m_;
+    std::shared_ptr<pc::system_tool_registry> system_;
+    std::shared_ptr<session_auth> auth_;
+    std::string admin_scope_;
+    std::function<asio::awaitable<bool>()> ready_;
+};
+
+}  // namespace gateway

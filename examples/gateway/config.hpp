@@ -1,0 +1,164 @@
+// The gateway's configuration: a JSON file (--config FILE), then environment
+// variables, then command-line options; every setting has an embedded
+// default (docs/gateway.md lists them all).
+#pragma once
+
+#include <polymcp/auth/principal.hpp>
+#include <polymcp/connectors/manager.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gateway {
+
+using nlohmann::json;
+
+/// One API key and whom it authenticates.
+struct api_key_entry {
+    std::string key;         ///< the key itself, or
+    std::string key_sha256;  ///< its SHA-256 (hex), as `polymcp-keys` prints it
+    polymcp::auth::principal who;
+};
+
+/// JWT bearer tokens from an authorization server.
+struct jwt_settings {
+    std::string jwks;      ///< a JWKS URL or a JWK Set file
+    std::string issuer;
+    std::string audience;  ///< empty: not checked
+    std::string tenant_claim = "tenant";
+};
+
+struct config {
+    // Listening.
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::vector<std::string> allowed_origins;  ///< browser origins allowed on /mcp (empty: loopback only)
+    std::vector<std::string> allowed_hosts;    ///< Host names accepted on a loopback address
+    std::size_t io_threads = 2;
+
+    // Storage: embedded (SQLite under data_dir + memory) unless Redis and PostgreSQL are given.
+    std::string data_dir = "gateway-data";
+    std::string redis;     ///< "host:port" (sessions, locks), or empty
+    std::string redis_password;
+    std::string postgres;  ///< libpq connection string (records), or empty
+
+    // Encryption of credentials: keys (Fernet, comma-separated, newest first),
+    // else the key file (created on first start).
+    std::string encryption_keys;
+    std::string encryption_key_file;  ///< default: <data_dir>/encryption.key
+
+    // Who may call.
+    std::vector<api_key_entry> api_keys;
+    std::optional<jwt_settings> jwt;
+    std::string admin_scope = "polymcp:admin";
+
+    // The connector manager.
+    polymcp::connectors::manager_options manager;
+
+    // Servers and categories of the global catalog, put at every start.
+    json servers = json::array();
+    json categories = json::array();
+
+    bool scaled_out() const { return !redis.empty() || !postgres.empty(); }
+};
+
+namespace config_detail {
+inline std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+inline polymcp::auth::principal principal_from(const json& j) {
+    polymcp::auth::principal p;
+    p.subject = j.value("subject", "");
+    p.tenant = j.value("tenant", "");
+    p.issuer = "api_key";
+    if (auto s = j.find("scopes"); s != j.end() && s->is_array())
+        for (const auto& x : *s) p.scopes.push_back(x.get<std::string>());
+    if (p.subject.empty()) throw std::invalid_argument("an API key needs a 'subject'");
+    return p;
+}
+}  // namespace config_detail
+
+/// Reads `path` (when not empty), then the environment:
+/// POLYMCP_GATEWAY_ADDRESS, POLYMCP_GATEWAY_PORT, POLYMCP_GATEWAY_DATA_DIR,
+/// POLYMCP_REDIS (host:port), POLYMCP_REDIS_PASSWORD, POLYMCP_POSTGRES
+/// (libpq connection string), POLYMCP_ENCRYPTION_KEY (Fernet keys,
+/// comma-separated, newest first).
+/// @throws std::invalid_argument naming what is wrong
+inline config load(const std::string& path) {
+    config c;
+    json j = json::object();
+    if (!path.empty()) {
+        std::ifstream f(path);
+        if (!f) throw std::invalid_argument("cannot read the configuration file " + path);
+        j = json::parse(f, nullptr, false);
+        if (!j.is_object()) throw std::invalid_argument(path + " is not a JSON object");
+    }
+    try {
+        if (auto l = j.find("listen"); l != j.end()) {
+            c.address = l->value("address", c.address);
+            c.port = l->value("port", c.port);
+            if (l->contains("allowed_origins")) c.allowed_origins = (*l)["allowed_origins"].get<std::vector<std::string>>();
+            if (l->contains("allowed_hosts")) c.allowed_hosts = (*l)["allowed_hosts"].get<std::vector<std::string>>();
+            c.io_threads = l->value("io_threads", c.io_threads);
+        }
+        c.data_dir = j.value("data_dir", c.data_dir);
+        if (auto s = j.find("storage"); s != j.end()) {
+            c.redis = s->value("redis", "");
+            c.redis_password = s->value("redis_password", "");
+            c.postgres = s->value("postgres", "");
+        }
+        if (auto e = j.find("encryption"); e != j.end()) {
+            c.encryption_keys = e->value("keys", "");
+            c.encryption_key_file = e->value("key_file", "");
+        }
+        if (auto a = j.find("auth"); a != j.end()) {
+            if (auto keys = a->find("api_keys"); keys != a->end())
+                for (const auto& k : *keys)
+                    c.api_keys.push_back({k.value("key", ""), k.value("key_sha256", ""), config_detail::principal_from(k)});
+            if (auto jw = a->find("jwt"); jw != a->end())
+                c.jwt = jwt_settings{jw->value("jwks", ""), jw->value("issuer", ""), jw->value("audience", ""),
+                                     jw->value("tenant_claim", "tenant")};
+            c.admin_scope = a->value("admin_scope", c.admin_scope);
+        }
+        auto& m = c.manager;
+        if (auto k = j.find("connectors"); k != j.end()) {
+            m.connectors.max_per_user = k->value("max_per_user", m.connectors.max_per_user);
+            m.validation.timeout = std::chrono::milliseconds(k->value("test_timeout_ms", m.validation.timeout.count()));
+            m.sessions.ttl = std::chrono::milliseconds(k->value("session_ttl_ms", m.sessions.ttl.count()));
+            m.call_timeout = std::chrono::milliseconds(k->value("call_timeout_ms", m.call_timeout.count()));
+            m.users_may_add_stdio = k->value("users_may_add_stdio", false);
+            m.aggregation.normalize_schemas = k->value("normalize_schemas", false);
+            auto& ssrf = m.validation.upstream.ssrf;
+            ssrf.allow_loopback = k->value("allow_loopback", false);
+            ssrf.allow_private = k->value("allow_private", false);
+            ssrf.allow_link_local = k->value("allow_link_local", false);
+            if (k->contains("allowed_networks"))
+                for (const auto& n : (*k)["allowed_networks"]) ssrf.allow_network(n.get<std::string>());
+            m.validation.upstream.ca_file = k->value("ca_file", "");
+        }
+        if (j.contains("servers")) c.servers = j["servers"];
+        if (j.contains("categories")) c.categories = j["categories"];
+    } catch (const json::exception& e) {
+        throw std::invalid_argument((path.empty() ? std::string("the configuration") : path) + ": " + e.what());
+    }
+    using config_detail::env;
+    if (auto v = env("POLYMCP_GATEWAY_ADDRESS"); !v.empty()) c.address = v;
+    if (auto v = env("POLYMCP_GATEWAY_PORT"); !v.empty()) c.port = static_cast<std::uint16_t>(std::stoi(v));
+    if (auto v = env("POLYMCP_GATEWAY_DATA_DIR"); !v.empty()) c.data_dir = v;
+    if (auto v = env("POLYMCP_REDIS"); !v.empty()) c.redis = v;
+    if (auto v = env("POLYMCP_REDIS_PASSWORD"); !v.empty()) c.redis_password = v;
+    if (auto v = env("POLYMCP_POSTGRES"); !v.empty()) c.postgres = v;
+    if (auto v = env("POLYMCP_ENCRYPTION_KEY"); !v.empty()) c.encryption_keys = v;
+    if (c.scaled_out() && (c.redis.empty() || c.postgres.empty()))
+        throw std::invalid_argument("running several instances needs both Redis (sessions) and PostgreSQL (records)");
+    return c;
+}
+
+}  // namespace gateway

@@ -1,0 +1,243 @@
+// End to end: examples/gateway with the official MCP TypeScript SDK client
+// as the agent. A user registers two upstream connectors through the API —
+// polymcp's everything_server and the official server-everything, both
+// real processes over Streamable HTTP — connects them in a session, lists
+// the aggregated tools over MCP, calls a tool on each upstream through the
+// gateway, disconnects one and sees its tools go (with
+// notifications/tools/list_changed); a second user sees none of it.
+// Usage: node gateway_e2e.mjs <gateway> <everything_server> <server-everything dist/index.js>
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const [gatewayBin, everythingBin, serverEverythingJs] = process.argv.slice(2);
+if (!gatewayBin || !everythingBin || !serverEverythingJs)
+  throw new Error("usage: gateway_e2e.mjs <gateway> <everything_server> <server-everything dist/index.js>");
+
+const ALICE = "alice-key-0123456789abcdef";
+const BOB = "bob-key-0123456789abcdef01";
+const children = [];
+let dir, gateway, ours, reference;
+
+// Starts a program and resolves with the first match of `pattern` in its stderr.
+function start(cmd, args, pattern, env = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = pattern.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${err}`)));
+  });
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitForHttp(url) {
+  for (let i = 0; i < 100; ++i) {
+    try {
+      await fetch(url, { method: "GET" });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "polymcp-gateway-e2e-"));
+  const config = {
+    listen: { address: "127.0.0.1", port: 0 },
+    data_dir: join(dir, "data"),
+    auth: {
+      api_keys: [
+        { key: ALICE, subject: "alice", tenant: "acme" },
+        { key: BOB, subject: "bob", tenant: "acme" },
+      ],
+    },
+    connectors: { allow_loopback: true, test_timeout_ms: 15000 },
+  };
+  writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
+  const oursUrl = await start(everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
+  const port = await freePort();
+  spawnReference(port);
+  reference = `http://127.0.0.1:${port}/mcp`;
+  await waitForHttp(reference);
+  ours = oursUrl;
+  gateway = await start(gatewayBin, ["--config", join(dir, "gateway.json")], /listening on (http:\S+?) /);
+});
+
+function spawnReference(port) {
+  const child = spawn(process.execPath, [serverEverythingJs, "streamableHttp"], {
+    stdio: ["ignore", "ignore", "ignore"],
+    env: { ...process.env, PORT: String(port) },
+  });
+  children.push(child);
+}
+
+after(() => {
+  for (const c of children) c.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function api(method, path, key, body, session = "chat-1") {
+  const headers = { "X-API-Key": key, "X-Gateway-Session": session };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(gateway + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null, text };
+}
+
+async function agent(key, session = "chat-1") {
+  const client = new Client({ name: "gateway-e2e-agent", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(gateway + "/mcp"), {
+    requestInit: { headers: { "X-API-Key": key, "X-Gateway-Session": session } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+const names = async (client) => (await client.listTools()).tools.map((t) => t.name);
+const text = (result) => result.content.filter((c) => c.type === "text").map((c) => c.text).join("");
+const ids = {};
+
+test("a user registers two upstream connectors through the API, each tested first", async () => {
+  let r = await api("POST", "/api/connectors", ALICE, { name: "ours", url: ours, description: "polymcp everything_server" });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.body.id, /^con_[0-9a-f]{16}$/);
+  assert.ok(r.body.tools.length > 5);
+  ids.ours = r.body.id;
+  r = await api("POST", "/api/connectors", ALICE, {
+    name: "reference",
+    url: reference,
+    auth_config: { type: "bearer", token: "never-shown-again-123" },
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.auth_type, "bearer");
+  ids.reference = r.body.id;
+  r = await api("GET", "/api/connectors", ALICE);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.connectors.map((c) => [c.name, c.status]), [["ours", "DISCONNECTED"], ["reference", "DISCONNECTED"]]);
+  assert.ok(!r.text.includes("never-shown-again"), "a credential was returned");
+});
+
+test("they are connected in a session and their tools aggregated over MCP", async () => {
+  for (const id of [ids.ours, ids.reference]) {
+    const r = await api("POST", `/api/connectors/${id}/connect`, ALICE);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.status, "CONNECTED");
+    assert.equal(r.body.session, "chat-1");
+  }
+  const client = await agent(ALICE);
+  const all = await names(client);
+  assert.ok(all.includes("ours__test_simple_text"), all.join(" "));
+  assert.ok(all.includes("reference__echo"), all.join(" "));
+  assert.ok(all.includes("connectors_list"));
+  assert.equal(new Set(all).size, all.length, "names are unique");
+  for (const n of all) assert.match(n, /^[a-zA-Z0-9_-]{1,64}$/);
+  await client.close();
+});
+
+test("a tool on each upstream is called through the gateway", async () => {
+  const client = await agent(ALICE);
+  const a = await client.callTool({ name: "ours__test_simple_text", arguments: {} });
+  assert.equal(text(a), "This is a simple text response for testing.");
+  const b = await client.callTool({ name: "reference__echo", arguments: { message: "through the gateway" } });
+  assert.equal(text(b), "Echo: through the gateway");
+  const progress = [];
+  const c = await client.callTool({ name: "ours__test_tool_with_progress", arguments: {} }, undefined, {
+    onprogress: (p) => progress.push(p.progress),
+  });
+  assert.ok(!c.isError);
+  assert.ok(progress.length >= 2, `progress passed through: ${progress}`);
+  await client.close();
+});
+
+test("disconnecting one makes its tools go, with tools/list_changed", async () => {
+  const client = await agent(ALICE);
+  await names(client);  // lists once: the gateway now watches this session for the client
+  const changed = new Promise((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve(true)));
+  // The standalone GET stream carries the notification; give it a moment to open.
+  await new Promise((r) => setTimeout(r, 300));
+  const r = await api("POST", `/api/connectors/${ids.reference}/disconnect`, ALICE);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.status, "DISCONNECTED");
+  assert.equal(await Promise.race([changed, new Promise((res) => setTimeout(() => res(false), 5000))]), true);
+  const all = await names(client);
+  assert.ok(!all.some((n) => n.startsWith("reference__")), all.join(" "));
+  assert.ok(all.includes("ours__test_simple_text"));
+  const gone = await client.callTool({ name: "reference__echo", arguments: { message: "x" } }).catch((e) => e);
+  assert.ok(gone instanceof Error && /Unknown tool/.test(gone.message), String(gone));
+  await client.close();
+});
+
+test("a second user sees none of it", async () => {
+  const client = await agent(BOB);
+  const all = await names(client);
+  assert.deepEqual(all.sort(), ["connectors_connect", "connectors_disconnect", "connectors_list"]);
+  const call = await client.callTool({ name: "ours__test_simple_text", arguments: {} }).catch((e) => e);
+  assert.ok(call instanceof Error, "bob called alice's tool");
+  await client.close();
+  let r = await api("GET", "/api/connectors", BOB);
+  assert.deepEqual(r.body.connectors, []);
+  r = await api("GET", `/api/connectors/${ids.ours}`, BOB);
+  assert.equal(r.status, 404);
+  assert.equal(r.body.error, "NOT_FOUND");
+  r = await api("POST", `/api/connectors/${ids.ours}/connect`, BOB);
+  assert.equal(r.status, 404);
+  r = await api("DELETE", `/api/connectors/${ids.ours}`, BOB);
+  assert.equal(r.status, 404);
+  // Alice's other session is empty too.
+  const other = await agent(ALICE, "chat-2");
+  assert.ok(!(await names(other)).some((n) => n.includes("__")));
+  await other.close();
+});
+
+test("bad input gets its typed error and stores nothing", async () => {
+  let r = await api("POST", "/api/connectors", ALICE, "{not json");
+  assert.equal(r.status, 400);
+  assert.equal(r.body.error, "INVALID_REQUEST");
+  r = await api("POST", "/api/connectors", ALICE, { name: "private", url: "http://10.1.2.3/mcp" });
+  assert.equal(r.status, 422);
+  assert.equal(r.body.error, "SSRF_BLOCKED");
+  r = await api("POST", "/api/connectors", ALICE, { name: "local", transport: "stdio", command: "sh", args: ["-c", "id"] });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error, "TRANSPORT_NOT_ALLOWED");
+  r = await api("POST", "/api/connectors", ALICE, { name: "ours", url: ours });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error, "ALREADY_EXISTS");
+  r = await api("POST", "/api/connectors/test", ALICE, { url: "http://127.0.0.1:1/mcp" });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.success, false);
+  assert.equal(r.body.error, "CONNECTION_FAILED");
+  r = await api("GET", "/api/connectors", ALICE, undefined, "bad session!");
+  assert.equal(r.status, 400);
+  r = await api("GET", "/api/connectors", "not-a-key-at-all-0000");
+  assert.equal(r.status, 401);
+  assert.equal(r.body.error, "UNAUTHENTICATED");
+  r = await api("GET", "/api/connectors", ALICE);
+  assert.equal(r.body.connectors.length, 2);
+});
