@@ -10,6 +10,8 @@
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/storage/memory.hpp>
 
+#include "support/everything_http.hpp"
+#include "support/expect_connector_error.hpp"
 #include "support/fake_http_server.hpp"
 #include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
@@ -32,22 +34,13 @@ namespace st = polymcp::storage;
 using nlohmann::json;
 using namespace std::chrono_literals;
 using polymcp::test::free_port;
+using polymcp::test::everything_http;
 using manager = pc::connector_manager<st::memory_storage, polymcp::crypto::fernet>;
 
 namespace {
 
 const pc::caller alice{"t1", "alice"};
 const pc::caller bob{"t1", "bob"};
-
-class everything_http {
-public:
-    everything_http() : port_(free_port()), process_({POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port_), "--quiet"}, port_) {}
-    std::string url() const { return process_.url("/mcp"); }
-
-private:
-    unsigned short port_;
-    polymcp::test::listening_process process_;
-};
 
 pc::manager_options test_options() {
     pc::manager_options o;
@@ -83,19 +76,6 @@ std::string text_of(const polymcp::client::call_tool_result& r) {
     return r.content.empty() ? std::string() : std::get<polymcp::text_content>(r.content.front()).text;
 }
 
-/// Runs `body` and returns the connector error it threw.
-pc::connector_error expect_error(asio::io_context& io, std::function<asio::awaitable<void>()> body) {
-    std::optional<pc::connector_error> out;
-    test::run_coro(io, [&]() -> asio::awaitable<void> {
-        try {
-            co_await body();
-        } catch (const pc::connector_error& e) {
-            out = e;
-        }
-    });
-    if (!out) FAIL("no connector_error was thrown");
-    return *out;
-}
 
 }  // namespace
 
@@ -152,7 +132,7 @@ TEST_CASE("connector manager: two upstreams in a session, aggregated, called, on
         CHECK_FALSE(has(all, "scripted__slow"));
         CHECK(has(all, "everything__test_simple_text"));
     });
-    auto gone = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto gone = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         std::string slow = "scripted__slow";
         json args = json::object();
         co_await m->call_tool(s1, slow, args);
@@ -170,11 +150,11 @@ TEST_CASE("connector manager: two upstreams in a session, aggregated, called, on
         auto lb = co_await m->connectors().list(bob);
         CHECK(lb.empty());
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               const pc::session_key bobs{"t1", "bob", "chat-1"};
               co_await m->connect(bobs, ev.id);
           }).value() == pc::errc::not_found);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               const pc::session_key bobs{"t1", "bob", "chat-1"};
               std::string tool = "everything__test_simple_text";
               json args = json::object();
@@ -226,7 +206,7 @@ TEST_CASE("connector manager: cancellation, an upstream that dies, list_changed"
         CHECK(*failed == pc::errc::cancelled);
     }
     SECTION("an upstream that dies mid-call is an error; the next call opens it again") {
-        auto e = expect_error(io, [&]() -> asio::awaitable<void> {
+        auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
             std::string exit = "scripted__exit";
             json args = json::object();
             co_await m->call_tool(s, exit, args);
@@ -270,18 +250,18 @@ TEST_CASE("connector manager: creation is tested first and limited", "[connector
     auto o = test_options();
     o.connectors.max_per_user = 1;
     auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key(), o);
-    auto refused = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto refused = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         json body = {{"name", "down"}, {"url", "http://127.0.0.1:" + std::to_string(free_port()) + "/mcp"}};
         co_await m->create_connector(alice, body);
     });
     CHECK(refused.value() == pc::errc::connection_failed);
     CHECK(std::string(refused.what()).find("the connection test failed") == 0);
-    auto ssrf = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto ssrf = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         json body = {{"name", "metadata"}, {"url", "http://169.254.169.254/latest"}};
         co_await m->create_connector(alice, body);
     });
     CHECK(ssrf.value() == pc::errc::ssrf_blocked);
-    auto bad = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto bad = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         json body = {{"name", "x"}, {"url", "https://example.com/mcp"}, {"auth_config", {{"type", "token_endpoint"}, {"url", "https://t.example.com"}}}};
         co_await m->create_connector(alice, body);
     });
@@ -293,7 +273,7 @@ TEST_CASE("connector manager: creation is tested first and limited", "[connector
         auto body = scripted_connector("one");
         co_await m->create_connector(alice, body);
     });
-    auto limit = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto limit = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         auto body = scripted_connector("two");
         co_await m->create_connector(alice, body);
     });
@@ -419,7 +399,7 @@ TEST_CASE("connector manager: a refused token is refreshed once, for all instanc
         world.accepted = "nothing-you-have";
         world.upstream_accepts_latest = false;
     }
-    auto e = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         std::string tool = "calendar__book";
         json args = json::object();
         co_await a->call_tool(s, tool, args);

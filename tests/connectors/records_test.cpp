@@ -10,6 +10,7 @@
 #include <polymcp/crypto/aes_gcm.hpp>
 #include <polymcp/crypto/fernet.hpp>
 
+#include "support/expect_connector_error.hpp"
 #include "support/run_coro.hpp"
 #include "support/storage_backends.hpp"
 
@@ -42,19 +43,6 @@ std::shared_ptr<S> fresh() {
     return std::shared_ptr<S>(backend<S>().make());  // keeps the backend's deleter
 }
 
-/// Runs `body` as a coroutine and returns the connector error it threw.
-pc::connector_error expect_error(asio::io_context& io, std::function<asio::awaitable<void>()> body) {
-    std::optional<pc::connector_error> out;
-    test::run_coro(io, [&]() -> asio::awaitable<void> {
-        try {
-            co_await body();
-        } catch (const pc::connector_error& e) {
-            out = e;
-        }
-    });
-    if (!out) FAIL("no connector_error was thrown");
-    return *out;
-}
 
 json http_server(const std::string& name, json extra = json::object()) {
     json j = {{"name", name}, {"transport", "streamable_http"}, {"url", "https://mcp.example.com/" + name}};
@@ -130,19 +118,19 @@ TEMPLATE_LIST_TEST_CASE("catalog: users see public servers and their own", "[con
         for (const auto& s : list)
             if (s.name == "notes") alices = s.id;
     });
-    auto e = expect_error(io, [&]() -> asio::awaitable<void> { co_await cat.get_server(bob, alices); });
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.get_server(bob, alices); });
     CHECK(e.value() == pc::errc::not_found);
-    auto e2 = expect_error(io, [&]() -> asio::awaitable<void> {
+    auto e2 = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         std::string missing = "mcp_0000000000000000";
         co_await cat.get_server(bob, missing);
     });
     CHECK(e2.value() == pc::errc::not_found);
     CHECK(std::string(e.what()).find("no server with the id") != std::string::npos);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg4 = json{{"name", "mine now"}};
               co_await cat.update_server(bob, alices, arg4);
           }).value() == pc::errc::not_found);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> { co_await cat.delete_server(carol, alices); }).value() ==
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.delete_server(carol, alices); }).value() ==
           pc::errc::not_found);
 }
 
@@ -159,19 +147,19 @@ TEMPLATE_LIST_TEST_CASE("catalog: who may publish, run commands, change and dele
         auto arg6 = http_server("notes");
         notes = co_await cat.create_server(alice, arg6);
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg7 = http_server("mine", {{"public", true}});
               co_await cat.create_server(alice, arg7);
           }).value() == pc::errc::forbidden);
     auto stdio = json{{"name", "local"}, {"transport", "stdio"}, {"command", "rm"}, {"args", {"-rf", "/"}}};
-    auto e = expect_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, stdio); });
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, stdio); });
     CHECK(e.value() == pc::errc::transport_not_allowed);
     CHECK(pc::http_status(e.value()) == 403);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg8 = json{{"description", "defaced"}};
               co_await cat.update_server(bob, wiki.id, arg8);
           }).value() == pc::errc::forbidden);  // visible, but not bob's
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg9 = http_server("notes");
               co_await cat.create_server(alice, arg9);
           }).value() == pc::errc::already_exists);
@@ -222,7 +210,7 @@ TEMPLATE_LIST_TEST_CASE("catalog: bad bodies are refused and store nothing", "[c
     };
     for (const auto& c : cases) {
         INFO(c.body.dump());
-        auto e = expect_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, c.body); });
+        auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, c.body); });
         CHECK(e.value() == pc::errc::invalid_request);
         CHECK(pc::http_status(e.value()) == 400);
         CHECK_THAT(e.what(), Catch::Contains(c.says));
@@ -257,11 +245,11 @@ TEMPLATE_LIST_TEST_CASE("catalog: categories", "[connectors][catalog]", record_b
             CHECK(v7_.size() == 1);
         }
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg16 = json{{"name", "Mine"}};
               co_await cat.create_category(alice, arg16);
           }).value() == pc::errc::forbidden);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg17 = json{{"name", "Development"}};
               co_await cat.create_category(admin, arg17);
           }).value() == pc::errc::already_exists);
@@ -277,7 +265,7 @@ TEMPLATE_LIST_TEST_CASE("catalog: categories", "[connectors][catalog]", record_b
         auto left = co_await cat.get_server(alice, gh.id);
         CHECK(left.category_id.empty());  // the server stays, without category
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> { co_await cat.get_category(dev.id); }).value() ==
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.get_category(dev.id); }).value() ==
           pc::errc::not_found);
 }
 
@@ -325,13 +313,13 @@ TEMPLATE_LIST_TEST_CASE("connector store: own connectors only, sealed credential
             CHECK(v11_.empty());
         }
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> { co_await store.get(bob, gh.id); }).value() ==
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await store.get(bob, gh.id); }).value() ==
           pc::errc::not_found);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> { co_await store.auth_config(carol, gh.id); }).value() ==
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await store.auth_config(carol, gh.id); }).value() ==
           pc::errc::not_found);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> { co_await store.remove(bob, gh.id); }).value() ==
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await store.remove(bob, gh.id); }).value() ==
           pc::errc::not_found);
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg20 = draft("github");
               auto arg21 = json();
               co_await store.insert(alice, arg20, arg21);
@@ -354,7 +342,7 @@ TEMPLATE_LIST_TEST_CASE("connector store: own connectors only, sealed credential
     io.run();
     CHECK(made == 2);  // github + 2 = the limit of 3
     CHECK(refused == 3);
-    auto limit = expect_error(io, [&]() -> asio::awaitable<void> { co_await store.check_limit(alice); });
+    auto limit = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await store.check_limit(alice); });
     CHECK(limit.value() == pc::errc::connector_limit_reached);
     CHECK(pc::code_name(limit.value()) == "CONNECTOR_LIMIT_REACHED");
     test::run_coro(io, [&]() -> asio::awaitable<void> {
@@ -389,7 +377,7 @@ TEMPLATE_LIST_TEST_CASE("connector store: sealed credentials open only on their 
     data["auth_sealed"] = ra->data["auth_sealed"];
     storage->update("polymcp_connectors", b.id, data, std::nullopt, ec);
     REQUIRE_FALSE(ec);
-    auto e = expect_error(io, [&]() -> asio::awaitable<void> { co_await store.auth_config(bob, b.id); });
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await store.auth_config(bob, b.id); });
     CHECK(e.value() == pc::errc::crypto_error);
     CHECK(std::string(e.what()).find("alice-token") == std::string::npos);
 
@@ -404,7 +392,7 @@ TEMPLATE_LIST_TEST_CASE("connector store: sealed credentials open only on their 
             CHECK(v15_.first["token"] == "new");
         }
     });
-    CHECK(expect_error(io, [&]() -> asio::awaitable<void> {
+    CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg26 = json{{"type", "bearer"}, {"token", "late"}};
               co_await store.replace_auth_config(alice, a.id, arg26, a.version);
           }).value() == pc::errc::conflict);

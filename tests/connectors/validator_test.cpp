@@ -7,6 +7,7 @@
 #include <polymcp/client/streamable_http.hpp>
 #include <polymcp/connectors/validator.hpp>
 
+#include "support/everything_http.hpp"
 #include "support/fake_http_server.hpp"
 #include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
@@ -26,23 +27,9 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using polymcp::test::free_port;
 
+using polymcp::test::everything_http;
+
 namespace {
-
-class everything_http {
-public:
-    explicit everything_http(std::vector<std::string> extra = {}) : port_(free_port()), process_(argv(port_, extra), port_) {}
-    std::string url(const char* scheme = "http") const { return process_.url("/mcp", scheme); }
-    unsigned short port() const { return port_; }
-
-private:
-    static std::vector<std::string> argv(unsigned short port, const std::vector<std::string>& extra) {
-        std::vector<std::string> a{POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port), "--quiet"};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    unsigned short port_;
-    polymcp::test::listening_process process_;
-};
 
 pc::endpoint http_endpoint(std::string url) {
     pc::endpoint e;

@@ -9,6 +9,7 @@
 #include <polymcp/http/server.hpp>
 
 #include "support/client_walkthrough.hpp"
+#include "support/everything_http.hpp"
 #include "support/fake_http_server.hpp"
 #include "support/expect_client_error.hpp"
 #include "support/http_client.hpp"
@@ -37,16 +38,7 @@ namespace {
 
 using polymcp::test::free_port;
 
-/// examples/everything_server as a process listening on a free loopback port.
-class everything_http {
-public:
-    explicit everything_http(std::vector<std::string> extra = {}) : port_(free_port()), process_(argv(port_, extra), port_) {}
-    std::string url(const char* scheme = "http") const { return process_.url("/mcp", scheme); }
-    unsigned short port() const { return port_; }
-
-private:
-    static std::vector<std::string> argv(unsigned short port, const std::vector<std::string>& extra) {
-        std::vector<std::string> a{POLYMCP_EVERYTHING_SERVER, "--port", std::to_string(port), "--quiet"};
+using polymcp::test::everything_http;
         a.insert(a.end(), extra.begin(), extra.end());
         return a;
     }
