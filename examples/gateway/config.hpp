@@ -47,6 +47,8 @@ struct config {
     std::string redis;     ///< "host:port" (sessions, locks), or empty
     std::string redis_password;
     std::string postgres;  ///< libpq connection string (records), or empty
+    std::string redis_prefix = "polymcp:";     ///< Redis key prefix (several gateways on one Redis)
+    std::string postgres_schema = "polymcp";   ///< PostgreSQL schema of the records
 
     // Encryption of credentials: keys (Fernet, comma-separated, newest first),
     // else the key file (created on first start).
@@ -113,6 +115,8 @@ inline config load(const std::string& path) {
             c.redis = s->value("redis", "");
             c.redis_password = s->value("redis_password", "");
             c.postgres = s->value("postgres", "");
+            c.redis_prefix = s->value("redis_prefix", c.redis_prefix);
+            c.postgres_schema = s->value("postgres_schema", c.postgres_schema);
         }
         if (auto e = j.find("encryption"); e != j.end()) {
             c.encryption_keys = e->value("keys", "");

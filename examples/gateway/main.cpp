@@ -396,8 +396,13 @@ int main(int argc, char** argv) {
             ro.host = cfg.redis.substr(0, cfg.redis.rfind(':'));
             ro.port = static_cast<std::uint16_t>(std::stoi(cfg.redis.substr(cfg.redis.rfind(':') + 1)));
             ro.password = cfg.redis_password;
+            ro.key_prefix = cfg.redis_prefix;
+            ro.record_prefix = cfg.redis_prefix;  // "polymcp:" -> "polymcp#" (must not start with the key prefix)
+            if (!ro.record_prefix.empty() && ro.record_prefix.back() == ':') ro.record_prefix.pop_back();
+            ro.record_prefix += "#";
             st::postgres_options po;
             po.conninfo = cfg.postgres;
+            po.schema = cfg.postgres_schema;
             struct parts {
                 st::redis_storage redis;
                 st::postgres_storage postgres;

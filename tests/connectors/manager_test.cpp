@@ -418,3 +418,121 @@ TEST_CASE("connector manager: a refused token is refreshed once, for all instanc
     a->close_all();
     b->close_all();
 }
+
+TEST_CASE("connector manager: one failing upstream does not break the others", "[connectors][manager]") {
+    auto everything = std::make_unique<everything_http>();
+    asio::io_context io;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s{"t1", "alice", "default"};
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "everything"}, {"url", everything->url()}};
+        auto ev = co_await m->create_connector(alice, body);
+        auto scripted = scripted_connector("scripted");
+        auto sc = co_await m->create_connector(alice, scripted);
+        co_await m->connect(s, ev.id);
+        co_await m->connect(s, sc.id);
+    });
+    everything.reset();  // the HTTP upstream goes away
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        std::string tool = "everything__test_simple_text";
+        json args = json::object();
+        co_await m->call_tool(s, tool, args);
+    });
+    CHECK((e.value() == pc::errc::upstream_error || e.value() == pc::errc::connection_failed));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto agg = co_await m->tools(s);
+        auto all = names(agg);
+        CHECK(has(all, "everything__test_simple_text"));  // still listed (cached) ...
+        CHECK(has(all, "scripted__seen"));
+        std::string seen = "scripted__seen";  // ... and the other upstream still answers
+        json args = json::object();
+        auto r = co_await m->call_tool(s, seen, args);
+        CHECK(r.structured_content.contains("cancelled"));
+    });
+    m->close_all();
+}
+
+TEST_CASE("connector manager: an OAuth access token is refreshed with its refresh token, rotation kept",
+          "[connectors][manager][tokens]") {
+    std::mutex mu;
+    int grants = 0;
+    std::string accepted = "at-1";
+    std::string last_form;
+    polymcp::test::fake_http_server token_endpoint([&](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        std::lock_guard lock(mu);
+        last_form = req.body;
+        const std::string expected = "refresh_token=rt-" + std::to_string(grants + 1);
+        if (req.body.find("grant_type=refresh_token") == std::string::npos || req.body.find(expected) == std::string::npos ||
+            req.body.find("client_id=gw") == std::string::npos)
+            return res->respond(polymcp::http::response::with_body(400, "application/json", R"({"error":"invalid_grant"})"));
+        ++grants;
+        res->respond(polymcp::http::response::with_body(
+            200, "application/json",
+            json({{"access_token", "at-" + std::to_string(grants + 1)}, {"refresh_token", "rt-" + std::to_string(grants + 1)},
+                  {"token_type", "Bearer"}, {"expires_in", 3600}})
+                .dump()));
+    });
+    polymcp::test::fake_http_server upstream([&](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        {
+            std::lock_guard lock(mu);
+            auto a = req.fields.get("Authorization");
+            if (!a || *a != "Bearer " + accepted)
+                return res->respond(polymcp::http::response::with_body(401, "application/json", "{}"));
+        }
+        auto j = json::parse(req.body, nullptr, false);
+        if (!j.is_object() || !j.contains("id"))
+            return res->respond(polymcp::http::response::with_body(202, "text/plain", ""));
+        json result = json::object();
+        if (j["method"] == "initialize")
+            result = {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}, {"serverInfo", {{"name", "o"}, {"version", "1"}}}};
+        else if (j["method"] == "tools/list")
+            result = {{"tools", {{{"name", "read"}, {"inputSchema", {{"type", "object"}}}}}}};
+        else
+            result = {{"content", {{{"type", "text"}, {"text", "read ok"}}}}};
+        res->respond(polymcp::http::response::with_body(200, "application/json",
+                                                        json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+    });
+    asio::io_context io;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s{"t1", "alice", "default"};
+    pc::connector c;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "drive"},
+                     {"url", upstream.url("/mcp")},
+                     {"auth_config",
+                      {{"type", "oauth"}, {"access_token", "at-1"}, {"refresh_token", "rt-1"},
+                       {"token_endpoint", token_endpoint.url("/token")}, {"client_id", "gw"}, {"client_secret", "s3cret"}}}};
+        c = co_await m->create_connector(alice, body);
+        CHECK(c.auth_type == "oauth");
+        co_await m->connect(s, c.id);
+        {
+            std::lock_guard lock(mu);
+            accepted = "at-2";  // the access token expired
+        }
+        std::string tool = "drive__read";
+        json args = json::object();
+        auto r = co_await m->call_tool(s, tool, args);
+        CHECK(text_of(r) == "read ok");
+        auto [config, version] = co_await m->connectors().auth_config(alice, c.id);
+        CHECK(config["access_token"] == "at-2");
+        CHECK(config["refresh_token"] == "rt-2");  // the rotated refresh token is kept
+        CHECK(config["expires_at"].get<std::int64_t>() > pc::unix_now() + 3000);
+        (void)version;
+    });
+    {
+        std::lock_guard lock(mu);
+        CHECK(grants == 1);
+        CHECK(last_form.find("client_secret=s3cret") != std::string::npos);
+        accepted = "at-never";
+    }
+    // A refresh that yields a refused token: AUTH_REQUIRED after exactly one more grant.
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        std::string tool = "drive__read";
+        json args = json::object();
+        co_await m->call_tool(s, tool, args);
+    });
+    CHECK(e.value() == pc::errc::auth_required);
+    std::lock_guard lock(mu);
+    CHECK(grants == 2);
+    m->close_all();
+}

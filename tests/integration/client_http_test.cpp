@@ -39,12 +39,6 @@ namespace {
 using polymcp::test::free_port;
 
 using polymcp::test::everything_http;
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    unsigned short port_;
-    polymcp::test::listening_process process_;
-};
 
 using fake_server = polymcp::test::fake_http_server;
 

@@ -24,6 +24,7 @@ if (!gatewayBin || !everythingBin || !serverEverythingJs)
 
 const ALICE = "alice-key-0123456789abcdef";
 const BOB = "bob-key-0123456789abcdef01";
+const ADMIN = "admin-key-0123456789abcdef";
 const children = [];
 let dir, gateway, ours, reference;
 
@@ -72,9 +73,10 @@ before(async () => {
       api_keys: [
         { key: ALICE, subject: "alice", tenant: "acme" },
         { key: BOB, subject: "bob", tenant: "acme" },
+        { key: ADMIN, subject: "carol", tenant: "acme", scopes: ["polymcp:admin"] },
       ],
     },
-    connectors: { allow_loopback: true, test_timeout_ms: 15000 },
+    connectors: { allow_loopback: true, test_timeout_ms: 15000, max_per_user: 3 },
   };
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
   const oursUrl = await start(everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
@@ -240,4 +242,57 @@ test("bad input gets its typed error and stores nothing", async () => {
   assert.equal(r.body.error, "UNAUTHENTICATED");
   r = await api("GET", "/api/connectors", ALICE);
   assert.equal(r.body.connectors.length, 2);
+});
+
+test("the catalog, its categories, the system tools and the connector limit through the API", async () => {
+  let r = await api("GET", "/api/tools", ALICE);
+  assert.equal(r.status, 200);
+  const system = Object.fromEntries(r.body.tools.map((t) => [t.id, t]));
+  assert.equal(system.connectors_list.is_enabled, true);
+  assert.equal(system.connectors_list.mcp_name, "connectors_list");
+  assert.equal(system.connectors_list.category, "connectors");
+  assert.ok(r.body.connector_tools.some((t) => t.name === "ours__test_simple_text" && t.connector_name === "ours"));
+
+  r = await api("POST", "/api/categories", ALICE, { name: "Testing" });
+  assert.equal(r.status, 403);
+  r = await api("POST", "/api/categories", ADMIN, { name: "Testing", icon: "🧪", color: "#123456" });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.body.id, /^ctg_[0-9a-f]{16}$/);
+  const category = r.body.id;
+  r = await api("POST", "/api/categories", ADMIN, { name: "Testing" });
+  assert.equal(r.status, 409);
+
+  r = await api("POST", "/api/servers", ALICE, { name: "mine", url: ours, public: true });
+  assert.equal(r.status, 403);
+  r = await api("POST", "/api/servers", ALICE, { name: "mine", url: ours });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.body.id, /^mcp_[0-9a-f]{16}$/);
+  const mine = r.body.id;
+  r = await api("POST", "/api/servers", ADMIN, { name: "shared", url: ours, public: true, category_id: category });
+  assert.equal(r.status, 201, r.text);
+  const shared = r.body.id;
+  r = await api("GET", "/api/servers", BOB);
+  assert.deepEqual(r.body.servers.map((s) => s.name), ["shared"]);
+  r = await api("GET", `/api/servers?category_id=${category}`, ALICE);
+  assert.deepEqual(r.body.servers.map((s) => s.name), ["shared"]);
+  r = await api("GET", `/api/servers/${mine}`, BOB);
+  assert.equal(r.status, 404);
+
+  // Bob makes a connector of the shared catalog server and uses it.
+  r = await api("POST", "/api/connectors", BOB, { name: "fromcatalog", server_id: shared });
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await api("POST", `/api/connectors/${r.body.id}/connect`, BOB)).status, 200);
+  const bob = await agent(BOB);
+  const b = await bob.callTool({ name: "fromcatalog__test_simple_text", arguments: {} });
+  assert.equal(text(b), "This is a simple text response for testing.");
+  await bob.close();
+
+  // Alice has two connectors; the limit is three.
+  r = await api("POST", "/api/connectors", ALICE, { name: "third", server_id: mine });
+  assert.equal(r.status, 201, r.text);
+  r = await api("POST", "/api/connectors", ALICE, { name: "fourth", server_id: mine });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error, "CONNECTOR_LIMIT_REACHED");
+  r = await api("GET", "/api/connectors", ALICE);
+  assert.equal(r.body.connectors.length, 3);
 });

@@ -36,6 +36,12 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
     std::optional<client_error> start_error;  ///< why the stream failed before its endpoint event
     asio::steady_timer endpoint_event;        ///< cancelled when the endpoint or start_error is known
     asio::cancellation_signal stream_cancel;
+    // The stream's coroutine exists: only then may stream_cancel be emitted
+    // (an io_context destroyed with it pending frees what the slot's handler points to).
+    bool stream_running = false;
+    void cancel_stream() {
+        if (stream_running) stream_cancel.emit(asio::cancellation_type::terminal);
+    }
 
     static std::string excerpt(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
 
@@ -68,6 +74,13 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
 
     asio::awaitable<void> stream() {
         auto self = shared_from_this();
+        struct running_mark {
+            std::weak_ptr<sse_state> s;
+            ~running_mark() {
+                if (auto p = s.lock()) p->stream_running = false;
+            }
+        } mark{self};
+        stream_running = true;
         std::optional<client_error> failure;
         for (int attempt = 0;; ++attempt) {
             std::string authz;
@@ -148,12 +161,12 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
             auto [ec] = co_await endpoint_event.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
             if (!endpoint.empty() || start_error) break;
             if (!ec) {
-                stream_cancel.emit(asio::cancellation_type::terminal);
+                cancel_stream();
                 throw client_error(errc::timeout, url + " sent no endpoint event within " +
                                                       std::to_string(options.connect_timeout.count()) + " ms");
             }
             if (cs.cancelled() != asio::cancellation_type::none) {
-                stream_cancel.emit(asio::cancellation_type::terminal);
+                cancel_stream();
                 throw client_error(errc::cancelled, "connecting to " + url + " was cancelled");
             }
         }
@@ -187,7 +200,7 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
 
     void shutdown() {
         closed = true;
-        stream_cancel.emit(asio::cancellation_type::terminal);
+        cancel_stream();
         multi->abort_all();
     }
 };

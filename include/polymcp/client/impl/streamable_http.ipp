@@ -53,6 +53,13 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     bool started = false;
     bool closed = false;
     asio::cancellation_signal get_cancel;
+    // The GET stream's coroutine exists: only then may get_cancel be emitted
+    // (an io_context destroyed with the coroutine pending frees what the
+    // slot's handler points to).
+    bool get_running = false;
+    void cancel_get() {
+        if (get_running) get_cancel.emit(asio::cancellation_type::terminal);
+    }
 
     /// Delivers the messages of one JSON text (an object or a batch array).
     bool deliver(const std::string& text, stream_context& sc, std::optional<client_error>& error) {
@@ -231,6 +238,13 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
 
     asio::awaitable<void> get_loop() {
         auto self = shared_from_this();
+        struct running_mark {
+            std::weak_ptr<streamable_http_state> s;
+            ~running_mark() {
+                if (auto p = s.lock()) p->get_running = false;
+            }
+        } mark{self};
+        get_running = true;
         stream_context sc;
         int failures = 0;
         std::string empty;
@@ -256,7 +270,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         auto self = shared_from_this();
         if (closed) co_return;
         closed = true;
-        get_cancel.emit(asio::cancellation_type::terminal);
+        cancel_get();
         if (started && !session_id.empty()) {
             // MCP "Session Management": end the session; 405 (not allowed) is fine.
             try {
@@ -281,7 +295,7 @@ streamable_http_transport::streamable_http_transport(asio::any_io_executor ex, h
 
 streamable_http_transport::~streamable_http_transport() {
     state_->closed = true;
-    state_->get_cancel.emit(asio::cancellation_type::terminal);
+    state_->cancel_get();
     state_->multi->abort_all();
 }
 
