@@ -9,10 +9,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+
+import { freePort, start } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -27,30 +28,6 @@ const BOB = "bob-key-0123456789abcdef01";
 const ADMIN = "admin-key-0123456789abcdef";
 const children = [];
 let dir, gateway, ours, reference;
-
-// Starts a program and resolves with the first match of `pattern` in its stderr.
-function start(cmd, args, pattern, env = {}) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = pattern.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${err}`)));
-  });
-}
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function waitForHttp(url) {
   for (let i = 0; i < 100; ++i) {
@@ -79,13 +56,13 @@ before(async () => {
     connectors: { allow_loopback: true, test_timeout_ms: 15000, max_per_user: 3 },
   };
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
-  const oursUrl = await start(everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
+  const oursUrl = await start(children, everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
   const port = await freePort();
   spawnReference(port);
   reference = `http://127.0.0.1:${port}/mcp`;
   await waitForHttp(reference);
   ours = oursUrl;
-  gateway = await start(gatewayBin, ["--config", join(dir, "gateway.json")], /listening on (http:\S+?) /);
+  gateway = await start(children, gatewayBin, ["--config", join(dir, "gateway.json")], /listening on (http:\S+?) /);
 });
 
 function spawnReference(port) {

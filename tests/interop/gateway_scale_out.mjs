@@ -12,10 +12,11 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+
+import { freePort, start } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -27,29 +28,6 @@ if (!gatewayBin || !everythingBin) throw new Error("usage: gateway_scale_out.mjs
 const KEY = "alice-key-0123456789abcdef";
 const children = [];
 let dir, redisPort, redis, gw = [], ours;
-
-function start(cmd, args, pattern, env = {}) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = pattern.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${err}`)));
-  });
-}
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function startRedis() {
   redis = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"], {
@@ -114,7 +92,7 @@ before(async () => {
   const calendarPort = await listen(calendarServer);
   world.tokenUrl = `http://127.0.0.1:${tokenPort}/current-token`;
   world.calendarUrl = `http://127.0.0.1:${calendarPort}/mcp`;
-  ours = await start(everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
+  ours = await start(children, everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
   const schema = `gw_scale_${process.pid}`;
   const config = {
     listen: { address: "127.0.0.1", port: 0 },
@@ -125,7 +103,7 @@ before(async () => {
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
   const env = { POLYMCP_ENCRYPTION_KEY: randomBytes(32).toString("base64url") + "=" };
   for (const name of ["a", "b"])
-    gw.push(await start(gatewayBin, ["--config", join(dir, "gateway.json"), "--data-dir", join(dir, name)], /listening on (http:\S+?) /, env));
+    gw.push(await start(children, gatewayBin, ["--config", join(dir, "gateway.json"), "--data-dir", join(dir, name)], /listening on (http:\S+?) /, env));
 });
 
 after(() => {
