@@ -6,6 +6,7 @@
 // gateway, disconnects one and sees its tools go (with
 // notifications/tools/list_changed); a second user sees none of it.
 // Usage: node gateway_e2e.mjs <gateway> <everything_server> <server-everything dist/index.js>
+//        [<python3> <scripted_mcp_server.py>]   (adds the cancellation check)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
-const [gatewayBin, everythingBin, serverEverythingJs] = process.argv.slice(2);
+const [gatewayBin, everythingBin, serverEverythingJs, python, scriptedServer] = process.argv.slice(2);
 if (!gatewayBin || !everythingBin || !serverEverythingJs)
   throw new Error("usage: gateway_e2e.mjs <gateway> <everything_server> <server-everything dist/index.js>");
 
@@ -54,6 +55,8 @@ before(async () => {
       ],
     },
     connectors: { allow_loopback: true, test_timeout_ms: 15000, max_per_user: 3 },
+    // A global catalog server from the configuration (stdio: trusted), for the cancellation check.
+    servers: python ? [{ name: "scripted", transport: "stdio", command: python, args: [scriptedServer, "connector"] }] : [],
   };
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
   const oursUrl = await start(children, everythingBin, ["--port", "0", "--quiet"], /listening on (http:\S+)/);
@@ -221,6 +224,24 @@ test("bad input gets its typed error and stores nothing", async () => {
   assert.equal(r.body.connectors.length, 2);
 });
 
+test("PATCH changes a connector; a new endpoint is tested first and a failed test changes nothing", async () => {
+  let r = await api("PATCH", `/api/connectors/${ids.ours}`, ALICE, { description: "renamed", name: "ours2" });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.name, "ours2");
+  r = await api("PATCH", `/api/connectors/${ids.ours}`, ALICE, { url: "http://127.0.0.1:1/mcp" });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.error, "CONNECTION_FAILED");
+  r = await api("GET", `/api/connectors/${ids.ours}`, ALICE);
+  assert.equal(r.body.url, ours);
+  assert.equal(r.body.description, "renamed");
+  r = await api("PATCH", `/api/connectors/${ids.ours}`, ALICE, { owner: "bob" });
+  assert.equal(r.status, 400);
+  r = await api("PATCH", `/api/connectors/${ids.ours}`, ALICE, { name: "ours" });
+  assert.equal(r.status, 200);
+  r = await api("PATCH", `/api/connectors/${ids.ours}`, BOB, { name: "stolen" });
+  assert.equal(r.status, 404);
+});
+
 test("the catalog, its categories, the system tools and the connector limit through the API", async () => {
   let r = await api("GET", "/api/tools", ALICE);
   assert.equal(r.status, 200);
@@ -249,7 +270,7 @@ test("the catalog, its categories, the system tools and the connector limit thro
   assert.equal(r.status, 201, r.text);
   const shared = r.body.id;
   r = await api("GET", "/api/servers", BOB);
-  assert.deepEqual(r.body.servers.map((s) => s.name), ["shared"]);
+  assert.deepEqual(r.body.servers.map((s) => s.name).filter((n) => n !== "scripted"), ["shared"]);  // not alice's "mine"
   r = await api("GET", `/api/servers?category_id=${category}`, ALICE);
   assert.deepEqual(r.body.servers.map((s) => s.name), ["shared"]);
   r = await api("GET", `/api/servers/${mine}`, BOB);
@@ -272,4 +293,26 @@ test("the catalog, its categories, the system tools and the connector limit thro
   assert.equal(r.body.error, "CONNECTOR_LIMIT_REACHED");
   r = await api("GET", "/api/connectors", ALICE);
   assert.equal(r.body.connectors.length, 3);
+});
+
+test("cancelling a call through the gateway cancels it upstream", { skip: !python }, async () => {
+  let r = await api("GET", "/api/servers", BOB);
+  const scripted = r.body.servers.find((s) => s.name === "scripted");
+  assert.ok(scripted, r.text);
+  r = await api("POST", "/api/connectors", BOB, { name: "scripted", server_id: scripted.id });
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await api("POST", `/api/connectors/${r.body.id}/connect`, BOB)).status, 200);
+  const client = await agent(BOB);
+  const abort = new AbortController();
+  setTimeout(() => abort.abort("the user gave up"), 300);
+  const hung = await client.callTool({ name: "scripted__hang", arguments: {} }, undefined, { signal: abort.signal }).catch((e) => e);
+  assert.ok(hung instanceof Error, "the call was not cancelled");
+  // The upstream saw notifications/cancelled for its request.
+  for (let i = 0; i < 50; ++i) {
+    const seen = await client.callTool({ name: "scripted__seen", arguments: {} });
+    if (seen.structuredContent?.cancelled?.length === 1) break;
+    assert.ok(i < 49, `the upstream saw no cancellation: ${JSON.stringify(seen)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await client.close();
 });
