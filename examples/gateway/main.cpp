@@ -246,6 +246,9 @@ int serve(const gateway::config& cfg, const command_line& cl, std::shared_ptr<St
         co_return !ec;
     };
     http.fallback = gateway::api<manager_type>(core.io().get_executor(), manager, system, session_auth, cfg.admin_scope, ready);
+    // Upstream sessions (stdio children, SSE streams) are work on the io_context: close them once
+    // the MCP sessions have ended, so that run returns.
+    http.on_shutdown = [manager] { manager->close_all(); };
     http.on_listening = [&](const asio::ip::tcp::endpoint& ep) {
         const std::string base = "http://" + (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
                                  ":" + std::to_string(ep.port());

@@ -15,6 +15,7 @@
 #include <asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -611,4 +612,42 @@ TEST_CASE("streamable http: max_sessions bounds initialize with 503", "[streamab
     REQUIRE(r);
     CHECK(r->status == 503);
     CHECK(r->body.find("max_sessions") != std::string::npos);
+}
+
+TEST_CASE("streamable http: on_shutdown stops the application's own work, after the sessions, so that run returns",
+          "[streamable_http][shutdown]") {
+    // The application's own work on the server's io_context: a timer that would keep it busy for an hour.
+    std::shared_ptr<asio::steady_timer> own;
+    std::atomic<int> sessions_at_shutdown{-1};
+    std::atomic<bool> returned{false};
+    polymcp::server<polymcp::streamable_http_transport>* srv_ptr = nullptr;
+    polymcp::streamable_http_options o;
+    o.handle_signals = false;
+    o.on_shutdown = [&] {
+        sessions_at_shutdown = static_cast<int>(srv_ptr->transport().session_count());
+        own->cancel();
+    };
+    polymcp::server<polymcp::streamable_http_transport> srv({}, test_features(),
+                                                            polymcp::streamable_http_transport(std::move(o)));
+    srv_ptr = &srv;
+    own = std::make_shared<asio::steady_timer>(srv.core().io(), std::chrono::hours(1));
+    own->async_wait([own](std::error_code) {});
+    std::thread runner([&] {
+        srv.run();
+        returned = true;
+    });
+    unsigned short port = 0;
+    for (int i = 0; i < 500 && port == 0; ++i) {
+        port = srv.transport().local_endpoint().port();
+        if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(port != 0);
+    http_client c(port);
+    open_session(c);
+    srv.transport().stop();
+    for (int i = 0; i < 1000 && !returned; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(returned);
+    CHECK(sessions_at_shutdown == 0);
+    if (!returned) asio::post(srv.core().io(), [own] { own->cancel(); });  // let the test end anyway
+    runner.join();
 }

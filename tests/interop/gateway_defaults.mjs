@@ -5,32 +5,28 @@
 // and the records.
 // Usage: node gateway_defaults.mjs <gateway>
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 
+import { launch, stop } from "./processes.mjs";
+
 const [gatewayBin] = process.argv.slice(2);
 if (!gatewayBin) throw new Error("usage: gateway_defaults.mjs <gateway>");
 const dir = mkdtempSync(join(tmpdir(), "polymcp-gateway-defaults-"));
 const data = join(dir, "data");
-after(() => rmSync(dir, { recursive: true, force: true }));
 
-// Starts the gateway with no configuration; resolves with its base URL and stderr so far.
-function startGateway() {
-  const child = spawn(gatewayBin, ["--data-dir", data, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\S+?) /.exec(err);
-      if (m) resolve({ child, base: m[1], log: () => err });
-    });
-    child.on("exit", (code) => reject(new Error(`gateway exited with ${code}: ${err}`)));
-  });
-}
-const stop = (child) => new Promise((resolve) => (child.on("exit", resolve), child.kill("SIGTERM")));
+const children = [];
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+const listening = /listening on (http:\S+?) /;
+
+// Starts the gateway with no configuration; resolves with { child, base, log() }.
+const startGateway = () =>
+  launch(gatewayBin, ["--data-dir", data, "--port", "0"], listening, {}, children).then((s) => ({ ...s, base: s.match }));
 const mode = (path) => statSync(path).mode & 0o777;
 
 test("first start: generated keys, private files, a warning, SQLite records", async () => {
@@ -87,18 +83,8 @@ test("with JWT bearer tokens instead of API keys: the token's subject and tenant
     const input = `${b64({ alg: "ES256", kid: "k1", typ: "JWT" })}.${b64({ iss: "https://auth.example.com", sub: "dora", org: "acme", iat: now, exp: now + 300, ...claims })}`;
     return `${input}.${sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
   };
-  const child = spawn(gatewayBin, ["--config", join(dir, "jwt.json"), "--data-dir", join(dir, "jwt-data"), "--port", "0"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const base = await new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\S+?) /.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`gateway exited with ${code}: ${err}`)));
-  });
+  const { child, match: base } = await launch(
+    gatewayBin, ["--config", join(dir, "jwt.json"), "--data-dir", join(dir, "jwt-data"), "--port", "0"], listening, {}, children);
   const get = (t) => fetch(base + "/api/connectors", { headers: { Authorization: `Bearer ${t}` } });
   let r = await get(token({}));
   assert.equal(r.status, 200, await r.text());

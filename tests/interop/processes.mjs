@@ -2,23 +2,37 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 
-/// Starts `cmd` with `args` (and `env` added to this process's), records it
-/// in `children` (to kill in `after`), and resolves with the first capture
-/// group of `pattern` in its stderr — e.g. the URL it prints once listening.
-/// Rejects when it exits first, with its stderr.
-export function start(children, cmd, args, pattern, env = {}) {
+/// Starts `cmd` with `args` (and `env` added to this process's) and resolves,
+/// once its stderr matches `pattern`, with `{ child, match, log }`: `match` is
+/// the first capture group (e.g. the URL it prints once listening) and `log()`
+/// its stderr so far. Rejects when it exits first, with its stderr. The child
+/// is pushed to `children`, when given, at once (to kill in `after`).
+export function launch(cmd, args, pattern, env = {}, children = null) {
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
+  children?.push(child);
   return new Promise((resolve, reject) => {
     let err = "";
     child.stderr.on("data", (d) => {
       err += d;
       const m = pattern.exec(err);
-      if (m) resolve(m[1]);
+      if (m) resolve({ child, match: m[1], log: () => err });
     });
     child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${err}`)));
   });
 }
+
+/// `launch` that records the child in `children` and resolves with the first
+/// capture group of `pattern` only.
+export const start = (children, cmd, args, pattern, env = {}) =>
+  launch(cmd, args, pattern, env, children).then((s) => s.match);
+
+/// Stops `child` with SIGTERM; resolves once it has exited.
+export const stop = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.on("exit", resolve);
+    child.kill("SIGTERM");
+  });
 
 /// A TCP port free on 127.0.0.1 right now.
 export const freePort = () =>

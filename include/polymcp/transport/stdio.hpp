@@ -15,6 +15,7 @@
 #include <polymcp/core/error.hpp>
 #include <polymcp/server/core.hpp>
 
+#include <functional>
 #include <memory>
 #include <system_error>
 
@@ -29,6 +30,11 @@ public:
         int input_fd = 0;             ///< where messages are read
         int output_fd = 1;            ///< where messages are written
         bool handle_signals = true;   ///< shut down gracefully on SIGTERM and SIGINT
+        /// Called once during shutdown, on the session's strand, after the
+        /// session has ended: stop the application's own asynchronous work
+        /// on the server's io_context, since `run` returns only when it has
+        /// none left. Null: nothing to stop.
+        std::function<void()> on_shutdown{};
     };
 
     stdio_transport() = default;

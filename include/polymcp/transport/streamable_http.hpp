@@ -98,6 +98,12 @@ struct streamable_http_options {
     /// or authentication: an application's own routes beside the MCP
     /// endpoint, such as a management API or health checks. Null: 404.
     http::server::handler_type fallback{};
+    /// Called once during a graceful shutdown, on an I/O thread, after every
+    /// session has ended (in-flight requests finished or answered): stop the
+    /// application's own asynchronous work on the server's io_context (timers,
+    /// upstream connections, child processes), since `run` returns only when
+    /// that io_context has no work left. Null: nothing to stop.
+    std::function<void()> on_shutdown{};
     /// Called once the server listens, with the bound address (useful with
     /// port 0). From the thread that called `run`.
     std::function<void(const asio::ip::tcp::endpoint&)> on_listening{};

@@ -46,6 +46,7 @@ std::error_code stdio_transport::run(server_core& core) {
         shutdown_started = true;
         sess->shutdown([&] {
             signals.cancel();
+            if (opts_.on_shutdown) opts_.on_shutdown();
             work.reset();
         });
     };

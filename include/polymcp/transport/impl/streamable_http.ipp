@@ -610,7 +610,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
     auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(io.get_executor());
     asio::signal_set signals(io);
     std::atomic<bool> shutdown_started{false};
-    state->begin_shutdown = [state, work, &signals, &shutdown_started] {
+    state->begin_shutdown = [state, work, &signals, &shutdown_started, on_shutdown = options_.on_shutdown] {
         if (shutdown_started.exchange(true)) return;
         std::vector<std::shared_ptr<http_session>> all;
         {
@@ -621,7 +621,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
         state->sweep.cancel();
         signals.cancel();
         auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size() + 1);
-        auto one_done = [state, work, remaining] {
+        auto one_done = [state, work, remaining, on_shutdown] {
             if (--*remaining != 0) return;
             std::vector<std::shared_ptr<http_session>> left;
             {
@@ -634,6 +634,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
                 s->end_locked();
             }
             state->http->stop();
+            if (on_shutdown) on_shutdown();
             work->reset();
         };
         for (auto& s : all) {
