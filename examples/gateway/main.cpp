@@ -252,9 +252,10 @@ int serve(const gateway::config& cfg, const command_line& cl, std::shared_ptr<St
     http.on_listening = [&](const asio::ip::tcp::endpoint& ep) {
         const std::string base = "http://" + (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
                                  ":" + std::to_string(ep.port());
-        say("listening on " + base + " (MCP at " + base + "/mcp, API at " + base + "/api/)");
         say(std::string("storage: ") + (cfg.scaled_out() ? "Redis (sessions) + PostgreSQL (records)"
                                                           : "SQLite in " + cfg.data_dir + " (records) + memory (sessions)"));
+        // Last: what scripts and tests wait for.
+        say("listening on " + base + " (MCP at " + base + "/mcp, API at " + base + "/api/)");
         for (const auto& [key, who] : demo_users) {
             std::fprintf(stderr,
                          "\n  demo user '%s' (tenant '%s'), API key: %s\n"

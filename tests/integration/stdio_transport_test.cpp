@@ -41,6 +41,7 @@ TEST_CASE("stdio transport: on_shutdown stops the application's own work after t
     CHECK(returned);
     if (!returned) asio::post(srv.core().io(), [own] { own->cancel(); });  // let the test end anyway
     runner.join();
+    own.reset();  // the timer must not outlive the server's io_context
     ::close(in[0]);
     ::close(out[0]);
     ::close(out[1]);
