@@ -650,4 +650,125 @@ TEST_CASE("streamable http: on_shutdown stops the application's own work, after 
     CHECK(sessions_at_shutdown == 0);
     if (!returned) asio::post(srv.core().io(), [own] { own->cancel(); });  // let the test end anyway
     runner.join();
+    own.reset();  // the timer must not outlive the server's io_context
+}
+
+// ---- MCP 2026-07-28: stateless requests beside sessions ----------------------
+
+namespace {
+json modern_meta(json capabilities = json::object()) {
+    return {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+            {"io.modelcontextprotocol/clientCapabilities", std::move(capabilities)},
+            {"io.modelcontextprotocol/clientInfo", {{"name", "test"}, {"version", "1"}}}};
+}
+std::string modern_body(int id, const std::string& method, json params = json::object(), json meta = modern_meta()) {
+    params["_meta"] = std::move(meta);
+    return request_body(id, method, std::move(params));
+}
+std::string modern_headers(const std::string& method, const std::string& name = {},
+                           const std::string& version = "2026-07-28") {
+    std::string h = "Accept: application/json, text/event-stream\r\n";
+    if (!version.empty()) h += "MCP-Protocol-Version: " + version + "\r\n";
+    if (!method.empty()) h += "Mcp-Method: " + method + "\r\n";
+    if (!name.empty()) h += "Mcp-Name: " + name + "\r\n";
+    return h;
+}
+}  // namespace
+
+TEST_CASE("streamable http: a 2026-07-28 request is served without a session, beside a 2025-11-25 session",
+          "[streamable_http][stateless]") {
+    http_fixture f;
+    http_client legacy(f.port), modern(f.port);
+    auto sid = open_session(legacy);
+    modern.send(post_request(modern_body(7, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}), {},
+                             modern_headers("tools/call", "echo")));
+    auto r = modern.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->field("mcp-session-id").empty());
+    auto j = json::parse(r->body);
+    CHECK(j["id"] == 7);
+    CHECK(j["result"]["content"][0]["text"] == "hi");
+    CHECK(j["result"]["resultType"] == "complete");
+    CHECK(f.srv.transport().session_count() == 1);  // only the 2025-11-25 one
+    // The session goes on working, by its own rules.
+    legacy.send(post_request(call_body(8, "echo", {{"text", "old"}}), sid));
+    auto l = legacy.read();
+    REQUIRE(l);
+    CHECK(json::parse(l->body)["result"]["content"][0]["text"] == "old");
+    // A name outside plain ASCII travels base64-encoded.
+    modern.send(post_request(modern_body(9, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "b64"}}}}), {},
+                             modern_headers("tools/call", "=?base64?ZWNobw==?=")));
+    auto b = modern.read();
+    REQUIRE(b);
+    CHECK(b->status == 200);
+    CHECK(json::parse(b->body)["result"]["content"][0]["text"] == "b64");
+}
+
+TEST_CASE("streamable http: stateless requests with bad headers or _meta get 400, unknown methods 404",
+          "[streamable_http][stateless]") {
+    http_fixture f;
+    http_client c(f.port);
+    auto expect = [&](const std::string& body, const std::string& headers, unsigned status, int code) {
+        c.send(post_request(body, {}, headers));
+        auto r = c.read();
+        REQUIRE(r);
+        CHECK(r->status == status);
+        auto j = json::parse(r->body);
+        CHECK(j["error"]["code"] == code);
+        CHECK(j["id"] == 3);  // errors keep the request's id
+        return j;
+    };
+    const auto list = modern_body(3, "tools/list");
+    SECTION("no MCP-Protocol-Version header") { expect(list, modern_headers("tools/list", {}, ""), 400, -32020); }
+    SECTION("a header that differs from _meta") {
+        auto m = modern_meta();
+        m["io.modelcontextprotocol/protocolVersion"] = "v999.0.0";
+        expect(modern_body(3, "tools/list", json::object(), m), modern_headers("tools/list"), 400, -32020);
+    }
+    SECTION("_meta without clientCapabilities") {
+        auto m = modern_meta();
+        m.erase("io.modelcontextprotocol/clientCapabilities");
+        expect(modern_body(3, "tools/list", json::object(), m), modern_headers("tools/list"), 400, -32602);
+    }
+    SECTION("a version this server does not speak") {
+        auto m = modern_meta();
+        m["io.modelcontextprotocol/protocolVersion"] = "2099-01-01";
+        auto j = expect(modern_body(3, "tools/list", json::object(), m), modern_headers("tools/list", {}, "2099-01-01"),
+                        400, -32022);
+        CHECK(j["error"]["data"]["requested"] == "2099-01-01");
+    }
+    SECTION("Mcp-Method missing or different") {
+        expect(list, modern_headers(""), 400, -32020);
+        expect(list, modern_headers("prompts/list"), 400, -32020);
+    }
+    SECTION("Mcp-Name missing or different") {
+        auto call = modern_body(3, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}});
+        expect(call, modern_headers("tools/call"), 400, -32020);
+        expect(call, modern_headers("tools/call", "chatty"), 400, -32020);
+    }
+    SECTION("initialize and ping are not part of 2026-07-28") {
+        expect(modern_body(3, "initialize"), modern_headers("initialize"), 404, -32601);
+        expect(modern_body(3, "ping"), modern_headers("ping"), 404, -32601);
+    }
+}
+
+TEST_CASE("streamable http: progress of a stateless request streams on its own response", "[streamable_http][stateless]") {
+    http_fixture f;
+    http_client c(f.port);
+    auto m = modern_meta();
+    m["io.modelcontextprotocol/logLevel"] = "info";
+    c.send(post_request(modern_body(4, "tools/call", {{"name", "chatty"}, {"arguments", json::object()}}, m), {},
+                        modern_headers("tools/call", "chatty")));
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->field("content-type") == "text/event-stream");
+    auto events = parse_sse(r->body);
+    REQUIRE(events.size() >= 2);
+    CHECK(events.front().id.empty());  // no event ids: streams are not resumable in 2026-07-28
+    CHECK(json::parse(events.front().data)["method"] == "notifications/message");
+    auto last = json::parse(events.back().data);
+    CHECK(last["id"] == 4);
+    CHECK(last["result"]["resultType"] == "complete");
 }

@@ -33,6 +33,11 @@ enum class errc {
     peer_error,             ///< the peer answered a request with a JSON-RPC error
     duplicate_name,         ///< a resource, template or prompt with the same name or URI is registered
     resource_not_found,     ///< no resource with that URI (JSON-RPC -32002 in 2025-11-25)
+    /// MCP 2026-07-28: the input a handler asked for (an elicitation, a
+    /// sampling result, the roots) is not in this round's `inputResponses`;
+    /// the server answers with an `InputRequiredResult` and the client retries
+    input_required,
+    invalid_request_state,  ///< a `requestState` that fails verification (tampered, expired, for another request or caller)
 };
 
 /// The category of `polymcp::errc` codes (name "polymcp"). Thread-safe.

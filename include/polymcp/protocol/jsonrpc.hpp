@@ -46,6 +46,18 @@ inline constexpr int authentication_required = -32004;
 /// MCP 2025-11-25 `URLElicitationRequiredError`: the client must complete
 /// the URL-mode elicitations in `data.elicitations` first.
 inline constexpr int url_elicitation_required = -32042;
+/// MCP 2026-07-28 `HeaderMismatchError`: the HTTP headers that mirror the
+/// body (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`)
+/// are missing, malformed or differ from it; over HTTP with status 400.
+inline constexpr int header_mismatch = -32020;
+/// MCP 2026-07-28 `MissingRequiredClientCapabilityError`: serving the
+/// request needs a capability the request's `clientCapabilities` lack
+/// (`data.requiredCapabilities`, a ClientCapabilities object); HTTP 400.
+inline constexpr int missing_required_client_capability = -32021;
+/// MCP 2026-07-28 `UnsupportedProtocolVersionError`: the request's protocol
+/// version is not one the server speaks (`data.supported`,
+/// `data.requested`); HTTP 400.
+inline constexpr int unsupported_protocol_version = -32022;
 }  // namespace error_code
 
 /// A request id: a string or an integer (MCP forbids null and fractional ids).

@@ -10,6 +10,7 @@
 #include <polymcp/auth/principal.hpp>
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
+#include <polymcp/protocol/meta.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/protocol/types.hpp>
 #include <polymcp/server/outbound.hpp>
@@ -50,7 +51,7 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
 
     std::shared_ptr<polymcp::outbound> out;   ///< messages not related to a request
     std::atomic<int> min_log_level{static_cast<int>(logging_level::info)};
-    std::atomic<revision> protocol{latest_revision};
+    std::atomic<revision> protocol{latest_session_revision};
     /// Unique among this process's sessions, never reused.
     std::uint64_t id = next_id_counter().fetch_add(1) + 1;
     static std::atomic<std::uint64_t>& next_id_counter() noexcept {
@@ -63,6 +64,7 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
 
     std::mutex mu;
     nlohmann::json client_capabilities = nlohmann::json::object();  // guarded by mu
+    nlohmann::json client_info;                                     // guarded by mu
     std::int64_t next_id = 0;                                       // guarded by mu
     std::unordered_map<std::int64_t, outgoing> pending;              // guarded by mu
     bool closed = false;                                             // guarded by mu
@@ -88,6 +90,30 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
     /// not, `what` names the missing capability.
     POLYMCP_DECL bool client_supports(std::string_view method, const nlohmann::json& params,
                                       std::string& what);
+    /// The same check against `caps`, a ClientCapabilities object.
+    POLYMCP_DECL static bool supports(const nlohmann::json& caps, std::string_view method, const nlohmann::json& params,
+                                      std::string& what);
+};
+
+/// What a stateless (MCP 2026-07-28) request carries beyond its params: its
+/// metadata and, for a multi round-trip request (MCP 2026-07-28 "Multi
+/// Round-Trip Requests"), the inputs gathered so far and those still needed.
+struct stateless_request {
+    request_meta meta;
+    std::string method;  ///< the request's method
+    nlohmann::json binding;  ///< what a requestState of it is bound to: method and params (set once, at dispatch)
+
+    std::mutex mu;
+    /// key -> the client's result: from the `requestState` and this round's
+    /// `inputResponses` (guarded by mu)
+    nlohmann::json answers = nlohmann::json::object();
+    /// key -> {method, params}: inputs the handler asked for and has not got (guarded by mu)
+    nlohmann::json asked = nlohmann::json::object();
+    /// the handler's own state (request_context::set_request_state) (guarded by mu)
+    nlohmann::json state;
+    /// a capability a server-to-client request needed and the request did not declare (guarded by mu)
+    std::string missing_capability;
+    std::size_t next_key = 0;  ///< for inputs asked without a key (guarded by mu)
 };
 }  // namespace detail
 
@@ -104,18 +130,28 @@ public:
     ///        in Streamable HTTP); null means the session's output
     /// @param who the caller as the server's auth policy established it
     ///        (null: the anonymous principal)
+    /// @param stateless the request's stateless (2026-07-28) metadata; null
+    ///        for a request of a session (`initialize`)
     POLYMCP_DECL request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
                                  std::shared_ptr<outbound> stream = nullptr,
-                                 std::shared_ptr<const auth::principal> who = nullptr);
+                                 std::shared_ptr<const auth::principal> who = nullptr,
+                                 std::shared_ptr<detail::stateless_request> stateless = nullptr);
     POLYMCP_DECL ~request_context();
     request_context(const request_context&) = delete;
     request_context& operator=(const request_context&) = delete;
 
     /// The JSON-RPC id of the request being served.
     const jsonrpc::request_id& request_id() const noexcept { return id_; }
-    /// The MCP revision negotiated for this session.
-    revision protocol_version() const noexcept { return s_->protocol.load(); }
+    /// The MCP revision of this request: the one its `_meta` names for a
+    /// stateless request (2026-07-28), else the one the session negotiated.
+    revision protocol_version() const noexcept {
+        return stateless_ ? stateless_->meta.version : s_->protocol.load();
+    }
+    /// Whether this is a stateless request (MCP 2026-07-28: no session;
+    /// capabilities, client info and log level come with the request, and
+    /// what the handler asks the client for makes an `InputRequiredResult`).
+    bool stateless() const noexcept { return stateless_ != nullptr; }
     /// Who is calling: the principal the server's auth policy
     /// (`server_options::auth`) established for this request (subject,
     /// tenant, scopes, claims). The anonymous principal (empty subject) under
@@ -155,8 +191,11 @@ public:
     POLYMCP_DECL void report_progress(double progress, std::optional<double> total = std::nullopt,
                                       std::string message = {}) const;
 
-    /// Sends `notifications/message` when `level` is at or above the level the
-    /// client set with `logging/setLevel` (default `info`).
+    /// Sends `notifications/message` on this request's stream when `level` is
+    /// at or above the level the client asked for: with `logging/setLevel` in
+    /// a session (default `info`); per request with `_meta`
+    /// `io.modelcontextprotocol/logLevel` in a stateless request, which gets
+    /// no log messages at all without it (MCP 2026-07-28).
     /// @param data any JSON (usually a string or an object)
     /// @param logger optional logger name
     POLYMCP_DECL void log(logging_level level, nlohmann::json data, std::string logger = {}) const;
@@ -254,8 +293,83 @@ public:
         return async_request("roots/list", nlohmann::json::object(), std::forward<CompletionToken>(token));
     }
 
-    /// The client's declared capabilities (`initialize` params), a JSON object.
+    /// Asks the client for one input named `key`, in the multi round-trip
+    /// style that works under every revision (MCP 2026-07-28 "Multi
+    /// Round-Trip Requests"): `method` is "elicitation/create",
+    /// "sampling/createMessage" or "roots/list" and `params` its params.
+    ///
+    /// - In a session (2025-11-25 and earlier) it is `async_request`: the
+    ///   request goes to the client and the handler resumes with the answer.
+    /// - In a stateless request (2026-07-28) the answer is taken from the
+    ///   client's `inputResponses[key]` (or from an earlier round, carried in
+    ///   the `requestState`). When there is none, the operation fails with
+    ///   `errc::input_required`: let it end the handler (with
+    ///   `asio::use_awaitable` it throws); the server then answers with an
+    ///   `InputRequiredResult` asking for every input the handler missed, and
+    ///   runs the handler again, from the start, when the client retries with
+    ///   them. Work done before the inputs is therefore done once per round:
+    ///   keep it idempotent, or do it after them.
+    ///
+    /// Completion signature `void(std::error_code, nlohmann::json)`: the
+    /// client's result (an `ElicitResult`, `CreateMessageResult` or
+    /// `ListRootsResult`), or an error: `errc::input_required`,
+    /// `errc::capability_not_declared` (the request lacks the capability; a
+    /// stateless request then fails with -32021
+    /// `MissingRequiredClientCapabilityError` unless the handler answers
+    /// otherwise), and the errors of `async_request`.
+    /// @param key unique within the request; keys name the entries of
+    ///        `inputRequests`/`inputResponses` (e.g. "user_name")
+    template <class CompletionToken>
+    auto async_input(std::string key, std::string method, nlohmann::json params, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(std::error_code, nlohmann::json)>(
+            [this](auto handler, std::string k, std::string m, nlohmann::json p) {
+                auto ex = asio::get_associated_executor(handler, ex_);
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                start_input(std::move(k), std::move(m), std::move(p), [h, ex](std::error_code ec, nlohmann::json v) {
+                    asio::post(ex, [h, ec, v = std::move(v)]() mutable { std::move (*h)(ec, std::move(v)); });
+                });
+            },
+            token, std::move(key), std::move(method), std::move(params));
+    }
+
+    /// Asks the client for several inputs at once: `requests` is an object
+    /// `{key: {"method": ..., "params": ...}}` (an `InputRequests` map).
+    /// Completes with the object `{key: result}` once every one is answered.
+    /// In a session the requests go to the client together; in a stateless
+    /// request every missing one is asked for in the same
+    /// `InputRequiredResult` (one round for all). Errors as `async_input`
+    /// (the first one, for the whole).
+    template <class CompletionToken>
+    auto async_inputs(nlohmann::json requests, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(std::error_code, nlohmann::json)>(
+            [this](auto handler, nlohmann::json r) {
+                auto ex = asio::get_associated_executor(handler, ex_);
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                start_inputs(std::move(r), [h, ex](std::error_code ec, nlohmann::json v) {
+                    asio::post(ex, [h, ec, v = std::move(v)]() mutable { std::move (*h)(ec, std::move(v)); });
+                });
+            },
+            token, std::move(requests));
+    }
+
+    /// The handler's own state, carried across the rounds of a multi
+    /// round-trip request: what `set_request_state` stored in an earlier
+    /// round (null in the first). In a stateless request it travels sealed in
+    /// the `requestState` (integrity-protected; the client cannot read or
+    /// change it); in a session it simply stays in this context.
+    POLYMCP_DECL nlohmann::json request_state() const;
+    /// Stores `state` (any JSON) for the next round; see `request_state`.
+    POLYMCP_DECL void set_request_state(nlohmann::json state);
+
+    /// The client's declared capabilities, a JSON object: from `initialize`
+    /// in a session; from this request's `_meta`
+    /// (`io.modelcontextprotocol/clientCapabilities`) when stateless.
     POLYMCP_DECL nlohmann::json client_capabilities() const;
+
+    /// The client's `clientInfo` (`name`, `version`, ...): from this
+    /// request's `_meta` when stateless (null when the client sent none); from
+    /// `initialize` in a session.
+    POLYMCP_DECL nlohmann::json client_info() const;
 
     /// Sends a notification on this request's stream (for example
     /// `notifications/elicitation/complete`). Thread-safe.
@@ -271,6 +385,9 @@ public:
     /// The slot a coroutine handler is bound to (used by the framework).
     asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
 
+    /// The stateless request's state (used by the framework); null in a session.
+    const std::shared_ptr<detail::stateless_request>& stateless_state() const noexcept { return stateless_; }
+
     /// Marks the request cancelled and emits terminal cancellation. Must be
     /// called on the session's executor (the framework does).
     POLYMCP_DECL void cancel();
@@ -278,10 +395,18 @@ public:
 private:
     POLYMCP_DECL void start_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
                                     detail::session_shared::completion done);
+    POLYMCP_DECL void start_input(std::string key, std::string method, nlohmann::json params,
+                                  detail::session_shared::completion done);
+    POLYMCP_DECL void start_inputs(nlohmann::json requests, detail::session_shared::completion done);
+    // Stateless: the answer to `key` when the client gave a valid one, else
+    // records the request as asked; false when the capability is missing.
+    POLYMCP_DECL bool take_input(std::string& key, const std::string& method, const nlohmann::json& params,
+                                 nlohmann::json& answer, std::string& missing);
     POLYMCP_DECL std::chrono::milliseconds default_timeout() const noexcept;
     POLYMCP_DECL outbound& stream() const noexcept;
 
     std::shared_ptr<detail::session_shared> s_;
+    std::shared_ptr<detail::stateless_request> stateless_;
     std::shared_ptr<outbound> stream_;
     std::shared_ptr<const auth::principal> who_;
     jsonrpc::request_id id_;
@@ -291,6 +416,8 @@ private:
     asio::any_io_executor blocking_ex_;
     asio::cancellation_signal signal_;
     std::atomic<bool> cancelled_{false};
+    mutable std::mutex state_mu_;
+    nlohmann::json own_state_;  // a session request's request_state (guarded by state_mu_)
 };
 
 /// Implemented by the reply streams of transports that can end a stream for

@@ -7,6 +7,7 @@
 #include <polymcp/auth/any_auth.hpp>
 #include <polymcp/protocol/types.hpp>
 #include <polymcp/server/gate.hpp>
+#include <polymcp/server/request_state.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -19,6 +20,29 @@
 namespace polymcp {
 
 class tool_provider;
+
+/// A caching hint of MCP 2026-07-28 (`CacheableResult`, SEP-2549): how long
+/// a client may reuse a result and who may share it.
+struct cache_hint {
+    /// `ttlMs`: how long the result stays fresh, in ms; 0 means stale at
+    /// once (re-fetch every time).
+    std::chrono::milliseconds ttl{0};
+    /// `cacheScope`: false is "private" (reusable only within the same
+    /// authorization context), true is "public" (shared caches may serve it
+    /// to anyone). Keep results that vary per caller private.
+    bool shared = false;
+};
+
+/// The caching hints per kind of result (stateless requests only; session
+/// requests carry none).
+struct cache_hints {
+    cache_hint discover{};                 ///< `server/discover`
+    cache_hint tools_list{};               ///< `tools/list`
+    cache_hint resources_list{};           ///< `resources/list`
+    cache_hint resource_templates_list{};  ///< `resources/templates/list`
+    cache_hint resources_read{};           ///< `resources/read`
+    cache_hint prompts_list{};             ///< `prompts/list`
+};
 
 /// Server configuration. Every limit is explicit; the defaults suit a local
 /// stdio server.
@@ -65,6 +89,17 @@ struct server_options {
     /// called like them (polymcp/server/tool_provider.hpp); e.g. a gateway's
     /// aggregated upstream tools. Null: none.
     std::shared_ptr<tool_provider> per_caller_tools{};
+    /// Caching hints (`ttlMs`, `cacheScope`) on the results of stateless
+    /// (2026-07-28) list and read requests. Default: 0 ms, private.
+    cache_hints cache{};
+    /// Seals the `requestState` of multi round-trip requests (2026-07-28;
+    /// polymcp/server/request_state.hpp): `request_state_with(cipher)` lets
+    /// every instance holding the key resume a request. Null: a
+    /// `memory_request_state_codec` of this process (one instance only).
+    std::shared_ptr<const request_state_codec> request_state{};
+    /// How long a `requestState` stays valid, in seconds: the client must
+    /// retry within it (the input may need a person: keep it generous).
+    std::chrono::seconds request_state_ttl{600};
     /// Where diagnostics go (never stdout). Default: one line on stderr.
     /// Called from any thread; must be thread-safe.
     std::function<void(std::string_view)> diagnostics = [](std::string_view s) {

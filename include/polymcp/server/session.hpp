@@ -9,6 +9,7 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
+#include <polymcp/protocol/meta.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/protocol/types.hpp>
 #include <polymcp/server/context.hpp>
@@ -41,7 +42,15 @@ struct server_shared {
     asio::any_io_executor blocking_executor;  ///< the thread pool
 };
 
-/// One MCP session.
+/// One MCP session, or the server's endpoint for stateless requests.
+///
+/// A request whose `params._meta` names a protocol version
+/// (`io.modelcontextprotocol/protocolVersion`, MCP 2026-07-28) is served on
+/// its own, whatever the session negotiated: its capabilities, client info
+/// and log level come with it, its result carries `resultType` and the
+/// server's identity, and what its handler asks the client for becomes an
+/// `InputRequiredResult`. Every other request follows the session's
+/// `initialize` (2025-11-25 and earlier). One session can serve both.
 ///
 /// Thread-safety: `receive`, `receive_oversized`, `shutdown` and
 /// `in_flight` must be called on the session's executor (a strand); handlers
@@ -171,6 +180,30 @@ private:
     POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx, std::string response);
 
     POLYMCP_DECL void finish_shutdown();
+
+    // ---- stateless requests (MCP 2026-07-28), server/impl/stateless.ipp ----
+    POLYMCP_DECL void on_stateless_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
+    POLYMCP_DECL std::string on_discover(const jsonrpc::request& r);
+    // Reads requestState and inputResponses into `st`; the error response when they are bad.
+    POLYMCP_DECL std::optional<std::string> open_request_state(const jsonrpc::request& r, detail::stateless_request& st);
+    // The result of the request being dispatched synchronously (decorated when stateless).
+    POLYMCP_DECL std::string respond(const jsonrpc::request& r, nlohmann::json res) const;
+    // The response of a request whose handler finished: `res` is its result,
+    // `failed` whether it failed (isError, or an error outcome in `error`).
+    POLYMCP_DECL std::string response_for(const std::shared_ptr<request_context>& ctx, nlohmann::json res,
+                                          std::optional<jsonrpc::error> error, bool failed) const;
+    // resultType, the server's identity and the caching hints of `method`.
+    POLYMCP_DECL nlohmann::json decorate(std::string_view method, nlohmann::json res) const;
+    POLYMCP_DECL nlohmann::json server_info_json(revision rev) const;
+    POLYMCP_DECL nlohmann::json capabilities_json() const;
+    // The revision of the request being dispatched.
+    revision current_revision() const noexcept { return current_ ? current_->meta.version : protocol_version(); }
+    // The client capabilities of the request being dispatched.
+    nlohmann::json current_capabilities() const {
+        return current_ ? current_->meta.client_capabilities : state_->client_capabilities_copy();
+    }
+    // The stateless request being dispatched (null: a session request).
+    std::shared_ptr<detail::stateless_request> current_;
 
     std::shared_ptr<const server_shared> shared_;
     asio::any_io_executor strand_;

@@ -406,7 +406,7 @@ asio::awaitable<initialize_result> session::initialize(request_options options) 
     std::string method = "initialize";
     json raw = co_await s->request(method, std::move(params), std::move(options), true);
     initialize_result r = initialize_result_from_json(raw);
-    if (!parse_revision(r.protocol_version)) {
+    if (auto rev = parse_revision(r.protocol_version); !rev || is_stateless(*rev)) {
         client_error e(errc::protocol_version_unsupported,
                        s->transport->describe() + " chose MCP protocol version \"" + r.protocol_version +
                            "\"; this client speaks 2024-11-05 through 2025-11-25");

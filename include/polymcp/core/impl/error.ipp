@@ -32,6 +32,10 @@ public:
             case errc::peer_error: return "the peer answered the request with a JSON-RPC error";
             case errc::duplicate_name: return "an entry with this name or URI is already registered";
             case errc::resource_not_found: return "resource not found";
+            case errc::input_required:
+                return "the client must provide input first (InputRequiredResult; the client retries with inputResponses)";
+            case errc::invalid_request_state:
+                return "the requestState failed verification (tampered, expired, or made for another request or caller)";
         }
         return "unknown polymcp error";
     }

@@ -15,7 +15,11 @@ namespace detail {
 
 bool session_shared::client_supports(std::string_view method, const nlohmann::json& params, std::string& what) {
     std::lock_guard lock(mu);
-    const auto& caps = client_capabilities;
+    return supports(client_capabilities, method, params, what);
+}
+
+bool session_shared::supports(const nlohmann::json& caps, std::string_view method, const nlohmann::json& params,
+                              std::string& what) {
     auto has = [&](const char* k) { return caps.is_object() && caps.contains(k) && caps[k].is_object(); };
     if (method == "sampling/createMessage") {
         if (!has("sampling")) return what = "sampling", false;
@@ -123,8 +127,9 @@ void session_shared::abort(const void* owner, std::error_code ec, std::string_vi
 
 request_context::request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
-                                 std::shared_ptr<outbound> stream, std::shared_ptr<const auth::principal> who)
-    : s_(std::move(s)), stream_(std::move(stream)), who_(std::move(who)), id_(std::move(id)), meta_(std::move(meta)),
+                                 std::shared_ptr<outbound> stream, std::shared_ptr<const auth::principal> who,
+                                 std::shared_ptr<detail::stateless_request> stateless)
+    : s_(std::move(s)), stateless_(std::move(stateless)), stream_(std::move(stream)), who_(std::move(who)), id_(std::move(id)), meta_(std::move(meta)),
       ex_(std::move(ex)), blocking_ex_(std::move(blocking_ex)) {
     if (meta_.is_object())
         if (auto t = meta_.find("progressToken");
@@ -161,7 +166,12 @@ void request_context::report_progress(double progress, std::optional<double> tot
 }
 
 void request_context::log(logging_level level, nlohmann::json data, std::string logger) const {
-    if (static_cast<int>(level) < s_->min_log_level.load(std::memory_order_relaxed)) return;
+    if (stateless_) {
+        // MCP 2026-07-28: no notifications/message for a request without a logLevel.
+        if (!stateless_->meta.log_level || level < *stateless_->meta.log_level) return;
+    } else if (static_cast<int>(level) < s_->min_log_level.load(std::memory_order_relaxed)) {
+        return;
+    }
     nlohmann::json p = {{"level", to_string(level)}, {"data", std::move(data)}};
     if (!logger.empty()) p["logger"] = std::move(logger);
     stream().send(jsonrpc::serialize(jsonrpc::notification{"notifications/message", std::move(p)}));
@@ -172,8 +182,15 @@ void request_context::notify(std::string method, nlohmann::json params) const {
 }
 
 nlohmann::json request_context::client_capabilities() const {
+    if (stateless_) return stateless_->meta.client_capabilities;
     std::lock_guard lock(s_->mu);
     return s_->client_capabilities;
+}
+
+nlohmann::json request_context::client_info() const {
+    if (stateless_) return stateless_->meta.client_info;
+    std::lock_guard lock(s_->mu);
+    return s_->client_info;
 }
 
 void request_context::close_stream() const {
@@ -183,7 +200,142 @@ void request_context::close_stream() const {
 void request_context::start_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
                                     detail::session_shared::completion done) {
     if (cancelled()) return done(asio::error::operation_aborted, nullptr);
+    if (stateless_) return start_input({}, std::move(method), std::move(params), std::move(done));
     s_->start_request(std::move(method), std::move(params), timeout, this, stream_, std::move(done));
+}
+
+namespace context_detail {
+// Whether `v` has the shape of the client's result for `method` (MCP
+// 2026-07-28 "Multi Round-Trip Requests" > "Error Handling": servers validate
+// inputResponses; one that does not parse is asked for again).
+inline bool valid_input_response(std::string_view method, const nlohmann::json& v) {
+    if (!v.is_object()) return false;
+    if (method == "elicitation/create") {
+        auto a = v.find("action");
+        if (a == v.end() || !a->is_string()) return false;
+        const auto& s = a->get_ref<const std::string&>();
+        if (s != "accept" && s != "decline" && s != "cancel") return false;
+        auto c = v.find("content");
+        return c == v.end() || c->is_object() || c->is_null();
+    }
+    if (method == "sampling/createMessage")
+        return v.contains("role") && v["role"].is_string() && v.contains("content") &&
+               (v["content"].is_object() || v["content"].is_array());
+    if (method == "roots/list") return v.contains("roots") && v["roots"].is_array();
+    return true;
+}
+}  // namespace context_detail
+
+bool request_context::take_input(std::string& key, const std::string& method, const nlohmann::json& params,
+                                 nlohmann::json& answer, std::string& missing) {
+    auto& st = *stateless_;
+    std::lock_guard lock(st.mu);
+    if (!detail::session_shared::supports(st.meta.client_capabilities, method, params, missing)) {
+        if (st.missing_capability.empty()) st.missing_capability = missing;
+        return false;
+    }
+    if (key.empty()) key = "input-" + std::to_string(++st.next_key);
+    if (auto a = st.answers.find(key); a != st.answers.end() && context_detail::valid_input_response(method, *a)) {
+        answer = *a;
+        return true;
+    }
+    st.asked[key] = {{"method", method}, {"params", params}};
+    return true;
+}
+
+void request_context::start_input(std::string key, std::string method, nlohmann::json params,
+                                  detail::session_shared::completion done) {
+    if (cancelled()) return done(asio::error::operation_aborted, nullptr);
+    if (!stateless_)
+        return s_->start_request(std::move(method), std::move(params), default_timeout(), this, stream_,
+                                 std::move(done));
+    nlohmann::json answer;
+    std::string missing;
+    if (!take_input(key, method, params, answer, missing))
+        return done(make_error_code(errc::capability_not_declared), {{"method", method}, {"capability", missing}});
+    if (answer.is_null()) return done(make_error_code(errc::input_required), {{"key", key}, {"method", method}});
+    done({}, std::move(answer));
+}
+
+void request_context::start_inputs(nlohmann::json requests, detail::session_shared::completion done) {
+    if (cancelled()) return done(asio::error::operation_aborted, nullptr);
+    if (!requests.is_object() || requests.empty())
+        return done(make_error_code(errc::invalid_params), {{"message", "requests must be a non-empty object"}});
+    for (auto it = requests.begin(); it != requests.end(); ++it)
+        if (!it->is_object() || !it->contains("method") || !(*it)["method"].is_string())
+            return done(make_error_code(errc::invalid_params),
+                        {{"message", "requests/" + it.key() + " must be an object with a string method"}});
+    if (stateless_) {
+        nlohmann::json answers = nlohmann::json::object();
+        bool complete = true;
+        for (auto it = requests.begin(); it != requests.end(); ++it) {
+            std::string key = it.key(), missing;
+            const auto method = (*it)["method"].get<std::string>();
+            const auto params = it->value("params", nlohmann::json::object());
+            nlohmann::json answer;
+            if (!take_input(key, method, params, answer, missing))
+                return done(make_error_code(errc::capability_not_declared), {{"method", method}, {"capability", missing}});
+            if (answer.is_null()) complete = false;
+            else answers[key] = std::move(answer);
+        }
+        if (!complete) return done(make_error_code(errc::input_required), nullptr);
+        return done({}, std::move(answers));
+    }
+    // A session: every request goes to the client now; the first failure ends the whole.
+    struct gather {
+        std::mutex mu;
+        nlohmann::json answers = nlohmann::json::object();
+        std::size_t left = 0;
+        bool done = false;
+        detail::session_shared::completion complete;
+    };
+    auto g = std::make_shared<gather>();
+    g->left = requests.size();
+    g->complete = std::move(done);
+    for (auto it = requests.begin(); it != requests.end(); ++it) {
+        auto method = (*it)["method"].get<std::string>();
+        auto params = it->value("params", nlohmann::json::object());
+        s_->start_request(std::move(method), std::move(params), default_timeout(), this, stream_,
+                          [g, key = it.key()](std::error_code ec, nlohmann::json v) {
+                              detail::session_shared::completion finish;
+                              nlohmann::json out;
+                              {
+                                  std::lock_guard lock(g->mu);
+                                  if (g->done) return;
+                                  if (ec) {
+                                      g->done = true;
+                                      finish = std::move(g->complete);
+                                      out = std::move(v);
+                                  } else {
+                                      g->answers[key] = std::move(v);
+                                      if (--g->left != 0) return;
+                                      g->done = true;
+                                      finish = std::move(g->complete);
+                                      out = std::move(g->answers);
+                                  }
+                              }
+                              finish(ec, std::move(out));
+                          });
+    }
+}
+
+nlohmann::json request_context::request_state() const {
+    if (stateless_) {
+        std::lock_guard lock(stateless_->mu);
+        return stateless_->state;
+    }
+    std::lock_guard lock(state_mu_);
+    return own_state_;
+}
+
+void request_context::set_request_state(nlohmann::json state) {
+    if (stateless_) {
+        std::lock_guard lock(stateless_->mu);
+        stateless_->state = std::move(state);
+        return;
+    }
+    std::lock_guard lock(state_mu_);
+    own_state_ = std::move(state);
 }
 
 void request_context::cancel() {

@@ -12,6 +12,7 @@ server_core::server_core(server_options options, server_features features)
       pool_(options.blocking_threads ? options.blocking_threads : 1) {
     auto s = std::make_shared<server_shared>();
     s->options = std::move(options);
+    if (!s->options.request_state) s->options.request_state = std::make_shared<const memory_request_state_codec>();
     s->tools = features.tools ? std::move(features.tools) : std::make_shared<tool_registry>(false);
     s->resources = std::move(features.resources);
     s->prompts = std::move(features.prompts);

@@ -186,6 +186,7 @@ void session::on_request(jsonrpc::request& r, reply_fn reply, const std::shared_
     if (shutting_down_)
         return reply(error(r.id, server_shutting_down,
                            "Server shutting down: request '" + r.method + "' was not processed"));
+    if (has_request_meta(r.params)) return on_stateless_request(r, std::move(reply), stream);
     if (r.method == "ping") return reply(result(r.id, nlohmann::json::object()));
     if (r.method == "initialize") return reply(on_initialize(r));
     if (!initialized_)
@@ -261,9 +262,18 @@ std::string session::on_initialize(const jsonrpc::request& r) {
     {
         std::lock_guard lock(state_->mu);
         state_->client_capabilities = *caps;
+        state_->client_info = *ci;
     }
     subscribe_registries();
 
+    nlohmann::json res = {{"protocolVersion", std::string(to_string(rev))},
+                          {"capabilities", capabilities_json()},
+                          {"serverInfo", server_info_json(rev)}};
+    if (!shared_->options.instructions.empty()) res["instructions"] = shared_->options.instructions;
+    return result(r.id, std::move(res));
+}
+
+nlohmann::json session::server_info_json(revision rev) const {
     const auto f = features_of(rev);
     const auto& info = shared_->options.info;
     nlohmann::json server_info = {{"name", info.name}, {"version", info.version}};
@@ -273,6 +283,10 @@ std::string session::on_initialize(const jsonrpc::request& r) {
         if (!info.website_url.empty()) server_info["websiteUrl"] = info.website_url;
         if (!info.icons.empty()) server_info["icons"] = to_json(info.icons);
     }
+    return server_info;
+}
+
+nlohmann::json session::capabilities_json() const {
     nlohmann::json capabilities = {{"tools", {{"listChanged", shared_->tools->dynamic() || shared_->options.gate != nullptr ||
                                                                shared_->options.per_caller_tools != nullptr}}},
                                    {"logging", nlohmann::json::object()}};
@@ -280,11 +294,7 @@ std::string session::on_initialize(const jsonrpc::request& r) {
         capabilities["resources"] = {{"subscribe", true}, {"listChanged", shared_->resources->dynamic()}};
     if (shared_->prompts) capabilities["prompts"] = {{"listChanged", shared_->prompts->dynamic()}};
     if (shared_->resources || shared_->prompts) capabilities["completions"] = nlohmann::json::object();
-    nlohmann::json res = {{"protocolVersion", std::string(to_string(rev))},
-                          {"capabilities", std::move(capabilities)},
-                          {"serverInfo", std::move(server_info)}};
-    if (!shared_->options.instructions.empty()) res["instructions"] = shared_->options.instructions;
-    return result(r.id, std::move(res));
+    return capabilities;
 }
 
 std::optional<std::string> session::read_cursor(const jsonrpc::request& r, std::string& cursor) {
@@ -314,9 +324,9 @@ std::optional<std::string> session::list_registry_tools(const jsonrpc::request& 
     auto page = shared_->tools->list(cursor, shared_->options.page_size, ec);
     if (ec) return session_detail::bad_cursor(r);
     nlohmann::json list = nlohmann::json::array();
-    const revision rev = protocol_version();
+    const revision rev = current_revision();
     const auto& gate = shared_->options.gate;
-    const auto caps = gate ? state_->client_capabilities_copy() : nlohmann::json();
+    const auto caps = gate ? current_capabilities() : nlohmann::json();
     const auto view = gate ? std::optional<gate_session>(gate_view(caps)) : std::nullopt;
     for (const auto& t : page.tools)
         if (!gate || gate->listed(*view, t->name)) list.push_back(t->describe(rev));
@@ -330,7 +340,7 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
     nlohmann::json res;
     bool last = false;
     if (auto e = list_registry_tools(r, res, last)) return *e;
-    return result(r.id, std::move(res));
+    return respond(r, std::move(res));
 }
 
 tool_scope session::provider_scope() const {
@@ -347,11 +357,11 @@ void session::on_tools_list_with_provider(const jsonrpc::request& r, reply_fn re
     nlohmann::json res;
     bool last = false;
     if (auto e = list_registry_tools(r, res, last)) return reply(std::move(*e));
-    if (!last) return reply(result(r.id, std::move(res)));
+    if (!last) return reply(respond(r, std::move(res)));
     // The caller's own tools follow the registry's, on its last page.
     auto provider = shared_->options.per_caller_tools;
     asio::co_spawn(strand_, provider->list_tools(provider_scope()),
-                   [self = shared_from_this(), id = r.id, res = std::move(res), reply = std::move(reply)](
+                   [self = shared_from_this(), id = r.id, res = std::move(res), reply = std::move(reply), st = current_](
                        std::exception_ptr ep, std::vector<std::shared_ptr<const tool_entry>> tools) mutable {
                        if (ep) {
                            std::string what = "the caller's tools could not be listed";
@@ -363,14 +373,16 @@ void session::on_tools_list_with_provider(const jsonrpc::request& r, reply_fn re
                            }
                            return reply(error(id, jsonrpc::error_code::internal_error, "Internal error: " + what));
                        }
-                       const revision rev = self->protocol_version();
+                       const revision rev = st ? st->meta.version : self->protocol_version();
                        const auto& gate = self->shared_->options.gate;
-                       const auto caps = gate ? self->state_->client_capabilities_copy() : nlohmann::json();
+                       const auto caps = !gate ? nlohmann::json()
+                                         : st  ? st->meta.client_capabilities
+                                               : self->state_->client_capabilities_copy();
                        const auto view = gate ? std::optional<gate_session>(self->gate_view(caps)) : std::nullopt;
                        for (const auto& t : tools)
                            if (t && !self->shared_->tools->find(t->name) && (!gate || gate->listed(*view, t->name)))
                                res["tools"].push_back(t->describe(rev));
-                       reply(result(id, std::move(res)));
+                       reply(result(id, st ? self->decorate("tools/list", std::move(res)) : std::move(res)));
                    });
 }
 
@@ -402,12 +414,14 @@ void session::on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shar
         auto provider = shared_->options.per_caller_tools;
         auto who = incoming_;
         asio::co_spawn(strand_, provider->find_tool(provider_scope(), tool_name),
-                       [self = shared_from_this(), r = std::move(r), reply = std::move(reply), stream, who](
-                           std::exception_ptr ep, std::shared_ptr<const tool_entry> found) mutable {
+                       [self = shared_from_this(), r = std::move(r), reply = std::move(reply), stream, who,
+                        st = current_](std::exception_ptr ep, std::shared_ptr<const tool_entry> found) mutable {
                            if (ep) found = nullptr;
-                           self->incoming_ = who;  // the caller, as during synchronous dispatch
+                           self->incoming_ = who;  // the caller and request, as during synchronous dispatch
+                           self->current_ = st;
                            self->call_tool_entry(r, std::move(reply), stream, std::move(found));
                            self->incoming_ = nullptr;
+                           self->current_ = nullptr;
                        });
         return;
     }
@@ -426,21 +440,22 @@ void session::call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::sh
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));
     if (const auto& gate = shared_->options.gate) {
-        const auto caps = state_->client_capabilities_copy();
+        const auto caps = current_capabilities();
         if (auto d = gate->check_tool(gate_view(caps), tool_name)) {
             if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
-            return reply(result(r.id, call_tool_result::error(std::move(d->message))
-                                          .to_json(features_of(protocol_version()).titles)));
+            return reply(respond(r, call_tool_result::error(std::move(d->message))
+                                        .to_json(features_of(current_revision()).titles)));
         }
     }
     if (auto denied = check_scopes(r, tool->scopes, "the tool '" + tool_name + "'")) return reply(std::move(*denied));
     auto ctx = begin_inflight(r, reply, stream);
     if (!ctx) return;
-    const bool structured = features_of(protocol_version()).titles;
+    const bool structured = features_of(current_revision()).titles;
     tool->call(*args, ctx,
                [self = shared_from_this(), key = r.id.key(), ctx, structured](call_tool_result res) {
                    asio::dispatch(self->strand_, [self, key, ctx, structured, res = std::move(res)] {
-                       self->complete(key, ctx, result(ctx->request_id(), res.to_json(structured)));
+                       const bool failed = res.is_error;
+                       self->complete(key, ctx, self->response_for(ctx, res.to_json(structured), std::nullopt, failed));
                    });
                });
 }
@@ -457,7 +472,7 @@ std::shared_ptr<request_context> session::begin_inflight(const jsonrpc::request&
     if (r.params.is_object())
         if (auto m = r.params.find("_meta"); m != r.params.end()) meta = *m;
     auto ctx = std::make_shared<request_context>(state_, r.id, std::move(meta), strand_,
-                                                 shared_->blocking_executor, stream, caller());
+                                                 shared_->blocking_executor, stream, caller(), current_);
     inflight_.emplace(std::move(key), inflight{ctx, std::move(reply)});
     return ctx;
 }
@@ -466,9 +481,8 @@ std::function<void(handler_outcome)> session::outcome_completion(std::string key
                                                                   std::shared_ptr<request_context> ctx) {
     return [self = shared_from_this(), key = std::move(key), ctx = std::move(ctx)](handler_outcome o) {
         asio::dispatch(self->strand_, [self, key, ctx, o = std::move(o)]() mutable {
-            self->complete(key, ctx,
-                           o.error ? jsonrpc::serialize(jsonrpc::error_response{ctx->request_id(), std::move(*o.error)})
-                                   : result(ctx->request_id(), std::move(o.result)));
+            const bool failed = o.error.has_value();
+            self->complete(key, ctx, self->response_for(ctx, std::move(o.result), std::move(o.error), failed));
         });
     };
 }
@@ -535,7 +549,7 @@ std::string session::on_resources_list(const jsonrpc::request& r, bool templates
     if (ec) return session_detail::bad_cursor(r);
     nlohmann::json res = {{templates ? "resourceTemplates" : "resources", std::move(list)}};
     if (!next.empty()) res["nextCursor"] = std::move(next);
-    return result(r.id, std::move(res));
+    return respond(r, std::move(res));
 }
 
 namespace session_detail {
@@ -559,11 +573,11 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
     std::shared_ptr<const resource_template_entry> templ;
     if ((fixed = shared_->resources->find(*uri))) read = fixed->read, scopes = &fixed->scopes;
     else if ((templ = shared_->resources->match(*uri, variables))) read = templ->read, scopes = &templ->scopes;
-    if (!read)
-        return reply(error(r.id, jsonrpc::error_code::resource_not_found, "Resource not found: '" + *uri + "'",
-                           {{"uri", *uri}}));
+    if (!read)  // -32602 since 2026-07-28 (aligned with JSON-RPC), -32002 before
+        return reply(error(r.id, current_ ? jsonrpc::error_code::invalid_params : jsonrpc::error_code::resource_not_found,
+                           "Resource not found: '" + *uri + "'", {{"uri", *uri}}));
     if (const auto& gate = shared_->options.gate) {
-        const auto caps = state_->client_capabilities_copy();
+        const auto caps = current_capabilities();
         if (auto d = gate->check_resource(gate_view(caps), *uri)) {
             if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
             return reply(error(r.id, jsonrpc::error_code::authentication_required, std::move(d->message)));
@@ -605,7 +619,7 @@ std::string session::on_prompts_list(const jsonrpc::request& r) {
     for (const auto& p : page.items) list.push_back(p->descriptor);
     nlohmann::json res = {{"prompts", std::move(list)}};
     if (!page.next_cursor.empty()) res["nextCursor"] = page.next_cursor;
-    return result(r.id, std::move(res));
+    return respond(r, std::move(res));
 }
 
 void session::on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
@@ -658,7 +672,8 @@ std::string session::on_complete(const jsonrpc::request& r) {
         auto uri = ref->value("uri", std::string());
         tmpl = shared_->resources->find_template(uri);
         if (!tmpl && !shared_->resources->find(uri))
-            return error(r.id, resource_not_found, "Resource not found: '" + uri + "'", {{"uri", uri}});
+            return error(r.id, current_ ? invalid_params : resource_not_found, "Resource not found: '" + uri + "'",
+                         {{"uri", uri}});
         if (tmpl)
             if (auto it = tmpl->completers.find(arg_name); it != tmpl->completers.end()) c = &it->second;
     } else {
@@ -677,7 +692,7 @@ std::string session::on_complete(const jsonrpc::request& r) {
     }
     const std::size_t total = values.size();
     if (values.size() > 100) values.resize(100);  // the spec's maximum per response
-    return result(r.id, {{"completion", {{"values", values}, {"total", total}, {"hasMore", total > values.size()}}}});
+    return respond(r, {{"completion", {{"values", values}, {"total", total}, {"hasMore", total > values.size()}}}});
 }
 
 void session::finish_shutdown() {
@@ -689,5 +704,7 @@ void session::finish_shutdown() {
 }
 
 }  // namespace polymcp
+
+#include <polymcp/server/impl/stateless.ipp>
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <polymcp/core/config.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,11 @@ POLYMCP_DECL std::string host_name(std::string_view authority);
 
 /// localhost, 127.0.0.0/8 or [::1].
 POLYMCP_DECL bool is_loopback_host(std::string_view host) noexcept;
+
+/// The value of an `Mcp-Name` or `Mcp-Param-*` header (MCP 2026-07-28
+/// "Streamable HTTP" > "Value Encoding"): as is, or decoded from the
+/// `=?base64?...?=` form; nullopt when that form is malformed.
+POLYMCP_DECL std::optional<std::string> decode_header_value(std::string_view value);
 
 /// Whether `origin` may call: in `allowed` (exactly, case-insensitively; "*"
 /// allows any), or, when `allowed` is empty, an http(s) origin on a loopback host.

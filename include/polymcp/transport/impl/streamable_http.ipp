@@ -237,6 +237,67 @@ private:
     std::uint64_t stream_ = 0;
 };
 
+// Messages a stateless request's session sends outside any request: none are
+// expected (it has no subscriptions); dropped.
+class null_outbound final : public outbound {
+public:
+    void send(std::string) override {}
+};
+
+// The HTTP status of a stateless request's JSON-RPC error (MCP 2026-07-28
+// "Streamable HTTP"): 404 for an unknown method, 400 for the protocol's own
+// request errors, 200 otherwise (an error of the call itself).
+inline unsigned stateless_status(const std::string& response) {
+    if (response.find("\"error\"") == std::string::npos) return 200;
+    auto j = nlohmann::json::parse(response, nullptr, false);
+    if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return 200;
+    const int code = j["error"].value("code", 0);
+    if (code == jsonrpc::error_code::method_not_found) return 404;
+    if (code == jsonrpc::error_code::header_mismatch || code == jsonrpc::error_code::missing_required_client_capability ||
+        code == jsonrpc::error_code::unsupported_protocol_version)
+        return 400;
+    return 200;
+}
+
+// The answer to one stateless POST (MCP 2026-07-28): JSON when the response
+// comes first, an SSE stream scoped to the request as soon as a notification
+// about it does. No event ids, no resumption; closing the stream cancels the
+// request.
+class stateless_stream final : public reply_stream {
+public:
+    explicit stateless_stream(std::shared_ptr<http::responder> res) : res_(std::move(res)) {}
+
+    void send(std::string message) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == mode::done) return;
+        if (mode_ == mode::pending) {
+            mode_ = mode::sse;
+            res_->begin_stream(sse_head({}));
+        }
+        res_->write("data: " + message + "\n\n");
+    }
+
+    void finish(std::string last) override {
+        std::lock_guard lock(mu_);
+        if (mode_ == mode::done) return;
+        if (mode_ == mode::pending) {
+            mode_ = mode::done;
+            if (last.empty()) return res_->respond(http::response{202, {}, {}});
+            const auto status = stateless_status(last);
+            return res_->respond(http::response::with_body(status, "application/json", std::move(last)));
+        }
+        mode_ = mode::done;
+        if (!last.empty()) res_->write("data: " + last + "\n\n");
+        res_->end_stream();
+    }
+
+private:
+    enum class mode { pending, sse, done };
+    std::mutex mu_;
+    std::shared_ptr<http::responder> res_;
+    mode mode_ = mode::pending;
+};
+
 struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
     streamable_http_state(server_core& c, const streamable_http_options& o) : core(c), opts(o), sweep(c.io()) {}
 
@@ -427,6 +488,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                                    auth::make_rejection(auth::errc::insufficient_scope, "this call needs " + list, need));
             }
         }
+        if (j.is_object() && is_stateless(req, j)) return on_stateless(req, res, std::move(j), std::move(who));
         if (is_initialize) return on_initialize(req, res, j, std::move(who));
 
         auto s = session_for(req, res, *who);
@@ -460,6 +522,107 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         asio::post(core_session->get_executor(), [core_session, j = std::move(j), stream, who = std::move(who)] {
             core_session->receive(j, stream, who);
         });
+    }
+
+    // Whether a POST is a stateless (2026-07-28) request: its _meta names a
+    // protocol version, or, outside a session, its MCP-Protocol-Version
+    // header is not a session revision (2025-11-25 and earlier select the
+    // session rules).
+    static bool is_stateless(const http::request& req, const nlohmann::json& j) {
+        auto p = j.find("params");
+        if (p != j.end() && has_request_meta(*p)) return true;
+        if (req.fields.get("Mcp-Session-Id")) return false;
+        auto v = req.fields.get("MCP-Protocol-Version");
+        if (!v) return false;
+        auto rev = parse_revision(*v);
+        return !rev || polymcp::is_stateless(*rev);
+    }
+
+    // A stateless request (MCP 2026-07-28 "Streamable HTTP"): the headers that
+    // mirror the body are checked, then it is served by a session of its own
+    // (nothing outlives the request; JSON-RPC ids of different clients never
+    // meet).
+    void on_stateless(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j,
+                      std::shared_ptr<const auth::principal> who) {
+        using namespace jsonrpc::error_code;
+        nlohmann::json id = j.contains("id") ? j["id"] : nlohmann::json();
+        auto fail = [&](unsigned status, int code, std::string message, nlohmann::json data = nullptr) {
+            diag(req, status, message);
+            nlohmann::json err = {{"code", code}, {"message", std::move(message)}};
+            if (!data.is_null()) err["data"] = std::move(data);
+            res->respond(http::response::with_body(
+                status, "application/json", nlohmann::json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}}.dump()));
+        };
+        {
+            std::lock_guard lock(mu);
+            if (stopping) return fail(503, server_shutting_down, "Service Unavailable: the server is shutting down");
+        }
+        auto m = jsonrpc::from_json(j);
+        if (!m) return fail(400, m.error->error.code, m.error->error.message);
+        const bool is_request = std::holds_alternative<jsonrpc::request>(*m.value);
+        if (!is_request) {
+            // No client-to-server notifications over HTTP in 2026-07-28 (closing a stream cancels); accepted and ignored.
+            if (std::holds_alternative<jsonrpc::notification>(*m.value)) return res->respond(http::response{202, {}, {}});
+            return fail(400, invalid_request, "Invalid Request: a client does not send JSON-RPC responses in MCP 2026-07-28");
+        }
+        const auto& r = std::get<jsonrpc::request>(*m.value);
+        auto header = req.fields.get("MCP-Protocol-Version");
+        if (!header)
+            return fail(400, header_mismatch,
+                        "Header mismatch: the MCP-Protocol-Version header is required and must equal "
+                        "_meta io.modelcontextprotocol/protocolVersion");
+        auto meta = read_request_meta(r.params);
+        if (auto* e = std::get_if<jsonrpc::error>(&meta); e && e->code == invalid_params)
+            return fail(400, e->code, e->message, e->data);
+        const auto requested = requested_version(r.params);
+        if (*header != requested)
+            return fail(400, header_mismatch,
+                        "Header mismatch: MCP-Protocol-Version header value '" + std::string(*header) +
+                            "' does not match body value '" + requested + "'");
+        if (auto* e = std::get_if<jsonrpc::error>(&meta)) return fail(400, e->code, e->message, e->data);
+        if (auto mismatch = standard_header_mismatch(req, r)) return fail(400, header_mismatch, std::move(*mismatch));
+
+        auto stream = std::make_shared<stateless_stream>(res);
+        auto s = core.make_session(std::make_shared<null_outbound>());
+        // Closing the response stream cancels the request (MCP 2026-07-28 "Cancellation").
+        std::weak_ptr<session> weak = s;
+        res->on_disconnect([weak, rid = r.id.to_json()] {
+            if (auto live = weak.lock())
+                asio::post(live->get_executor(), [live, rid] {
+                    live->receive(nlohmann::json{{"jsonrpc", "2.0"},
+                                                 {"method", "notifications/cancelled"},
+                                                 {"params", {{"requestId", rid}, {"reason", "the client closed the stream"}}}},
+                                  std::make_shared<discard_stream>());
+                });
+        });
+        asio::post(s->get_executor(), [s, j = std::move(j), stream, who = std::move(who)] { s->receive(j, stream, who); });
+    }
+
+    // The standard request headers (MCP 2026-07-28 "Streamable HTTP" >
+    // "Standard Request Headers"): Mcp-Method always, Mcp-Name for
+    // tools/call, resources/read and prompts/get; a description of the first
+    // mismatch, or nullopt.
+    static std::optional<std::string> standard_header_mismatch(const http::request& req, const jsonrpc::request& r) {
+        auto method = req.fields.get("Mcp-Method");
+        if (!method) return "Header mismatch: the Mcp-Method header is required (value '" + r.method + "')";
+        if (*method != r.method)
+            return "Header mismatch: Mcp-Method header value '" + std::string(*method) + "' does not match body value '" +
+                   r.method + "'";
+        const char* member = r.method == "tools/call" || r.method == "prompts/get" ? "name"
+                             : r.method == "resources/read"                      ? "uri"
+                                                                                 : nullptr;
+        if (!member) return std::nullopt;
+        std::string body_value;
+        if (r.params.is_object())
+            if (auto v = r.params.find(member); v != r.params.end() && v->is_string()) body_value = v->get<std::string>();
+        auto name = req.fields.get("Mcp-Name");
+        if (!name) return "Header mismatch: the Mcp-Name header is required for " + r.method + " (value '" + body_value + "')";
+        auto decoded = decode_header_value(*name);
+        if (!decoded) return "Header mismatch: the Mcp-Name header is not valid =?base64?...?= text";
+        if (*decoded != body_value)
+            return "Header mismatch: Mcp-Name header value '" + std::string(*name) + "' does not match body value '" +
+                   body_value + "'";
+        return std::nullopt;
     }
 
     void on_initialize(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j,

@@ -3,6 +3,7 @@
 
 #include <polymcp/transport/detail/http_checks.hpp>
 #include <polymcp/core/random.hpp>
+#include <polymcp/crypto/detail/openssl.hpp>
 #include <polymcp/http/fields.hpp>
 
 namespace polymcp::transport_detail {
@@ -88,6 +89,18 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& allowed
 }
 
 std::string random_session_id() { return random_hex_id(16); }
+
+std::optional<std::string> decode_header_value(std::string_view value) {
+    constexpr std::string_view prefix = "=?base64?", suffix = "?=";
+    if (value.size() < prefix.size() + suffix.size() || value.substr(0, prefix.size()) != prefix ||
+        value.substr(value.size() - suffix.size()) != suffix)
+        return std::string(value);
+    auto encoded = value.substr(prefix.size(), value.size() - prefix.size() - suffix.size());
+    crypto::detail::bytes out;
+    if (encoded.empty()) return std::string();
+    if (!crypto::detail::base64url_decode(encoded, out)) return std::nullopt;
+    return std::string(out.begin(), out.end());
+}
 
 }  // namespace polymcp::transport_detail
 
