@@ -772,3 +772,33 @@ TEST_CASE("streamable http: progress of a stateless request streams on its own r
     CHECK(last["id"] == 4);
     CHECK(last["result"]["resultType"] == "complete");
 }
+
+TEST_CASE("streamable http: subscriptions/listen acknowledges, tags and filters, and ends with the server",
+          "[streamable_http][stateless][listen]") {
+    http_fixture f;
+    http_client c(f.port);
+    c.send(post_request(modern_body(11, "subscriptions/listen",
+                                    {{"notifications", {{"resourceSubscriptions", {"file:///readme.md"}}}}}),
+                        {}, modern_headers("subscriptions/listen")));
+    sse_listener stream(c);
+    auto ack = stream.wait_for("notifications/subscriptions/acknowledged");
+    REQUIRE(ack);
+    CHECK(stream.events().size() == 1);  // the acknowledgement comes first
+    auto a = json::parse(ack->data);
+    CHECK(a["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 11);
+    CHECK(a["params"]["notifications"] == json({{"resourceSubscriptions", {"file:///readme.md"}}}));
+    f.srv.core().resources()->notify_updated("file:///other");  // not asked for: not sent
+    f.srv.core().resources()->notify_updated("file:///readme.md");
+    auto ev = stream.wait_for("notifications/resources/updated");
+    REQUIRE(ev);
+    auto u = json::parse(ev->data);
+    CHECK(u["params"]["uri"] == "file:///readme.md");
+    CHECK(u["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 11);
+    CHECK(stream.events().size() == 2);
+    // Shutting down ends the stream with the listen's result.
+    f.srv.transport().stop();
+    CHECK(stream.wait_done());
+    auto last = json::parse(stream.events().back().data);
+    CHECK(last["id"] == 11);
+    CHECK(last["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 11);
+}

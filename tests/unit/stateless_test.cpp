@@ -331,3 +331,46 @@ TEST_CASE("input required: with a cipher the requestState is sealed, and another
         CHECK(c.take_response()["error"]["code"] == -32602);
     }
 }
+
+TEST_CASE("subscriptions/listen: acknowledged first, tagged, filtered, ended by the client or the server",
+          "[stateless][listen]") {
+    auto tools = std::make_shared<polymcp::tool_registry>(true);  // tools may change at run time
+    tools->add(polymcp::tool<"echo">("Echo", [](echo_args a) { return a.text; }));
+    harness h(polymcp::features(tools), options());
+    h.feed(modern(7, "subscriptions/listen", {{"notifications", {{"toolsListChanged", true}, {"promptsListChanged", true}}}}));
+    auto ack = h.take_one();
+    CHECK(ack["method"] == "notifications/subscriptions/acknowledged");
+    CHECK(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 7);
+    // Only what the server honours: it has no prompts.
+    CHECK(ack["params"]["notifications"] == json({{"toolsListChanged", true}}));
+
+    h.feed(modern(8, "subscriptions/listen", {{"notifications", {{"resourcesListChanged", true}}}}));
+    CHECK(h.take_one()["params"]["notifications"] == json::object());
+
+    tools->remove("echo");
+    REQUIRE(h.wait_new(1));
+    auto changed = h.take();
+    REQUIRE(changed.size() == 1);  // to listen 7 only, not to 8, which did not ask for it
+    CHECK(changed[0]["method"] == "notifications/tools/list_changed");
+    CHECK(changed[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 7);
+
+    SECTION("cancelled by the client: no more notifications, no response") {
+        h.feed(json{{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 7}}}});
+        h.pump(20);
+        tools->add(polymcp::tool<"echo">("Echo", [](echo_args a) { return a.text; }));
+        h.pump(20);
+        CHECK(h.take().empty());
+    }
+    SECTION("ended by the server: the listen's result carries its subscriptionId") {
+        bool done = false;
+        asio::post(h.session->get_executor(), [&] { h.session->shutdown([&] { done = true; }); });
+        REQUIRE(h.run_until([&] { return done; }));
+        auto ends = h.take_responses();
+        REQUIRE(ends.size() == 2);
+        for (const auto& e : ends) CHECK(e["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == e["id"]);
+    }
+    SECTION("a filter that is not an object is -32602") {
+        h.feed(modern(9, "subscriptions/listen", {{"notifications", true}}));
+        CHECK(h.take_response()["error"]["code"] == -32602);
+    }
+}

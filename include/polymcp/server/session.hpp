@@ -205,6 +205,22 @@ private:
     // The stateless request being dispatched (null: a session request).
     std::shared_ptr<detail::stateless_request> current_;
 
+    // subscriptions/listen (MCP 2026-07-28): one open listen stream.
+    struct listen_state {
+        nlohmann::json subscription_id;          // the listen request's id
+        std::shared_ptr<reply_stream> stream;
+        std::shared_ptr<request_context> ctx;
+        std::set<std::string, std::less<>> uris;  // resourceSubscriptions
+        std::uint64_t tools = 0, prompts = 0, resources = 0, watch = 0;  // registry subscriptions
+    };
+    std::unordered_map<std::string, listen_state> listens_;  // by in-flight key
+    POLYMCP_DECL void on_listen(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
+    // Sends a notification to every listen stream whose filter admits it.
+    POLYMCP_DECL void notify_listeners(const std::string& method, const nlohmann::json& params, const char* filter,
+                                       const std::string& uri = {});
+    // Ends the listen under `key`: unsubscribes; with `result`, answers it (the server closes the stream).
+    POLYMCP_DECL void end_listen(const std::string& key, bool result);
+
     std::shared_ptr<const server_shared> shared_;
     asio::any_io_executor strand_;
     std::shared_ptr<detail::session_shared> state_;

@@ -23,6 +23,12 @@ session::session(std::shared_ptr<const server_shared> shared, asio::any_io_execu
 }
 
 session::~session() {
+    for (auto& [key, l] : listens_) {
+        if (l.tools) shared_->tools->unsubscribe(l.tools);
+        if (l.prompts) shared_->prompts->unsubscribe(l.prompts);
+        if (l.resources) shared_->resources->unsubscribe(l.resources);
+        if (l.watch) shared_->resources->unwatch(l.watch);
+    }
     if (shared_->options.gate) shared_->options.gate->session_closed(state_->id);
     if (shared_->options.per_caller_tools) shared_->options.per_caller_tools->session_closed(state_->id);
     if (subscription_) shared_->tools->unsubscribe(subscription_);
@@ -89,6 +95,10 @@ void session::shutdown(std::function<void()> done) {
     shutting_down_ = true;
     shutdown_done_ = std::move(done);
     state_->abort(nullptr, make_error_code(errc::shutting_down), "the server is shutting down");
+    // Listen streams end now, with their result (MCP 2026-07-28 "Subscriptions").
+    std::vector<std::string> listening;
+    for (const auto& [key, l] : listens_) listening.push_back(key);
+    for (const auto& key : listening) end_listen(key, true);
     if (inflight_.empty()) return finish_shutdown();
     timer_.expires_after(shared_->options.shutdown_grace);
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {

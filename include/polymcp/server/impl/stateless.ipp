@@ -88,6 +88,7 @@ void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const st
         }
     }
     if ((shared_->resources || shared_->prompts) && method == "completion/complete") return reply(on_complete(r));
+    if (method == "subscriptions/listen") return on_listen(r, std::move(reply), stream);
     reply(error(r.id, method_not_found,
                 "Method not found: '" + method + "'" +
                     (stateless_detail::removed_method(method)
@@ -95,6 +96,111 @@ void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const st
                                " (stateless: no initialize, ping, logging/setLevel or resources/subscribe; "
                                "use server/discover, _meta and subscriptions/listen)"
                          : std::string())));
+}
+
+void session::on_listen(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
+    using namespace jsonrpc::error_code;
+    auto bad = [&](std::string what) {
+        return reply(error(r.id, invalid_params, "Invalid params for 'subscriptions/listen': " + what));
+    };
+    auto n = r.params.find("notifications");
+    if (n == r.params.end() || !n->is_object()) return bad("/notifications must be an object (a SubscriptionFilter)");
+    auto flag = [&](const char* k) {
+        auto it = n->find(k);
+        return it != n->end() && it->is_boolean() && it->get<bool>();
+    };
+    // What this server agrees to honour (MCP 2026-07-28 "Subscriptions"): only types the client asked for.
+    nlohmann::json accepted = nlohmann::json::object();
+    if (flag("toolsListChanged")) accepted["toolsListChanged"] = true;
+    if (flag("promptsListChanged") && shared_->prompts) accepted["promptsListChanged"] = true;
+    if (flag("resourcesListChanged") && shared_->resources) accepted["resourcesListChanged"] = true;
+    std::set<std::string, std::less<>> uris;
+    if (auto u = n->find("resourceSubscriptions"); u != n->end() && !u->is_null()) {
+        if (!u->is_array()) return bad("/notifications/resourceSubscriptions must be an array of URIs");
+        for (const auto& e : *u) {
+            if (!e.is_string()) return bad("/notifications/resourceSubscriptions must hold strings");
+            uris.insert(e.get<std::string>());
+        }
+        if (uris.size() > shared_->options.max_resource_subscriptions)
+            return bad(std::to_string(uris.size()) + " resourceSubscriptions exceed the limit of " +
+                       std::to_string(shared_->options.max_resource_subscriptions) +
+                       " (server_options::max_resource_subscriptions)");
+        if (shared_->resources && !uris.empty()) accepted["resourceSubscriptions"] = nlohmann::json(uris);
+        else uris.clear();
+    }
+    auto ctx = begin_inflight(r, reply, stream);
+    if (!ctx) return;
+    const auto key = r.id.key();
+    listen_state l;
+    l.subscription_id = r.id.to_json();
+    l.stream = stream;
+    l.ctx = ctx;
+    l.uris = std::move(uris);
+    std::weak_ptr<session> weak = shared_from_this();
+    auto changed = [weak](const char* method, const char* filter) {
+        return [weak, method, filter] {
+            if (auto self = weak.lock())
+                asio::post(self->strand_, [self, method, filter] {
+                    self->notify_listeners(method, nlohmann::json::object(), filter);
+                });
+        };
+    };
+    if (accepted.contains("toolsListChanged"))
+        l.tools = shared_->tools->subscribe(changed("notifications/tools/list_changed", "toolsListChanged"));
+    if (accepted.contains("promptsListChanged"))
+        l.prompts = shared_->prompts->subscribe(changed("notifications/prompts/list_changed", "promptsListChanged"));
+    if (accepted.contains("resourcesListChanged"))
+        l.resources =
+            shared_->resources->subscribe(changed("notifications/resources/list_changed", "resourcesListChanged"));
+    if (!l.uris.empty())
+        l.watch = shared_->resources->watch([weak](const std::string& uri) {
+            if (auto self = weak.lock())
+                asio::post(self->strand_, [self, uri] {
+                    self->notify_listeners("notifications/resources/updated", {{"uri", uri}}, nullptr, uri);
+                });
+        });
+    // The acknowledgement is the stream's first message.
+    stream->send(jsonrpc::serialize(jsonrpc::notification{
+        "notifications/subscriptions/acknowledged",
+        {{"_meta", {{meta_key::subscription_id, l.subscription_id}}}, {"notifications", accepted}}}));
+    listens_.emplace(key, std::move(l));
+    // The client closing the stream (or cancelling) ends it.
+    ctx->cancellation_slot().assign([weak, key](asio::cancellation_type) {
+        if (auto self = weak.lock()) asio::post(self->strand_, [self, key] { self->end_listen(key, false); });
+    });
+}
+
+void session::notify_listeners(const std::string& method, const nlohmann::json& params, const char* filter,
+                               const std::string& uri) {
+    for (auto& [key, l] : listens_) {
+        if (uri.empty() ? false : !l.uris.count(uri)) continue;
+        if (filter) {
+            const bool wanted = (std::string_view(filter) == "toolsListChanged" && l.tools) ||
+                                (std::string_view(filter) == "promptsListChanged" && l.prompts) ||
+                                (std::string_view(filter) == "resourcesListChanged" && l.resources);
+            if (!wanted) continue;
+        }
+        nlohmann::json p = params;
+        p["_meta"] = {{meta_key::subscription_id, l.subscription_id}};
+        l.stream->send(jsonrpc::serialize(jsonrpc::notification{method, std::move(p)}));
+    }
+}
+
+void session::end_listen(const std::string& key, bool with_result) {
+    auto it = listens_.find(key);
+    if (it == listens_.end()) return;
+    listen_state l = std::move(it->second);
+    listens_.erase(it);
+    if (l.tools) shared_->tools->unsubscribe(l.tools);
+    if (l.prompts) shared_->prompts->unsubscribe(l.prompts);
+    if (l.resources) shared_->resources->unsubscribe(l.resources);
+    if (l.watch) shared_->resources->unwatch(l.watch);
+    // The listen's result, when the server ends it: { resultType, _meta: { subscriptionId } }.
+    nlohmann::json res = {{"resultType", "complete"},
+                          {"_meta",
+                           {{meta_key::subscription_id, l.subscription_id},
+                            {meta_key::server_info, server_info_json(latest_revision)}}}};
+    complete(key, l.ctx, with_result ? result(l.ctx->request_id(), std::move(res)) : std::string());
 }
 
 std::string session::on_discover(const jsonrpc::request& r) {

@@ -265,7 +265,17 @@ inline unsigned stateless_status(const std::string& response) {
 // request.
 class stateless_stream final : public reply_stream {
 public:
-    explicit stateless_stream(std::shared_ptr<http::responder> res) : res_(std::move(res)) {}
+    /// @param on_finish called once, after the response is complete (the
+    ///        transport forgets the request's session then)
+    stateless_stream(std::shared_ptr<http::responder> res, std::function<void()> on_finish)
+        : res_(std::move(res)), on_finish_(std::move(on_finish)) {}
+
+    /// Keeps the request's session alive until the response is complete (a
+    /// listen stream has nothing else holding it).
+    void keep_alive(std::shared_ptr<void> owner) {
+        std::lock_guard lock(mu_);
+        owner_ = std::move(owner);
+    }
 
     void send(std::string message) override {
         std::lock_guard lock(mu_);
@@ -278,23 +288,35 @@ public:
     }
 
     void finish(std::string last) override {
-        std::lock_guard lock(mu_);
-        if (mode_ == mode::done) return;
-        if (mode_ == mode::pending) {
-            mode_ = mode::done;
-            if (last.empty()) return res_->respond(http::response{202, {}, {}});
-            const auto status = stateless_status(last);
-            return res_->respond(http::response::with_body(status, "application/json", std::move(last)));
+        std::shared_ptr<void> owner;
+        std::function<void()> done;
+        {
+            std::lock_guard lock(mu_);
+            if (mode_ == mode::done) return;
+            owner = std::move(owner_);
+            done = std::move(on_finish_);
+            if (mode_ == mode::pending) {
+                mode_ = mode::done;
+                if (last.empty()) res_->respond(http::response{202, {}, {}});
+                else {
+                    const unsigned status = stateless_status(last);  // before `last` is moved
+                    res_->respond(http::response::with_body(status, "application/json", std::move(last)));
+                }
+            } else {
+                mode_ = mode::done;
+                if (!last.empty()) res_->write("data: " + last + "\n\n");
+                res_->end_stream();
+            }
         }
-        mode_ = mode::done;
-        if (!last.empty()) res_->write("data: " + last + "\n\n");
-        res_->end_stream();
+        if (done) done();
     }
 
 private:
     enum class mode { pending, sse, done };
     std::mutex mu_;
     std::shared_ptr<http::responder> res_;
+    std::function<void()> on_finish_;
+    std::shared_ptr<void> owner_;
     mode mode_ = mode::pending;
 };
 
@@ -310,6 +332,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
 
     mutable std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<http_session>> sessions;
+    // The sessions of stateless requests still being answered (listen streams among them).
+    std::unordered_map<const session*, std::weak_ptr<session>> stateless_live;
     bool stopping = false;
     std::atomic<std::uint64_t> rejected{0};
     std::function<void()> begin_shutdown;
@@ -582,8 +606,20 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (auto* e = std::get_if<jsonrpc::error>(&meta)) return fail(400, e->code, e->message, e->data);
         if (auto mismatch = standard_header_mismatch(req, r)) return fail(400, header_mismatch, std::move(*mismatch));
 
-        auto stream = std::make_shared<stateless_stream>(res);
         auto s = core.make_session(std::make_shared<null_outbound>());
+        std::weak_ptr<streamable_http_state> weak_state = weak_from_this();
+        const session* key = s.get();
+        {
+            std::lock_guard lock(mu);
+            stateless_live.emplace(key, s);
+        }
+        auto stream = std::make_shared<stateless_stream>(res, [weak_state, key] {
+            if (auto st = weak_state.lock()) {
+                std::lock_guard lock(st->mu);
+                st->stateless_live.erase(key);
+            }
+        });
+        stream->keep_alive(s);
         // Closing the response stream cancels the request (MCP 2026-07-28 "Cancellation").
         std::weak_ptr<session> weak = s;
         res->on_disconnect([weak, rid = r.id.to_json()] {
@@ -776,14 +812,17 @@ std::error_code streamable_http_transport::run(server_core& core) {
     state->begin_shutdown = [state, work, &signals, &shutdown_started, on_shutdown = options_.on_shutdown] {
         if (shutdown_started.exchange(true)) return;
         std::vector<std::shared_ptr<http_session>> all;
+        std::vector<std::shared_ptr<session>> stateless;
         {
             std::lock_guard lock(state->mu);
             state->stopping = true;
             for (auto& [id, s] : state->sessions) all.push_back(s);
+            for (auto& [k, w] : state->stateless_live)
+                if (auto s = w.lock()) stateless.push_back(std::move(s));
         }
         state->sweep.cancel();
         signals.cancel();
-        auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size() + 1);
+        auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size() + stateless.size() + 1);
         auto one_done = [state, work, remaining, on_shutdown] {
             if (--*remaining != 0) return;
             std::vector<std::shared_ptr<http_session>> left;
@@ -804,6 +843,8 @@ std::error_code streamable_http_transport::run(server_core& core) {
             auto cs = s->core;
             asio::post(cs->get_executor(), [cs, one_done] { cs->shutdown(one_done); });
         }
+        // Stateless requests finish too (a listen stream ends with its result).
+        for (auto& cs : stateless) asio::post(cs->get_executor(), [cs, one_done] { cs->shutdown(one_done); });
         one_done();
     };
     bool stop_early = false;
