@@ -218,6 +218,8 @@ private:
     // Sends a notification to every listen stream whose filter admits it.
     POLYMCP_DECL void notify_listeners(const std::string& method, const nlohmann::json& params, const char* filter,
                                        const std::string& uri = {});
+    // Drops a listen's registry subscriptions.
+    POLYMCP_DECL void unsubscribe(const listen_state& l);
     // Ends the listen under `key`: unsubscribes; with `result`, answers it (the server closes the stream).
     POLYMCP_DECL void end_listen(const std::string& key, bool result);
 

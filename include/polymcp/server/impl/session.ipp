@@ -23,12 +23,7 @@ session::session(std::shared_ptr<const server_shared> shared, asio::any_io_execu
 }
 
 session::~session() {
-    for (auto& [key, l] : listens_) {
-        if (l.tools) shared_->tools->unsubscribe(l.tools);
-        if (l.prompts) shared_->prompts->unsubscribe(l.prompts);
-        if (l.resources) shared_->resources->unsubscribe(l.resources);
-        if (l.watch) shared_->resources->unwatch(l.watch);
-    }
+    for (const auto& [key, l] : listens_) unsubscribe(l);
     if (shared_->options.gate) shared_->options.gate->session_closed(state_->id);
     if (shared_->options.per_caller_tools) shared_->options.per_caller_tools->session_closed(state_->id);
     if (subscription_) shared_->tools->unsubscribe(subscription_);

@@ -186,15 +186,19 @@ void session::notify_listeners(const std::string& method, const nlohmann::json& 
     }
 }
 
+void session::unsubscribe(const listen_state& l) {
+    if (l.tools) shared_->tools->unsubscribe(l.tools);
+    if (l.prompts) shared_->prompts->unsubscribe(l.prompts);
+    if (l.resources) shared_->resources->unsubscribe(l.resources);
+    if (l.watch) shared_->resources->unwatch(l.watch);
+}
+
 void session::end_listen(const std::string& key, bool with_result) {
     auto it = listens_.find(key);
     if (it == listens_.end()) return;
     listen_state l = std::move(it->second);
     listens_.erase(it);
-    if (l.tools) shared_->tools->unsubscribe(l.tools);
-    if (l.prompts) shared_->prompts->unsubscribe(l.prompts);
-    if (l.resources) shared_->resources->unsubscribe(l.resources);
-    if (l.watch) shared_->resources->unwatch(l.watch);
+    unsubscribe(l);
     // The listen's result, when the server ends it: { resultType, _meta: { subscriptionId } }.
     nlohmann::json res = {{"resultType", "complete"},
                           {"_meta",
