@@ -69,7 +69,15 @@ polymcp::server_features features() {
             r["client_roots"]["roots"][0]["uri"].get<std::string>();
     });
     auto readme = polymcp::resource<"readme">("file:///readme.md", "The README", [] { return std::string("# Hi"); });
-    return polymcp::features(polymcp::tools(echo, chatty, greet, survey, many), polymcp::resources(readme));
+    // Input-required results are universal: a prompt asks too.
+    auto topic = polymcp::prompt<"topic">("Asks what to write about", [](polymcp::request_context& ctx) -> asio::awaitable<std::string> {
+        std::string key = "topic", method = "elicitation/create";
+        json params = {{"message", "Topic?"}, {"requestedSchema", name_schema}};
+        auto r = co_await ctx.async_input(key, method, params, asio::use_awaitable);
+        co_return "Write about " + r["content"]["name"].get<std::string>();
+    });
+    return polymcp::features(polymcp::tools(echo, chatty, greet, survey, many), polymcp::resources(readme),
+                             polymcp::prompts(topic));
 }
 
 polymcp::server_options options() {
@@ -373,4 +381,25 @@ TEST_CASE("subscriptions/listen: acknowledged first, tagged, filtered, ended by 
         h.feed(modern(9, "subscriptions/listen", {{"notifications", true}}));
         CHECK(h.take_response()["error"]["code"] == -32602);
     }
+}
+
+TEST_CASE("stateless: a coroutine prompt asks for input and completes on the retry", "[stateless]") {
+    harness h(features(), options());
+    h.feed(modern(1, "prompts/get", {{"name", "topic"}}, modern_meta({{"elicitation", json::object()}})));
+    auto first = h.take_response()["result"];
+    REQUIRE(first["resultType"] == "input_required");
+    CHECK(first["inputRequests"]["topic"]["method"] == "elicitation/create");
+    // The retry may leave out the requestState when nothing else was carried.
+    h.feed(modern(2, "prompts/get", {{"name", "topic"}, {"inputResponses", {{"topic", accept({{"name", "owls"}})}}}},
+                  modern_meta({{"elicitation", json::object()}})));
+    auto done = h.take_response()["result"];
+    CHECK(done["resultType"] == "complete");
+    CHECK(done["messages"][0]["content"]["text"] == "Write about owls");
+    // In a 2025-11-25 session the same handler sends elicitation/create and resumes.
+    h.initialize("2025-11-25", {{"elicitation", json::object()}});
+    h.feed(harness::request(3, "prompts/get", {{"name", "topic"}}));
+    auto ask = h.take_one();
+    REQUIRE(ask["method"] == "elicitation/create");
+    h.feed(json{{"jsonrpc", "2.0"}, {"id", ask["id"]}, {"result", accept({{"name", "bats"}})}});
+    CHECK(h.take_response()["result"]["messages"][0]["content"]["text"] == "Write about bats");
 }

@@ -74,7 +74,8 @@ asio::awaitable<call_tool_result> run_coroutine(F f, Args a, std::shared_ptr<req
             co_await invoke(f, a, *ctx);
             co_return call_tool_result{};
         } else {
-            co_return to_result(co_await invoke(f, a, *ctx));
+            auto value = co_await invoke(f, a, *ctx);  // a named local: see run_coroutine_outcome
+            co_return to_result(std::move(value));
         }
     } catch (...) {
         co_return from_exception(std::current_exception());

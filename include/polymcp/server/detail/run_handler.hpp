@@ -46,11 +46,16 @@ handler_outcome run_plain_outcome(F& f, Args& a, request_context& ctx, Convert& 
 template <class F, class Args, class Convert>
 asio::awaitable<handler_outcome> run_coroutine_outcome(F f, Args a, std::shared_ptr<request_context> ctx,
                                                        Convert convert, std::string what) {
+    // The awaited value is held in a named local: GCC 12 destroys the
+    // temporaries of an aggregate initialiser around a co_await too early.
+    handler_outcome out;
     try {
-        co_return handler_outcome{convert(co_await tools_detail::invoke(f, a, *ctx)), std::nullopt};
+        auto value = co_await tools_detail::invoke(f, a, *ctx);
+        out.result = convert(std::move(value));
     } catch (...) {
-        co_return outcome_from_exception(std::current_exception(), what);
+        out = outcome_from_exception(std::current_exception(), what);
     }
+    co_return out;
 }
 
 /// Runs `f` with `args` and the context, converts its value with `convert`
