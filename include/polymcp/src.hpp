@@ -59,6 +59,7 @@
 #include <polymcp/server/impl/session.ipp>
 #include <polymcp/storage/impl/error.ipp>
 #include <polymcp/storage/impl/memory.ipp>
+#include <polymcp/tools/impl/header_params.ipp>
 #include <polymcp/tools/impl/registry.ipp>
 #include <polymcp/tools/impl/tool.ipp>
 #include <polymcp/tools/impl/tool_entry.ipp>

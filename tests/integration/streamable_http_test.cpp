@@ -35,6 +35,20 @@ struct item_vars {
 struct greet_args {
     BOOST_HANA_DEFINE_STRUCT(greet_args, (std::string, name), (std::optional<std::string>, mood));
 };
+struct route_args {
+    BOOST_HANA_DEFINE_STRUCT(route_args, (std::string, region), (std::optional<std::int64_t>, priority),
+                             (std::optional<bool>, verbose), (std::string, query));
+};
+}  // namespace
+
+template <>
+struct polymcp::describe<route_args> {
+    static polymcp::field_docs fields() {
+        return {{"region", {.header = "Region"}}, {"priority", {.header = "Priority"}}, {"verbose", {.header = "Verbose"}}};
+    }
+};
+
+namespace {
 
 asio::awaitable<void> sleep_ms(int ms) {
     asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
@@ -71,6 +85,8 @@ polymcp::server_features test_features() {
                                      r.value("content", json::object()).value("name", std::string());
                              }),
         polymcp::tool<"sample_quickly">("Asks for sampling with a 200 ms timeout", sample_quickly),
+        polymcp::tool<"route">("Mirrors region, priority and verbose into Mcp-Param-* headers",
+                               [](route_args a) { return a.region + ":" + a.query; }),
         polymcp::tool<"poll">("Closes its stream, then answers",
                               [](polymcp::request_context& ctx) -> asio::awaitable<std::string> {
                                   ctx.log(polymcp::logging_level::info, "before the break");
@@ -750,6 +766,76 @@ TEST_CASE("streamable http: stateless requests with bad headers or _meta get 400
     SECTION("initialize and ping are not part of 2026-07-28") {
         expect(modern_body(3, "initialize"), modern_headers("initialize"), 404, -32601);
         expect(modern_body(3, "ping"), modern_headers("ping"), 404, -32601);
+    }
+}
+
+TEST_CASE("streamable http: x-mcp-header parameters must come with matching Mcp-Param headers",
+          "[streamable_http][stateless][x-mcp-header]") {
+    http_fixture f;
+    http_client c(f.port);
+    auto call = [&](json args, const std::string& params) {
+        c.send(post_request(modern_body(5, "tools/call", {{"name", "route"}, {"arguments", std::move(args)}}), {},
+                            modern_headers("tools/call", "route") + params));
+        auto r = c.read();
+        REQUIRE(r);
+        return std::make_pair(r->status, json::parse(r->body));
+    };
+    const json args = {{"region", "us-west1"}, {"priority", 42}, {"verbose", true}, {"query", "SELECT 1"}};
+    SECTION("tools/list publishes the annotations") {
+        c.send(post_request(modern_body(4, "tools/list"), {}, modern_headers("tools/list")));
+        auto r = c.read();
+        REQUIRE(r);
+        for (const auto& t : json::parse(r->body)["result"]["tools"])
+            if (t["name"] == "route") {
+                CHECK(t["inputSchema"]["properties"]["region"]["x-mcp-header"] == "Region");
+                CHECK(t["inputSchema"]["properties"]["priority"]["x-mcp-header"] == "Priority");
+                CHECK_FALSE(t["inputSchema"]["properties"]["query"].contains("x-mcp-header"));
+            }
+    }
+    SECTION("matching headers: names in any case, an integer compared as a number, base64 decoded") {
+        auto [status, j] = call(args, "mcp-param-region: =?base64?dXMtd2VzdDE=?=\r\nMcp-Param-Priority: 42.0\r\n"
+                                      "MCP-PARAM-VERBOSE: true\r\n");
+        CHECK(status == 200);
+        CHECK(j["result"]["content"][0]["text"] == "us-west1:SELECT 1");
+    }
+    SECTION("absent parameters need no header; unknown Mcp-Param headers are ignored") {
+        auto [status, j] = call({{"region", "eu"}, {"query", "q"}, {"verbose", nullptr}},
+                                "Mcp-Param-Region: eu\r\nMcp-Param-Other: whatever\r\n");
+        CHECK(status == 200);
+        CHECK(j["result"]["content"][0]["text"] == "eu:q");
+    }
+    SECTION("a value in the body without its header") {
+        auto [status, j] = call(args, "Mcp-Param-Region: us-west1\r\nMcp-Param-Verbose: true\r\n");
+        CHECK(status == 400);
+        CHECK(j["error"]["code"] == -32020);
+        CHECK(j["error"]["message"].get<std::string>().find("Mcp-Param-Priority") != std::string::npos);
+        CHECK(j["id"] == 5);
+    }
+    SECTION("a header that differs from the body") {
+        auto [status, j] = call(args, "Mcp-Param-Region: us-east1\r\nMcp-Param-Priority: 42\r\nMcp-Param-Verbose: true\r\n");
+        CHECK(status == 400);
+        CHECK(j["error"]["code"] == -32020);
+        CHECK(j["error"]["message"].get<std::string>().find("us-east1") != std::string::npos);
+    }
+    SECTION("malformed base64: a missing pad or characters outside the alphabet") {
+        for (const char* v : {"=?base64?dXMtd2VzdDE?=", "=?base64?dXMt!!d2VzdDE=?="}) {
+            auto [status, j] = call(args, std::string("Mcp-Param-Region: ") + v +
+                                              "\r\nMcp-Param-Priority: 42\r\nMcp-Param-Verbose: true\r\n");
+            CHECK(status == 400);
+            CHECK(j["error"]["code"] == -32020);
+        }
+    }
+    SECTION("a value without the whole sentinel is literal text") {
+        auto [status, j] = call({{"region", "=?base64?ZXU="}, {"query", "q"}}, "Mcp-Param-Region: =?base64?ZXU=\r\n");
+        CHECK(status == 200);
+    }
+    SECTION("a 2025-11-25 session does not mirror parameters") {
+        http_client legacy(f.port);
+        auto sid = open_session(legacy);
+        legacy.send(post_request(call_body(6, "route", args), sid));
+        auto r = legacy.read();
+        REQUIRE(r);
+        CHECK(json::parse(r->body)["result"]["content"][0]["text"] == "us-west1:SELECT 1");
     }
 }
 

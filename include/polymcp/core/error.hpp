@@ -38,6 +38,9 @@ enum class errc {
     /// the server answers with an `InputRequiredResult` and the client retries
     input_required,
     invalid_request_state,  ///< a `requestState` that fails verification (tampered, expired, for another request or caller)
+    /// a tool whose `inputSchema` breaks the `x-mcp-header` rules (MCP
+    /// 2026-07-28 "Custom Headers from Tool Parameters"; polymcp/tools/header_params.hpp)
+    invalid_tool_schema,
 };
 
 /// The category of `polymcp::errc` codes (name "polymcp"). Thread-safe.

@@ -53,6 +53,11 @@ struct field_doc {
     std::string title{};                          ///< `title`
     nlohmann::json default_value{};               ///< `default` (annotation only), null when absent
     nlohmann::json examples{};                    ///< `examples` (an array), null when absent
+    /// `x-mcp-header`: the name of the HTTP header `Mcp-Param-{header}` that
+    /// mirrors this parameter in a 2026-07-28 `tools/call` over Streamable
+    /// HTTP (a token; string, integer or boolean fields of the top-level
+    /// struct or of nested structs only). See polymcp/tools/header_params.hpp.
+    std::string header{};
 };
 
 /// Field name → documentation. Names must be members of the struct; an unknown

@@ -5,6 +5,8 @@
 /// Where a session's outgoing messages go: the seam between the protocol core
 /// (which never does I/O) and a transport.
 
+#include <polymcp/tools/header_params.hpp>
+
 #include <memory>
 #include <string>
 
@@ -39,6 +41,13 @@ public:
     /// Sends the last message of this channel (the response, or the array of
     /// a 2025-03-26 batch's responses) and ends it; "" ends it without one.
     virtual void finish(std::string last) = 0;
+
+    /// The `Mcp-Param-*` headers that came with the message, when its
+    /// transport mirrors tool parameters into headers (Streamable HTTP for a
+    /// 2026-07-28 request, "Custom Headers from Tool Parameters"); null
+    /// otherwise. When non-null the server checks a `tools/call` against the
+    /// tool's `x-mcp-header` parameters (-32020 on a mismatch).
+    virtual const received_param_headers* param_headers() const noexcept { return nullptr; }
 };
 
 /// A reply_stream that forwards everything to one outbound (stdio: there is

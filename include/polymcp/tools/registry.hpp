@@ -12,6 +12,7 @@
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/server/detail/catalog.hpp>
+#include <polymcp/tools/header_params.hpp>
 #include <polymcp/tools/tool.hpp>
 #include <polymcp/tools/tool_entry.hpp>
 
@@ -49,8 +50,10 @@ public:
     /// Whether tools may change at run time (`tools.listChanged`).
     bool dynamic() const noexcept { return dynamic_; }
 
-    /// Adds a tool. Sets `errc::duplicate_tool` when the name is taken or
-    /// `errc::invalid_tool_name` when it breaks the MCP naming rules.
+    /// Adds a tool. Sets `errc::duplicate_tool` when the name is taken,
+    /// `errc::invalid_tool_name` when it breaks the MCP naming rules, or
+    /// `errc::invalid_tool_schema` when its `inputSchema` has an invalid
+    /// `x-mcp-header` annotation (polymcp/tools/header_params.hpp).
     POLYMCP_DECL void add(tool_entry e, std::error_code& ec);
     /// Adds a tool; throws `std::system_error` with the codes of the
     /// `error_code` overload, naming the tool.

@@ -36,6 +36,9 @@ public:
                 return "the client must provide input first (InputRequiredResult; the client retries with inputResponses)";
             case errc::invalid_request_state:
                 return "the requestState failed verification (tampered, expired, or made for another request or caller)";
+            case errc::invalid_tool_schema:
+                return "the tool's inputSchema breaks the x-mcp-header rules (token name, unique, string/integer/boolean "
+                       "parameter reachable through properties)";
         }
         return "unknown polymcp error";
     }

@@ -27,6 +27,7 @@ void apply_doc(nlohmann::json& s, const field_doc& d) {
     if (!d.format.empty()) s["format"] = d.format;
     if (!d.default_value.is_null()) s["default"] = d.default_value;
     if (!d.examples.is_null()) s["examples"] = d.examples;
+    if (!d.header.empty()) s["x-mcp-header"] = d.header;
 }
 
 }  // namespace polymcp::json_detail

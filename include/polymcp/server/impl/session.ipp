@@ -444,6 +444,14 @@ void session::call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::sh
     if (!tool)
         return reply(error(r.id, invalid_params, "Unknown tool: '" + tool_name + "'",
                            {{"name", tool_name}}));
+    if (const auto* mirrored = stream ? stream->param_headers() : nullptr) {
+        // MCP 2026-07-28 "Streamable HTTP" > "Server Validation": Mcp-Param-* headers match the body.
+        std::vector<header_param> params;
+        std::string why;
+        if (auto s = tool->descriptor.find("inputSchema"); s != tool->descriptor.end() && header_params_of(*s, params, why))
+            if (auto mismatch = param_header_mismatch(params, *args, *mirrored))
+                return reply(error(r.id, header_mismatch, std::move(*mismatch)));
+    }
     if (const auto& gate = shared_->options.gate) {
         const auto caps = current_capabilities();
         if (auto d = gate->check_tool(gate_view(caps), tool_name)) {

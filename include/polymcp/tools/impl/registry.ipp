@@ -10,6 +10,11 @@ namespace polymcp {
 void tool_registry::add(tool_entry e, std::error_code& ec) {
     ec = {};
     if (!is_valid_tool_name(e.name)) { ec = errc::invalid_tool_name; return; }
+    if (auto s = e.descriptor.find("inputSchema"); s != e.descriptor.end()) {
+        std::vector<header_param> params;
+        std::string why;
+        if (!header_params_of(*s, params, why)) { ec = errc::invalid_tool_schema; return; }
+    }
     auto name = e.name;
     if (!catalog_.add(std::move(name), std::move(e))) ec = errc::duplicate_tool;
 }
@@ -17,6 +22,10 @@ void tool_registry::add(tool_entry e, std::error_code& ec) {
 void tool_registry::add(tool_entry e) {
     std::error_code ec;
     std::string name = e.name;
+    std::vector<header_param> params;
+    std::string why;
+    if (!header_params_of(e.descriptor.value("inputSchema", nlohmann::json()), params, why))
+        throw std::system_error(make_error_code(errc::invalid_tool_schema), "tool '" + name + "': " + why);
     add(std::move(e), ec);
     if (ec) throw std::system_error(ec, "tool '" + name + "'");
 }

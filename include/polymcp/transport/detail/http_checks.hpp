@@ -32,7 +32,10 @@ POLYMCP_DECL bool is_loopback_host(std::string_view host) noexcept;
 
 /// The value of an `Mcp-Name` or `Mcp-Param-*` header (MCP 2026-07-28
 /// "Streamable HTTP" > "Value Encoding"): as is, or decoded from the
-/// `=?base64?...?=` form; nullopt when that form is malformed.
+/// `=?base64?...?=` form; nullopt when that form is malformed (standard
+/// Base64 only, RFC 4648 section 4: a character outside the alphabet or a
+/// missing '=' pad is refused). A value with only the prefix or only the
+/// suffix is literal text.
 POLYMCP_DECL std::optional<std::string> decode_header_value(std::string_view value);
 
 /// Whether `origin` may call: in `allowed` (exactly, case-insensitively; "*"

@@ -270,6 +270,10 @@ public:
     stateless_stream(std::shared_ptr<http::responder> res, std::function<void()> on_finish)
         : res_(std::move(res)), on_finish_(std::move(on_finish)) {}
 
+    /// The request's Mcp-Param-* headers, for the server's x-mcp-header checks.
+    void set_param_headers(received_param_headers h) { params_ = std::move(h); }
+    const received_param_headers* param_headers() const noexcept override { return &params_; }
+
     /// Keeps the request's session alive until the response is complete (a
     /// listen stream has nothing else holding it).
     void keep_alive(std::shared_ptr<void> owner) {
@@ -312,6 +316,7 @@ public:
     }
 
 private:
+    received_param_headers params_;  // set before the session sees the request, then read-only
     enum class mode { pending, sse, done };
     std::mutex mu_;
     std::shared_ptr<http::responder> res_;
@@ -620,6 +625,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             }
         });
         stream->keep_alive(s);
+        stream->set_param_headers(param_headers_of(req));
         // Closing the response stream cancels the request (MCP 2026-07-28 "Cancellation").
         std::weak_ptr<session> weak = s;
         res->on_disconnect([weak, rid = r.id.to_json()] {
@@ -632,6 +638,22 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 });
         });
         asio::post(s->get_executor(), [s, j = std::move(j), stream, who = std::move(who)] { s->receive(j, stream, who); });
+    }
+
+    // The Mcp-Param-* headers of a request (MCP 2026-07-28 "Custom Headers
+    // from Tool Parameters"), decoded; the server compares them with the
+    // called tool's x-mcp-header parameters.
+    static received_param_headers param_headers_of(const http::request& req) {
+        received_param_headers out;
+        constexpr std::string_view prefix = "mcp-param-";
+        for (const auto& [name, value] : req.fields) {
+            if (name.size() <= prefix.size() || !http::iequals(std::string_view(name).substr(0, prefix.size()), prefix))
+                continue;
+            std::string key = name.substr(prefix.size());
+            for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            out.emplace(std::move(key), received_param_header{value, decode_header_value(value)});
+        }
+        return out;
     }
 
     // The standard request headers (MCP 2026-07-28 "Streamable HTTP" >

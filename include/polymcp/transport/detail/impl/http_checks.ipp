@@ -98,6 +98,15 @@ std::optional<std::string> decode_header_value(std::string_view value) {
     auto encoded = value.substr(prefix.size(), value.size() - prefix.size() - suffix.size());
     crypto::detail::bytes out;
     if (encoded.empty()) return std::string();
+    // Standard Base64 (RFC 4648 section 4) with its '=' padding, strictly:
+    // characters outside the alphabet or a missing pad make the value malformed.
+    if (encoded.size() % 4 != 0) return std::nullopt;
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        const char c = encoded[i];
+        const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+        const bool pad = c == '=' && i + 2 >= encoded.size() && (i + 1 == encoded.size() || encoded[i + 1] == '=');
+        if (!alpha && !pad) return std::nullopt;
+    }
     if (!crypto::detail::base64url_decode(encoded, out)) return std::nullopt;
     return std::string(out.begin(), out.end());
 }
