@@ -14,8 +14,12 @@
 //          --auth-resource URI    this server's canonical URI (default http(s)://HOST:PORT/PATH)
 //          --auth-scopes "a b"    scopes every request needs (default none)
 
+#include "stateless_tools.hpp"
+
 #include <polymcp/polymcp.hpp>
 #include <polymcp/auth/jwks_client.hpp>
+#include <polymcp/crypto/fernet.hpp>
+#include <polymcp/server/request_state.hpp>
 #include <polymcp/auth/resource_server.hpp>
 #include <polymcp/http/tls.hpp>
 #include <polymcp/transport/streamable_http.hpp>
@@ -53,7 +57,9 @@ struct postal_address {
     BOOST_HANA_DEFINE_STRUCT(postal_address, (std::optional<std::string>, street), (std::optional<std::string>, city));
 };
 struct schema_tool_args {
-    BOOST_HANA_DEFINE_STRUCT(schema_tool_args, (std::optional<std::string>, name), (std::optional<postal_address>, address));
+    BOOST_HANA_DEFINE_STRUCT(schema_tool_args, (std::optional<std::string>, name), (std::optional<postal_address>, address),
+                             (std::optional<std::string>, contactMethod), (std::optional<std::string>, phone),
+                             (std::optional<std::string>, email));
 };
 struct template_vars {
     BOOST_HANA_DEFINE_STRUCT(template_vars, (std::string, id));
@@ -90,6 +96,27 @@ struct polymcp::describe<resource_uri_args> {
 
 namespace {
 
+// The inputSchema of the conformance suite's json-schema-2020-12 scenario
+// (SEP-1613, SEP-2106): $schema, $defs with an $anchor, $ref, allOf/anyOf,
+// if/then/else and additionalProperties, all published as written.
+nlohmann::json json_schema_2020_12() {
+    nlohmann::json s = {{"$schema", "https://json-schema.org/draft/2020-12/schema"}, {"type", "object"}};
+    s["$defs"]["address"] = {{"$anchor", "addressDef"},
+                             {"type", "object"},
+                             {"properties", {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}};
+    s["properties"] = {{"name", {{"type", "string"}}},
+                       {"address", {{"$ref", "#/$defs/address"}}},
+                       {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+                       {"phone", {{"type", "string"}}},
+                       {"email", {{"type", "string"}}}};
+    s["allOf"] = nlohmann::json::array({{{"anyOf", nlohmann::json::array({{{"required", {"phone"}}}, {{"required", {"email"}}}})}}});
+    s["if"] = {{"properties", {{"contactMethod", {{"const", "phone"}}}}}, {"required", {"contactMethod"}}};
+    s["then"] = {{"required", {"phone"}}};
+    s["else"] = {{"required", {"email"}}};
+    s["additionalProperties"] = false;
+    return s;
+}
+
 asio::awaitable<void> sleep_ms(int ms) {
     asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
     co_await t.async_wait(asio::use_awaitable);
@@ -105,8 +132,9 @@ asio::awaitable<std::string> elicit(polymcp::request_context& ctx, std::string m
         ", content=" + r.value("content", nlohmann::json::object()).dump();
 }
 
-std::shared_ptr<polymcp::tool_registry> make_tools() {
+std::shared_ptr<polymcp::tool_registry> make_tools(const std::shared_ptr<polymcp::prompt_registry>& prompts) {
     auto reg = polymcp::make_dynamic_tool_registry();  // tools.listChanged: true, as in the fixture
+    everything::add_stateless_tools(reg, prompts);
 
     reg->add(polymcp::tool<"test_simple_text">("Tests simple text content response", [] {
         return std::string("This is a simple text response for testing.");
@@ -252,14 +280,7 @@ std::shared_ptr<polymcp::tool_registry> make_tools() {
                  [](schema_tool_args a) {
                      return "JSON Schema 2020-12 tool called with: " + polymcp::encode(a).dump();
                  })
-                 .input_schema({{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-                                {"type", "object"},
-                                {"$defs",
-                                 {{"address",
-                                   {{"type", "object"},
-                                    {"properties", {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
-                                {"properties", {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
-                                {"additionalProperties", false}}));
+                 .input_schema(json_schema_2020_12()));
     return reg;
 }
 
@@ -291,8 +312,9 @@ auto make_resources() {
             .mime_type("text/plain"));
 }
 
-auto make_prompts() {
-    return polymcp::prompts(
+std::shared_ptr<polymcp::prompt_registry> make_prompts() {
+    auto reg = polymcp::make_dynamic_prompt_registry();  // prompts.listChanged: test_trigger_prompt_change
+    auto fixed = polymcp::prompts(
         polymcp::prompt<"test_simple_prompt">("A simple prompt without arguments",
                                               [] { return std::string("This is a simple prompt for testing."); })
             .title("Simple Test Prompt"),
@@ -316,6 +338,8 @@ auto make_prompts() {
                 {"user", polymcp::image_content{test_image, "image/png"}},
                 {"user", polymcp::text_content{"Please analyze the image above."}}};
         }).title("Prompt With Image"));
+    fixed.add_to(*reg);
+    return reg;
 }
 
 // Announces an update of test://watched-resource every 3 s, from its own
@@ -402,7 +426,11 @@ int main(int argc, char** argv) {
     polymcp::server_options options{.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}};
     options.io_threads = threads;
     if (quiet) options.diagnostics = [](std::string_view) {};
-    auto features = polymcp::features(make_tools(), make_resources(), make_prompts());
+    // requestState (MCP 2026-07-28 input-required results) sealed with Fernet
+    // under a key made at start: valid for this process only.
+    options.request_state = polymcp::request_state_with(polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key()));
+    auto prompts = make_prompts();
+    auto features = polymcp::features(make_tools(prompts), make_resources(), prompts);
 
     if (stdio) {
         polymcp::server srv(options, features);

@@ -6,8 +6,11 @@
 # usage: run_server.sh EVERYTHING_SERVER NODE REVISION
 #
 # Passes only when every scenario the revision requires passes, and so does
-# every not-scored scenario it runs (server-session-lifecycle,
-# json-schema-2020-12, server-sse-polling): no expected-failures baseline.
+# every not-scored pending scenario it runs (2025-11-25: server-session-lifecycle,
+# json-schema-2020-12, server-sse-polling; 2026-07-28: http-header-validation,
+# http-custom-header-server-validation, json-schema-2020-12): no
+# expected-failures baseline. Only scenarios of optional extensions (marked
+# "(extension)" by the suite: io.modelcontextprotocol/tasks) may fail.
 set -euo pipefail
 server="$1" node="$2" revision="$3"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -31,12 +34,20 @@ url="${url/127.0.0.1/localhost}"
 status=0
 "$node" "$suite" server --url "$url" --requirements "$revision" >"$work/report.txt" 2>&1 || status=$?
 sed -n '/=== SUMMARY ===/,$p' "$work/report.txt"
-if [ "$status" -ne 0 ] || ! grep -Eq '^Total: [0-9]+ passed, 0 failed' "$work/report.txt" || grep -q '✗' "$work/report.txt"; then
+# Every scenario that fails must be one of the optional extensions the suite
+# lists as "(extension)" (the tasks extension, which everything_server does
+# not implement); required and pending scenarios must all pass.
+failed="$(sed -n 's/^✗ \([^:]*\): .*/\1/p' "$work/report.txt" | sort -u)"
+optional="$(sed -n 's/^  ✗ \(.*\) (extension)$/\1/p' "$work/report.txt" | sort -u)"
+unexpected="$(comm -23 <(printf '%s\n' "$failed" | sed '/^$/d') <(printf '%s\n' "$optional" | sed '/^$/d'))"
+if ! grep -Eq '^Total: [0-9]+ passed' "$work/report.txt" || [ -n "$unexpected" ]; then
+  echo "--- failing scenarios that are not optional extensions: $(echo ${unexpected:-"(the suite did not finish; exit $status)"})" >&2
   echo "--- full conformance report" >&2
   cat "$work/report.txt" >&2
   echo "--- everything_server stderr" >&2
   cat "$work/server.err" >&2
   exit 1
 fi
+[ -z "$optional" ] || echo "optional extension scenarios not implemented: $(echo $optional)"
 kill -0 "$pid" || { echo "everything_server died during the run" >&2; exit 1; }
-echo "conformance $revision: all scenarios passed"
+echo "conformance $revision: every required and pending scenario passed"

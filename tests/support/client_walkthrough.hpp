@@ -136,7 +136,9 @@ inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkth
     CHECK(json::parse(*rr.contents[0].text)["id"] == "42");
 
     auto prompts = co_await s.list_prompts();
-    CHECK(prompts.size() == 4);
+    CHECK(prompts.size() == 5);  // the fixture's four and test_input_required_result_prompt
+    CHECK(std::any_of(prompts.begin(), prompts.end(),
+                      [](auto& x) { return x.name == "test_input_required_result_prompt"; }));
     name = "test_prompt_with_arguments";
     std::map<std::string, std::string> pargs{{"arg1", "a"}, {"arg2", "b"}};
     auto gp = co_await s.get_prompt(name, pargs);

@@ -61,8 +61,13 @@ public:
     explicit prompt_set(Ps... p) : items_(std::move(p)...) {}
     std::shared_ptr<prompt_registry> make_registry() const {
         auto r = std::make_shared<prompt_registry>(false);
-        std::apply([&](const auto&... x) { (r->add(x.entry()), ...); }, items_);
+        add_to(*r);
         return r;
+    }
+    /// Adds every prompt of the set to `r` (e.g. a dynamic registry).
+    /// @throws std::system_error `errc::duplicate_name` when `r` has one of the names
+    void add_to(prompt_registry& r) const {
+        std::apply([&](const auto&... x) { (r.add(x.entry()), ...); }, items_);
     }
 
 private:
