@@ -45,6 +45,7 @@ public:
     POLYMCP_DECL asio::awaitable<void> async_start(transport_handlers handlers) override;
     /// POSTs one message to the endpoint; the answer comes on the stream.
     POLYMCP_DECL asio::awaitable<void> async_send(json message) override;
+    using transport::async_send;  // the overload with header fields: ignored here
     /// Closes the stream.
     POLYMCP_DECL asio::awaitable<void> async_close() override;
     /// The SSE URL.

@@ -78,6 +78,7 @@ public:
     POLYMCP_DECL asio::awaitable<void> async_start(transport_handlers handlers) override;
     /// Writes one line. @throws client_error `connection_closed` when the child closed its stdin.
     POLYMCP_DECL asio::awaitable<void> async_send(json message) override;
+    using transport::async_send;  // the overload with header fields: ignored here
     /// Closes stdin, waits `shutdown_grace`, sends SIGTERM to the group,
     /// waits again, sends SIGKILL; always reaps the child.
     POLYMCP_DECL asio::awaitable<void> async_close() override;

@@ -18,6 +18,13 @@
 /// - After `initialize` a GET stream receives server-initiated messages
 ///   (405: the server offers none), reconnecting with `Last-Event-ID`.
 /// - `async_close` ends the session with DELETE.
+/// - MCP 2026-07-28 ("Request Metadata"): every POST carries `Mcp-Method`,
+///   and `Mcp-Name` for `tools/call`, `prompts/get` and `resources/read`
+///   (values outside plain ASCII as `=?base64?...?=`); the session's
+///   `Mcp-Param-*` headers are encoded the same way. A message whose `_meta`
+///   names a stateless revision is sent with that `MCP-Protocol-Version` and
+///   no session; a 4xx answering it with a JSON-RPC error for its id is
+///   delivered as that error (`-32022`, `-32020`, `-32021`, `-32601`).
 /// - TLS verification is on; proxies come from the environment; redirects
 ///   are not followed (a 3xx is `errc::http_error` naming the target).
 
@@ -51,7 +58,11 @@ public:
     /// POSTs one message; for a request, completes when its response arrived
     /// (or the stream ended). @throws client_error with the codes of polymcp/client/error.hpp
     POLYMCP_DECL asio::awaitable<void> async_send(json message) override;
-    /// Records the revision for `MCP-Protocol-Version` and opens the GET stream.
+    /// The same, with `Mcp-Param-*` (or other) header fields, encoded per
+    /// MCP 2026-07-28 "Value Encoding".
+    POLYMCP_DECL asio::awaitable<void> async_send(json message, message_headers headers) override;
+    /// Records the revision for `MCP-Protocol-Version` and opens the GET
+    /// stream; for a stateless revision (2026-07-28) neither.
     POLYMCP_DECL void on_initialized(std::string_view protocol_version) override;
     /// Sends DELETE for the session (if any) and aborts open streams.
     POLYMCP_DECL asio::awaitable<void> async_close() override;

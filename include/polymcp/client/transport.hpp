@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace polymcp::client {
 
@@ -39,6 +41,14 @@ struct transport_handlers {
     /// transport delivers nothing more.
     std::function<void(const client_error& error)> on_close;
 };
+
+/// Header fields that travel with one message over an HTTP transport, as
+/// (name, value) pairs with values not yet encoded: the session passes a
+/// tool's `x-mcp-header` parameters as `Mcp-Param-{Name}` (MCP 2026-07-28
+/// "Streamable HTTP" > "Custom Headers from Tool Parameters") and the
+/// transport applies the spec's value encoding. Transports without headers
+/// ignore them.
+using message_headers = std::vector<std::pair<std::string, std::string>>;
 
 /// The interface every client transport implements.
 class transport {
@@ -63,9 +73,20 @@ public:
     ///         (an HTTP status, a stream that closed before the response).
     virtual asio::awaitable<void> async_send(json message) = 0;
 
-    /// Called by the session once `initialize` succeeded, with the negotiated
-    /// revision (e.g. "2025-11-25"); HTTP transports send it as the
-    /// `MCP-Protocol-Version` header and open their GET stream.
+    /// Sends one JSON-RPC message with extra header fields (see
+    /// `message_headers`). The default ignores the headers: transports that
+    /// have none (stdio) need not override it.
+    virtual asio::awaitable<void> async_send(json message, message_headers headers) {
+        (void)headers;
+        co_await async_send(std::move(message));
+    }
+
+    /// Called by the session once it knows the revision it speaks: after
+    /// `initialize` succeeded (e.g. "2025-11-25"), where HTTP transports send
+    /// it as the `MCP-Protocol-Version` header and open their GET stream; or
+    /// after `server/discover` (a stateless revision, e.g. "2026-07-28"),
+    /// where every message carries its own version and there is no session
+    /// and no GET stream.
     virtual void on_initialized(std::string_view protocol_version) { (void)protocol_version; }
 
     /// Ends the connection: terminates the session (HTTP DELETE) or the

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace polymcp::client::detail {
@@ -60,6 +61,18 @@ POLYMCP_DECL client_error status_error(const curl_transfer& t, const std::string
 
 /// The media type of a Content-Type value, lower-case, without parameters.
 POLYMCP_DECL std::string media_type(const std::string& content_type);
+
+/// A value for an `Mcp-Name` or `Mcp-Param-*` header (MCP 2026-07-28
+/// "Streamable HTTP" > "Value Encoding"): as is when it is plain visible
+/// ASCII and spaces without leading or trailing whitespace; otherwise (other
+/// bytes, control characters including tab, surrounding whitespace, or text
+/// that looks like the sentinel itself) `=?base64?{standard Base64 of the
+/// UTF-8 bytes}?=`.
+POLYMCP_DECL std::string encode_header_value(std::string_view value);
+
+/// The header line "Name: value" for libcurl; an empty value is written
+/// "Name;" (libcurl drops a header written "Name:").
+POLYMCP_DECL std::string header_line(const std::string& name, const std::string& value);
 
 }  // namespace polymcp::client::detail
 

@@ -7,6 +7,7 @@
 #include <polymcp/client/detail/http_exchange.hpp>
 #include <polymcp/client/detail/sse_parser.hpp>
 #include <polymcp/client/streamable_http.hpp>
+#include <polymcp/protocol/revision.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -30,7 +31,8 @@ struct stream_context {
 };
 
 struct exchange_result {
-    enum kind_t { none, json_body, event_stream, other } kind = none;
+    /// delivered_error: a 4xx whose JSON-RPC error body was handed to the session
+    enum kind_t { none, json_body, event_stream, other, delivered_error } kind = none;
     long status = 0;
     std::string content_type;
     std::string body;             ///< JSON body, or the first bytes of another body
@@ -38,6 +40,47 @@ struct exchange_result {
 };
 
 inline std::string excerpt_of(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
+
+/// The header fields of one POST beyond the transport's own.
+struct post_headers {
+    std::vector<std::string> lines;  ///< "Name: value" (encoded)
+    /// The message names a stateless revision in its `_meta` (MCP
+    /// 2026-07-28): sent with that MCP-Protocol-Version and no session.
+    std::string stateless_version;
+};
+
+/// The revision a message's `_meta` names, when it is a stateless one (MCP
+/// 2026-07-28 "Request Metadata"); empty otherwise.
+inline std::string stateless_version_of(const json& msg) {
+    if (!msg.is_object()) return {};
+    auto p = msg.find("params");
+    if (p == msg.end() || !p->is_object()) return {};
+    auto m = p->find("_meta");
+    if (m == p->end() || !m->is_object()) return {};
+    auto v = m->find("io.modelcontextprotocol/protocolVersion");
+    if (v == m->end() || !v->is_string()) return {};
+    auto rev = parse_revision(v->get<std::string>());
+    return !rev || is_stateless(*rev) ? v->get<std::string>() : std::string();
+}
+
+/// The standard request headers (MCP 2026-07-28 "Standard Request Headers")
+/// and the session's extra ones, encoded.
+inline post_headers headers_for(const json& msg, const message_headers& extra) {
+    post_headers h;
+    h.stateless_version = stateless_version_of(msg);
+    if (msg.is_object() && msg.contains("method") && msg["method"].is_string()) {
+        const auto& method = msg["method"].get_ref<const std::string&>();
+        h.lines.push_back(header_line("Mcp-Method", encode_header_value(method)));
+        const char* member = method == "tools/call" || method == "prompts/get" ? "name"
+                             : method == "resources/read"                      ? "uri"
+                                                                               : nullptr;
+        if (member && msg.contains("params") && msg["params"].is_object())
+            if (auto v = msg["params"].find(member); v != msg["params"].end() && v->is_string())
+                h.lines.push_back(header_line("Mcp-Name", encode_header_value(v->get<std::string>())));
+    }
+    for (const auto& [name, value] : extra) h.lines.push_back(header_line(name, encode_header_value(value)));
+    return h;
+}
 
 struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
     streamable_http_state(asio::any_io_executor e, http_options o)
@@ -91,7 +134,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     /// One HTTP exchange, retried after the auth provider obtained new
     /// credentials. Returns for 2xx; throws the typed error otherwise.
     asio::awaitable<exchange_result> exchange(const char* method, const std::string& body, stream_context& sc,
-                                              bool capture_session) {
+                                              bool capture_session, const post_headers* extra = nullptr) {
         auto self = shared_from_this();
         const bool get = std::string_view(method) == "GET";
         for (int attempt = 0;; ++attempt) {
@@ -99,8 +142,12 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             if (options.auth) authz = co_await options.auth->authorization(url);
             auto t = make_transfer(ex, options, url, method, body, authz);
             t->add_header(get ? "Accept: text/event-stream" : "Accept: application/json, text/event-stream");
-            if (!session_id.empty()) t->add_header("Mcp-Session-Id: " + session_id);
-            if (!protocol_version.empty()) t->add_header("MCP-Protocol-Version: " + protocol_version);
+            const bool stateless = extra && !extra->stateless_version.empty();
+            if (!session_id.empty() && !stateless) t->add_header("Mcp-Session-Id: " + session_id);
+            if (stateless) t->add_header("MCP-Protocol-Version: " + extra->stateless_version);
+            else if (!protocol_version.empty()) t->add_header("MCP-Protocol-Version: " + protocol_version);
+            if (extra)
+                for (const auto& line : extra->lines) t->add_header(line);
             if (get && !sc.last_event_id.empty()) t->add_header("Last-Event-ID: " + sc.last_event_id);
 
             exchange_result r;
@@ -175,7 +222,20 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                     if (retry) continue;
                 }
             }
-            auto err = status_error(*t, r.body, url, !session_id.empty());
+            // A stateless request's protocol errors come as 4xx with the
+            // JSON-RPC error for it (MCP 2026-07-28 "Server Validation",
+            // "Protocol Version Header"): the session decides what they mean.
+            if (stateless && sc.request_id && r.status >= 400 && r.status < 500) {
+                auto j = json::parse(r.body, nullptr, false);
+                if (j.is_object() && j.contains("error") && j["error"].is_object() && j.contains("id") &&
+                    j["id"] == *sc.request_id) {
+                    std::optional<client_error> error;
+                    deliver(r.body, sc, error);
+                    r.kind = exchange_result::delivered_error;
+                    co_return r;
+                }
+            }
+            auto err = status_error(*t, r.body, url, !session_id.empty() && !stateless);
             if (err.value() == errc::session_expired) session_id.clear();
             throw err;
         }
@@ -202,7 +262,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         }
     }
 
-    asio::awaitable<void> send(json msg) {
+    asio::awaitable<void> send(json msg, const message_headers& extra) {
         auto self = shared_from_this();
         if (!started) throw client_error(errc::not_initialized, "the HTTP transport is not started");
         if (closed) throw client_error(errc::connection_closed, "the transport to " + url + " was closed");
@@ -211,9 +271,12 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (is_request) sc.request_id = msg["id"];
         const bool is_initialize = is_request && msg["method"] == "initialize";
         std::string body = msg.dump(-1, ' ', false, json::error_handler_t::replace);
-        auto r = co_await exchange("POST", body, sc, is_initialize);
+        const auto headers = headers_for(msg, extra);
+        auto r = co_await exchange("POST", body, sc, is_initialize, &headers);
         if (!is_request) co_return;
         switch (r.kind) {
+            case exchange_result::delivered_error:
+                co_return;
             case exchange_result::json_body: {
                 std::optional<client_error> error;
                 if (!deliver(r.body, sc, error)) throw *error;
@@ -311,11 +374,19 @@ asio::awaitable<void> streamable_http_transport::async_start(transport_handlers 
 
 asio::awaitable<void> streamable_http_transport::async_send(json message) {
     auto s = state_;
-    co_await s->send(std::move(message));
+    co_await s->send(std::move(message), {});
+}
+
+asio::awaitable<void> streamable_http_transport::async_send(json message, message_headers headers) {
+    auto s = state_;
+    co_await s->send(std::move(message), headers);
 }
 
 void streamable_http_transport::on_initialized(std::string_view protocol_version) {
     auto s = state_;
+    // A stateless revision (2026-07-28): each message names its own version;
+    // there is no session, and no GET stream.
+    if (auto rev = parse_revision(protocol_version); rev && is_stateless(*rev)) return;
     s->protocol_version = std::string(protocol_version);
     if (s->options.open_get_stream && !s->closed)
         asio::co_spawn(s->ex, [s]() { return s->get_loop(); },

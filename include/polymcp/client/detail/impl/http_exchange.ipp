@@ -5,6 +5,8 @@
 
 #include <polymcp/client/detail/http_exchange.hpp>
 
+#include <polymcp/crypto/detail/openssl.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -165,6 +167,26 @@ client_error status_error(const curl_transfer& t, const std::string& body, const
     client_error e(errc::http_error, url + " answered HTTP " + std::to_string(s) + suffix);
     e.http_status = static_cast<int>(s);
     return e;
+}
+
+std::string encode_header_value(std::string_view value) {
+    constexpr std::string_view prefix = "=?base64?", suffix = "?=";
+    bool plain = true;
+    for (unsigned char c : value)
+        if (c < 0x20 || c > 0x7E) plain = false;
+    if (!value.empty() && (value.front() == ' ' || value.back() == ' ')) plain = false;
+    if (value.size() >= prefix.size() + suffix.size() && value.substr(0, prefix.size()) == prefix &&
+        value.substr(value.size() - suffix.size()) == suffix)
+        plain = false;
+    if (plain) return std::string(value);
+    std::string b = crypto::detail::base64url_encode(
+        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(value.data()), value.size()));
+    for (auto& c : b) c = c == '-' ? '+' : c == '_' ? '/' : c;  // the standard alphabet
+    return std::string(prefix) + b + std::string(suffix);
+}
+
+std::string header_line(const std::string& name, const std::string& value) {
+    return value.empty() ? name + ";" : name + ": " + value;
 }
 
 }  // namespace polymcp::client::detail
