@@ -8,6 +8,7 @@
 // Options: --host ADDRESS (default 127.0.0.1), --threads N (I/O threads, default 1),
 //          --path /mcp, --tls-cert FILE --tls-key FILE (serve HTTPS),
 //          --quiet (no diagnostics on stderr)
+//          --list-ttl MS (2026-07-28 caching hint on the list results: ttlMs, cacheScope private; default 0)
 // Behind the MCP OAuth 2.1 resource-server policy (docs/auth.md):
 //          --auth-jwks URL|FILE   the authorization server's keys (a JWKS URL, or a JWK Set file)
 //          --auth-issuer URL      the authorization server (its issuer identifier)
@@ -372,7 +373,7 @@ int usage() {
     std::fprintf(stderr,
                  "usage: everything_server (--port N [--host ADDRESS] [--threads N] [--path /mcp] "
                  "[--tls-cert FILE --tls-key FILE] [--auth-jwks URL|FILE --auth-issuer URL [--auth-resource URI] "
-                 "[--auth-scopes \"a b\"]] | --stdio) [--quiet]\n");
+                 "[--auth-scopes \"a b\"]] | --stdio) [--quiet] [--list-ttl MS]\n");
     return 2;
 }
 
@@ -384,6 +385,7 @@ int main(int argc, char** argv) {
     std::string auth_jwks, auth_issuer, auth_resource, auth_scopes;
     std::size_t threads = 1;
     bool stdio = false, quiet = false;
+    std::chrono::milliseconds list_ttl{0};
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -414,6 +416,10 @@ int main(int argc, char** argv) {
                                                                                                           : auth_scopes) = v;
         } else if (a == "--stdio") {
             stdio = true;
+        } else if (a == "--list-ttl") {
+            auto v = value();
+            if (!v) return usage();
+            list_ttl = std::chrono::milliseconds(std::max(0L, std::atol(v)));
         } else if (a == "--quiet") {
             quiet = true;
         } else {
@@ -425,6 +431,9 @@ int main(int argc, char** argv) {
 
     polymcp::server_options options{.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}};
     options.io_threads = threads;
+    for (auto* hint : {&options.cache.tools_list, &options.cache.resources_list, &options.cache.resource_templates_list,
+                       &options.cache.prompts_list})
+        hint->ttl = list_ttl;
     if (quiet) options.diagnostics = [](std::string_view) {};
     // requestState (MCP 2026-07-28 input-required results) sealed with Fernet
     // under a key made at start: valid for this process only.

@@ -21,6 +21,9 @@
 //   --bearer TOKEN           send "Authorization: Bearer TOKEN"
 //   --sse                    TARGET is a 2024-11-05 HTTP+SSE endpoint
 //   --timeout MS             per-request timeout (progress extends it); default 60000
+//   --era dual|modern|legacy which MCP revisions to speak: dual (default) uses the
+//                            stateless 2026-07-28 when the server does, else the
+//                            2025-11-25 initialize handshake; modern or legacy pin one
 //   --ca-file FILE           trust the CA certificates in FILE (PEM)
 //   --json                   print results as JSON instead of text
 //   --verbose                show the server's log messages and a stdio server's stderr
@@ -48,7 +51,7 @@ namespace {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: mcp_cli [--header 'N: v'] [--bearer TOKEN] [--sse] [--timeout MS] [--ca-file FILE] [--json] "
+                 "usage: mcp_cli [--header 'N: v'] [--bearer TOKEN] [--sse] [--era dual|modern|legacy] [--timeout MS] [--ca-file FILE] [--json] "
                  "[--verbose]\n"
                  "               (info|list-tools|list-resources|list-prompts) TARGET\n"
                  "       mcp_cli [OPTIONS] call TARGET TOOL ['{json}']\n"
@@ -110,6 +113,7 @@ json parse_object(const std::string& text, const char* what) {
 int main(int argc, char** argv) {
     mc::http_options http;
     bool sse = false, as_json = false, verbose = false;
+    mc::protocol_era era = mc::protocol_era::dual;
     std::chrono::milliseconds timeout{60'000};
     std::vector<std::string> pos;
     for (int i = 1; i < argc; ++i) {
@@ -136,6 +140,14 @@ int main(int argc, char** argv) {
             const char* v = value();
             if (!v) return usage();
             http.ca_file = v;
+        } else if (a == "--era") {
+            const char* v = value();
+            if (!v) return usage();
+            std::string e = v;
+            if (e == "dual") era = mc::protocol_era::dual;
+            else if (e == "modern") era = mc::protocol_era::modern;
+            else if (e == "legacy") era = mc::protocol_era::legacy;
+            else return usage();
         } else if (a == "--sse") {
             sse = true;
         } else if (a == "--json") {
@@ -166,6 +178,7 @@ int main(int argc, char** argv) {
     }
 
     mc::session_options so;
+    so.era = sse ? mc::protocol_era::legacy : era;  // HTTP+SSE (2024-11-05) is legacy by nature
     so.client_info = {.name = "polymcp-mcp-cli", .version = "0.1.0"};
     so.request_timeout = timeout;
     so.diagnostics = [verbose](std::string_view d) {

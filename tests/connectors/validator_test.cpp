@@ -99,7 +99,7 @@ TEST_CASE("test connection: a real MCP server answers with its info and tools", 
     auto r = check(http_endpoint(server.url()), loopback_allowed());
     INFO(r.message);
     REQUIRE(r.success);
-    CHECK(r.protocol_version == "2025-11-25");
+    CHECK(r.protocol_version == "2026-07-28");  // everything_server is dual-era: the stateless revision wins
     CHECK(r.server_info["name"] == "mcp-conformance-test-server");
     REQUIRE(r.tools.size() > 5);
     bool has_echo = false;

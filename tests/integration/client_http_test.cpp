@@ -103,10 +103,32 @@ TEST_CASE("client over Streamable HTTP: every client call against everything_ser
     CHECK(r->status == 404);
 }
 
+TEST_CASE("client over Streamable HTTP: every client call against everything_server, statelessly (2026-07-28)",
+          "[client][http][stateless]") {
+    everything_http server;
+    asio::io_context io;
+    auto t = http_transport(io, {.url = server.url()});
+    polymcp::test::walkthrough_log log;
+    // The default, dual-era session finds that everything_server speaks 2026-07-28.
+    mc::session s(t, polymcp::test::walkthrough_options(log, mc::protocol_era::dual));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await polymcp::test::walk_everything(s, log, "2026-07-28");
+        CHECK(t->session_id().empty());  // no protocol session
+        co_await s.close();
+    });
+}
+
+TEST_CASE("client over Streamable HTTP: resources/updated on a subscriptions/listen stream (2026-07-28)",
+          "[client][http][stateless]") {
+    everything_http server;
+    asio::io_context io;
+    polymcp::test::check_resource_updated(io, http_transport(io, {.url = server.url()}), mc::protocol_era::modern);
+}
+
 TEST_CASE("client over Streamable HTTP: a stream closed mid-call is resumed with Last-Event-ID", "[client][http]") {
     everything_http server;
     asio::io_context io;
-    mc::session s(http_transport(io, {.url = server.url()}));
+    mc::session s(http_transport(io, {.url = server.url()}), {.era = mc::protocol_era::legacy});
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         co_await s.initialize();
         std::string name = "test_reconnection";
@@ -160,7 +182,7 @@ TEST_CASE("client over Streamable HTTP: custom headers, query parameters and a b
                        .headers = {{"X-Api-Key", "k-123"}},
                        .query = {{"region", "eu west"}},
                        .auth = std::make_shared<mc::bearer_token>("tok-xyz")};
-    mc::session s(http_transport(io, o));
+    mc::session s(http_transport(io, o), {.era = mc::protocol_era::legacy});
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         co_await s.initialize();
         co_await s.ping();
@@ -303,7 +325,8 @@ TEST_CASE("client over Streamable HTTP: servers that misbehave give typed errors
         CHECK(std::string(e.what()).find("1999-01-01") != std::string::npos);
     }
     SECTION("a session the server forgot") {
-        mc::session s(http_transport(io, {.url = fake.url("/expired"), .open_get_stream = false}));
+        mc::session s(http_transport(io, {.url = fake.url("/expired"), .open_get_stream = false}),
+                      {.era = mc::protocol_era::legacy});
         test::run_coro(io, [&]() -> asio::awaitable<void> {
             co_await s.initialize();
             auto e = co_await expect_error([&]() -> asio::awaitable<void> { co_await s.ping(); });
@@ -356,7 +379,7 @@ TEST_CASE("client over Streamable HTTP: an initialize answered on an event strea
         res->respond(response{202, {}, {}});
     });
     asio::io_context io;
-    mc::session s(http_transport(io, {.url = fake.url("/mcp")}));
+    mc::session s(http_transport(io, {.url = fake.url("/mcp")}), {.era = mc::protocol_era::legacy});
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         co_await s.initialize();
         co_await s.ping();
@@ -396,4 +419,107 @@ TEST_CASE("client over Streamable HTTP: a proxy named in the environment is used
     std::lock_guard lock(m);
     REQUIRE_FALSE(targets.empty());
     CHECK(targets[0] == "http://mcp.example.invalid/mcp");
+}
+
+TEST_CASE("client over Streamable HTTP: cached lists honour ttlMs and list_changed (2026-07-28)",
+          "[client][http][stateless]") {
+    everything_http server({"--list-ttl", "60000"});
+    asio::io_context io;
+    auto has = [](const std::vector<mc::tool_info>& tools, const char* name) {
+        return std::any_of(tools.begin(), tools.end(), [&](const auto& t) { return t.name == name; });
+    };
+    SECTION("without a list_changed callback the cached list is served until refreshed") {
+        mc::session s(http_transport(io, {.url = server.url()}));
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            co_await s.initialize();
+            REQUIRE(s.is_stateless());
+            auto before = co_await s.list_tools();
+            CHECK_FALSE(has(before, "test_dynamic_tool"));
+            std::string trigger = "test_trigger_tool_change";
+            co_await s.call_tool(trigger, json::object());  // adds test_dynamic_tool
+            auto cached = co_await s.list_tools();
+            CHECK(cached.size() == before.size());  // ttlMs 60000: from memory
+            mc::request_options fresh;
+            fresh.use_cache = false;
+            auto listed = co_await s.list_tools(fresh);
+            CHECK(has(listed, "test_dynamic_tool"));
+            co_await s.call_tool(trigger, json::object());  // and removes it again
+            co_await s.close();
+        });
+    }
+    SECTION("a list_changed notification on the listen stream drops the cached list") {
+        int changes = 0;
+        mc::session_options so;
+        so.on_tools_list_changed = [&] { ++changes; };
+        mc::session s(http_transport(io, {.url = server.url()}), so);
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            co_await s.initialize();  // opens subscriptions/listen for toolsListChanged
+            auto before = co_await s.list_tools();
+            std::string trigger = "test_trigger_tool_change";
+            co_await s.call_tool(trigger, json::object());
+            asio::steady_timer t(io);
+            for (int i = 0; i < 100 && changes == 0; ++i) {
+                t.expires_after(20ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+            CHECK(changes >= 1);
+            auto after = co_await s.list_tools();
+            CHECK(has(after, "test_dynamic_tool"));
+            CHECK(after.size() == before.size() + 1);
+            co_await s.call_tool(trigger, json::object());
+            co_await s.close();
+        });
+    }
+}
+
+TEST_CASE("client over Streamable HTTP: a dual-era session falls back to initialize for a legacy server",
+          "[client][http][stateless]") {
+    // A 2025-11-25-only server: no session means 400 with a JSON-RPC error of its own (not a modern one).
+    std::mutex m;
+    std::vector<std::string> methods;
+    fake_server fake([&](request req, responder_ptr res) {
+        auto j = json::parse(req.body, nullptr, false);
+        {
+            std::lock_guard lock(m);
+            methods.push_back(req.method + " " + j.value("method", ""));
+        }
+        if (req.method == "POST" && j.value("method", "") == "initialize") {
+            auto r = json_response(initialize_result(j));
+            r.fields.set("Mcp-Session-Id", "legacy-1");
+            return res->respond(std::move(r));
+        }
+        if (req.fields.get("Mcp-Session-Id").value_or("") != "legacy-1")
+            return res->respond(response::with_body(
+                400, "application/json",
+                R"({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: Server not initialized"}})"));
+        if (req.method == "POST" && j.contains("id"))
+            return res->respond(json_response({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", {{"tools", json::array()}}}}));
+        if (req.method == "GET") return res->respond(response::error(405));
+        res->respond(response{202, {}, {}});
+    });
+    asio::io_context io;
+    mc::session s(http_transport(io, {.url = fake.url("/mcp")}));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto init = co_await s.initialize();
+        CHECK(init.protocol_version == "2025-11-25");
+        CHECK_FALSE(s.is_stateless());
+        co_await s.list_tools();
+        co_await s.close();
+    });
+    std::lock_guard lock(m);
+    REQUIRE(methods.size() >= 3);
+    CHECK(methods[0] == "POST server/discover");
+    CHECK(methods[1] == "POST initialize");
+    CHECK(std::find(methods.begin(), methods.end(), "POST tools/list") != methods.end());
+
+    SECTION("pinned to the modern era, the same server is refused") {
+        mc::session modern(http_transport(io, {.url = fake.url("/mcp")}), {.era = mc::protocol_era::modern});
+        std::optional<mc::client_error> e;
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            e = co_await polymcp::test::expect_error([&]() -> asio::awaitable<void> { co_await modern.initialize(); });
+        });
+        REQUIRE(e);
+        CHECK(e->value() == mc::errc::protocol_version_unsupported);
+        CHECK(std::string(e->what()).find("2026-07-28") != std::string::npos);
+    }
 }

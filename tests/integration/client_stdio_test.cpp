@@ -80,6 +80,26 @@ TEST_CASE("client over stdio: resources/updated after subscribe", "[client][stdi
     polymcp::test::check_resource_updated(io, everything(io));
 }
 
+TEST_CASE("client over stdio: every client call against everything_server, statelessly (2026-07-28)",
+          "[client][stdio][stateless]") {
+    asio::io_context io;
+    auto t = everything(io);
+    polymcp::test::walkthrough_log log;
+    mc::session s(t, polymcp::test::walkthrough_options(log, mc::protocol_era::dual));
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await polymcp::test::walk_everything(s, log, "2026-07-28");
+        co_await s.close();
+    });
+    REQUIRE(t->exit_status());
+    CHECK(*t->exit_status() == 0);
+}
+
+TEST_CASE("client over stdio: resources/updated on a subscriptions/listen stream (2026-07-28)",
+          "[client][stdio][stateless]") {
+    asio::io_context io;
+    polymcp::test::check_resource_updated(io, everything(io), mc::protocol_era::modern);
+}
+
 TEST_CASE("client over stdio: a request without a handler gets -32601", "[client][stdio]") {
     asio::io_context io;
     mc::session s(everything(io));  // no sampling handler: capability not declared

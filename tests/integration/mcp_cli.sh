@@ -47,7 +47,9 @@ done
 url="http://127.0.0.1:$port/mcp"
 
 run info "$url" || fail "info over HTTP exited $?"
-grep -q '^mcp-conformance-test-server 1.0.0 (MCP 2025-11-25)$' "$work/out" || fail "info shows the server"
+grep -q '^mcp-conformance-test-server 1.0.0 (MCP 2026-07-28)$' "$work/out" || fail "info shows the server (stateless revision)"
+run --era legacy info "$url" || fail "info --era legacy over HTTP exited $?"
+grep -q '^mcp-conformance-test-server 1.0.0 (MCP 2025-11-25)$' "$work/out" || fail "info --era legacy shows the 2025-11-25 session"
 
 run call "$url" test_tool_with_progress || fail "call over HTTP exited $?"
 grep -q '^progress 100/100 (100%)' "$work/err" || fail "progress over HTTP is shown"

@@ -30,10 +30,12 @@ struct walkthrough_log {
 };
 
 /// Session options whose handlers record into `log` and answer sampling and elicitation.
-inline polymcp::client::session_options walkthrough_options(walkthrough_log& log) {
+inline polymcp::client::session_options walkthrough_options(
+    walkthrough_log& log, polymcp::client::protocol_era era = polymcp::client::protocol_era::legacy) {
     namespace mc = polymcp::client;
     using polymcp::json;
     mc::session_options so;
+    so.era = era;
     so.on_log = [&log](const mc::log_message& m) { log.logs.push_back(m); };
     so.on_sampling = [&log](json p) -> asio::awaitable<json> {
         log.sampling_params = p;
@@ -49,12 +51,17 @@ inline polymcp::client::session_options walkthrough_options(walkthrough_log& log
     return so;
 }
 
-/// Calls every client method against everything_server and checks the typed results.
-inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkthrough_log& log) {
+/// Calls every client method against everything_server and checks the typed
+/// results. everything_server is dual-era: `revision` is what the session is
+/// expected to speak ("2025-11-25" with `protocol_era::legacy`, "2026-07-28"
+/// with the default), and every call must work the same either way.
+inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkthrough_log& log,
+                                             std::string revision = "2025-11-25") {
     namespace mc = polymcp::client;
     using polymcp::json;
     auto init = co_await s.initialize();
-    CHECK(init.protocol_version == "2025-11-25");
+    CHECK(init.protocol_version == revision);
+    CHECK(s.is_stateless() == (revision == "2026-07-28"));
     CHECK(init.server_info.name == "mcp-conformance-test-server");
     CHECK(init.capabilities.tools);
     CHECK(init.capabilities.resources_subscribe);
@@ -110,6 +117,15 @@ inline asio::awaitable<void> walk_everything(polymcp::client::session& s, walkth
     r = co_await s.call_tool(name, args);
     CHECK(std::get<polymcp::text_content>(r.content[0]).text == "LLM response: sampled answer");
     CHECK(log.sampling_params["messages"][0]["content"]["text"] == "What is 2+2?");
+
+    // x-mcp-header parameters: over HTTP in 2026-07-28 the server refuses the
+    // call (-32020) unless the client mirrors them into Mcp-Param-* headers.
+    name = "test_custom_headers";
+    args = {{"region", " eu-west\t"}, {"priority", 7}, {"verbose", true}, {"query", "SELECT 1"}};
+    r = co_await s.call_tool(name, args);
+    CHECK_FALSE(r.is_error);
+    CHECK(std::get<polymcp::text_content>(r.content[0]).text ==
+          "region= eu-west\t, priority=7, verbose=true, query=SELECT 1");
 
     name = "test_elicitation";
     args = {{"message", "Your name?"}};
@@ -185,14 +201,19 @@ inline asio::awaitable<void> subscribe_and_wait(polymcp::client::session& s, std
 
 /// The whole resources/updated check over `transport` (to everything_server):
 /// initialize, subscribe_and_wait on test://watched-resource, close; then
-/// at least one update for that URI must have arrived.
-inline void check_resource_updated(asio::io_context& io, std::shared_ptr<polymcp::client::transport> transport) {
+/// at least one update for that URI must have arrived. In the legacy era the
+/// updates come after resources/subscribe (on the GET stream over HTTP); in
+/// the modern one on a subscriptions/listen stream.
+inline void check_resource_updated(asio::io_context& io, std::shared_ptr<polymcp::client::transport> transport,
+                                   polymcp::client::protocol_era era = polymcp::client::protocol_era::legacy) {
     std::vector<std::string> updated;
     polymcp::client::session_options so;
+    so.era = era;
     so.on_resource_updated = [&](const std::string& uri) { updated.push_back(uri); };
     polymcp::client::session s(std::move(transport), so);
     ::test::run_coro(io, [&]() -> asio::awaitable<void> {
         co_await s.initialize();
+        CHECK(s.is_stateless() == (era == polymcp::client::protocol_era::modern));
         std::string uri = "test://watched-resource";
         co_await subscribe_and_wait(s, uri, updated);
         co_await s.close();

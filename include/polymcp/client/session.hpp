@@ -5,7 +5,24 @@
 /// `polymcp::client::session`: an MCP client session over any client
 /// transport, with a typed API on Asio coroutines (MCP 2025-11-25
 /// "Lifecycle", "Tools", "Resources", "Prompts", "Completion", "Logging",
-/// "Utilities"; client features "Sampling", "Elicitation", "Roots").
+/// "Utilities"; client features "Sampling", "Elicitation", "Roots"), that
+/// speaks the stateless revision 2026-07-28 too and chooses per server.
+///
+/// **Revisions** (MCP 2026-07-28 "Versioning" > "Backward Compatibility").
+/// By default the session is dual-era: `initialize()` first probes with
+/// `server/discover`; a server that answers it (or answers with a modern
+/// error such as -32022) is spoken to statelessly, every request carrying
+/// the protocol version, client capabilities and client info in its `_meta`;
+/// any other answer (an HTTP 4xx without a modern JSON-RPC error, a JSON-RPC
+/// error such as -32601, no answer within `discover_timeout`) makes the
+/// session fall back to the `initialize` handshake of 2025-11-25 and earlier.
+/// `session_options::era` pins one era instead. The API is the same in both:
+/// a server's input requests (`InputRequiredResult`) are answered by the same
+/// `on_sampling` / `on_elicitation` / `on_roots` handlers that answer
+/// server-to-client requests in a session, and the request is retried with
+/// them; `subscribe` and the list-changed callbacks use
+/// `subscriptions/listen`; `set_logging_level` sets the `logLevel` of later
+/// requests; `ping` sends `server/discover`.
 ///
 /// @code
 /// asio::io_context io;
@@ -71,13 +88,33 @@ namespace polymcp::client {
 /// server sends `notifications/cancelled` for the request.
 using request_handler = std::function<asio::awaitable<json>(json params)>;
 
+/// Which protocol eras a session speaks (MCP 2026-07-28 "Versioning" >
+/// "Terminology"): modern (stateless, per-request `_meta`: 2026-07-28) and
+/// legacy (the `initialize` handshake: 2024-11-05 .. 2025-11-25).
+enum class protocol_era {
+    dual,    ///< modern when the server speaks it, else legacy (the default)
+    modern,  ///< modern only: a legacy server fails `initialize` with `protocol_version_unsupported`
+    legacy,  ///< legacy only: `initialize` without the `server/discover` probe
+};
+
 /// Configuration of a session. Every member has a working default.
 struct session_options {
-    /// `clientInfo` sent in `initialize`.
+    /// `clientInfo` sent in `initialize` and, in a stateless revision, in every request's `_meta`.
     implementation client_info{.name = "polymcp-client", .version = "0.1.0"};
-    /// The revision asked for in `initialize`; the server may answer with an
-    /// older one, which is accepted from 2024-11-05 up.
+    /// The eras to speak; see the file comment.
+    protocol_era era = protocol_era::dual;
+    /// The legacy revision asked for in `initialize`; the server may answer
+    /// with an older one, which is accepted from 2024-11-05 up.
     std::string protocol_version = "2025-11-25";
+    /// The stateless revision asked for first (the server may name another it supports).
+    std::string modern_protocol_version = "2026-07-28";
+    /// How long the `server/discover` probe waits, in ms, before a dual-era
+    /// session decides the server is legacy (a stdio server that ignores it).
+    std::chrono::milliseconds discover_timeout{10'000};
+    /// The most rounds of input requests one request may take (MCP
+    /// 2026-07-28 "Multi Round-Trip Requests") before it fails with
+    /// `invalid_mcp_server`.
+    std::size_t max_input_rounds = 16;
     /// How long a request may wait for its answer, in ms (restarted by progress).
     std::chrono::milliseconds request_timeout{60'000};
     /// The absolute cap, in ms after sending, that progress cannot extend past.
@@ -129,6 +166,10 @@ struct request_options {
     /// `progressToken` with the request.
     std::function<void(const progress_info&)> on_progress;
     json meta;  ///< extra members for the request's `_meta`, or null
+    /// For the list calls: whether a list the server allowed to be cached
+    /// (2026-07-28 `ttlMs`, until then or until a list_changed notification)
+    /// may be served from memory; false always asks the server.
+    bool use_cache = true;
 };
 
 /// A reference for `completion/complete` (schema `PromptReference` or `ResourceTemplateReference`).
@@ -158,8 +199,11 @@ public:
     /// The transport's executor.
     POLYMCP_DECL asio::any_io_executor get_executor() const;
 
-    /// Starts the transport, sends `initialize`, checks the revision the
-    /// server chose (2024-11-05 .. 2025-11-25), then sends
+    /// Starts the transport and finds the server's era (see the file
+    /// comment): `server/discover` for a stateless server (its capabilities,
+    /// identity and instructions fill the result, `protocol_version` is the
+    /// stateless revision), else `initialize`, a check of the revision the
+    /// server chose (2024-11-05 .. 2025-11-25), and
     /// `notifications/initialized` (MCP "Lifecycle" > "Initialization").
     /// @throws client_error `protocol_version_unsupported` (the transport is then closed), or any other code
     POLYMCP_DECL asio::awaitable<initialize_result> initialize(request_options options = {});
@@ -168,11 +212,20 @@ public:
     POLYMCP_DECL const initialize_result& server() const;
     /// True between a successful `initialize()` and `close()` or the transport's end.
     POLYMCP_DECL bool is_open() const noexcept;
+    /// True when `initialize()` found a server of the stateless revision
+    /// (MCP 2026-07-28) and the session speaks it; `server().protocol_version`
+    /// names the revision either way.
+    POLYMCP_DECL bool is_stateless() const noexcept;
 
-    /// `tools/list`, following `nextCursor` until the last page.
+    /// `tools/list`, following `nextCursor` until the last page. Tools whose
+    /// `x-mcp-header` annotations are invalid are left out, with a warning
+    /// to `diagnostics` (MCP 2026-07-28 "Custom Headers from Tool Parameters").
     POLYMCP_DECL asio::awaitable<std::vector<tool_info>> list_tools(request_options options = {});
     /// `tools/call` with `arguments` (an object; null is sent as `{}`).
     /// A tool's own failure is a result with `is_error`, not an exception.
+    /// Over HTTP the listed tool's `x-mcp-header` parameters go as
+    /// `Mcp-Param-*` headers; after a -32020 HeaderMismatch the tools are
+    /// listed again and the call retried once.
     POLYMCP_DECL asio::awaitable<call_tool_result> call_tool(std::string name, json arguments,
                                                              request_options options = {});
     /// `resources/list`, all pages.
@@ -197,12 +250,14 @@ public:
                                                            std::string value,
                                                            std::map<std::string, std::string> context = {},
                                                            request_options options = {});
-    /// `ping`.
+    /// `ping`; `server/discover` in a stateless revision, which has no ping.
     POLYMCP_DECL asio::awaitable<void> ping(request_options options = {});
-    /// `logging/setLevel`.
+    /// `logging/setLevel`; in a stateless revision the level is sent as the
+    /// `logLevel` of every later request instead (no request now).
     POLYMCP_DECL asio::awaitable<void> set_logging_level(logging_level level, request_options options = {});
 
-    /// Sends any request and returns its raw `result` object.
+    /// Sends any request and returns its raw `result` object; in a stateless
+    /// revision an `InputRequiredResult` is answered and retried first.
     POLYMCP_DECL asio::awaitable<json> request(std::string method, json params, request_options options = {});
     /// Sends a notification.
     POLYMCP_DECL asio::awaitable<void> notify(std::string method, json params = nullptr);

@@ -5,7 +5,9 @@
 
 #include <polymcp/client/session.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
+#include <polymcp/protocol/meta.hpp>
 #include <polymcp/protocol/revision.hpp>
+#include <polymcp/tools/header_params.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/bind_cancellation_slot.hpp>
@@ -77,6 +79,27 @@ struct session_state : std::enable_shared_from_this<session_state> {
     bool started = false;
     bool initialized = false;
     bool closed = false;
+    /// Speaking a stateless revision (MCP 2026-07-28): every request carries
+    /// `modern_version`, the capabilities and the client info in its `_meta`.
+    bool stateless = false;
+    std::string modern_version;
+    /// The `logLevel` of later stateless requests (`set_logging_level`).
+    std::optional<logging_level> log_level;
+    /// The x-mcp-header parameters of the tools last listed, by tool name.
+    std::map<std::string, std::vector<header_param>, std::less<>> tool_headers;
+    /// List results the server said may be cached (`ttlMs`), by method.
+    struct cached_list {
+        json items;
+        clock::time_point expires;
+    };
+    std::map<std::string, cached_list, std::less<>> list_cache;
+    /// The open `subscriptions/listen` request (MCP 2026-07-28
+    /// "Subscriptions"): cancelling `listen_cancel` ends it.
+    std::shared_ptr<asio::cancellation_signal> listen_cancel;
+    std::shared_ptr<asio::steady_timer> listen_ack;  ///< woken by the acknowledgement
+    bool listen_acked = false;
+    json listen_ack_params;
+    std::set<std::string> subscribed_uris;
     std::optional<client_error> close_error;
     std::optional<initialize_result> server;
     std::int64_t next_id = 1;
@@ -265,11 +288,19 @@ struct session_state : std::enable_shared_from_this<session_state> {
             if (it == inbound.end()) return;  // already answered: ignore (MCP "Cancellation")
             inbound_cancelled.insert(rid.key());
             it->second->emit(asio::cancellation_type::terminal);
+        } else if (n.method == "notifications/subscriptions/acknowledged") {
+            listen_acked = true;
+            listen_ack_params = p;
+            if (listen_ack) listen_ack->cancel();
         } else if (n.method == "notifications/tools/list_changed") {
+            list_cache.erase("tools/list");
             if (options.on_tools_list_changed) options.on_tools_list_changed();
         } else if (n.method == "notifications/resources/list_changed") {
+            list_cache.erase("resources/list");
+            list_cache.erase("resources/templates/list");
             if (options.on_resources_list_changed) options.on_resources_list_changed();
         } else if (n.method == "notifications/prompts/list_changed") {
+            list_cache.erase("prompts/list");
             if (options.on_prompts_list_changed) options.on_prompts_list_changed();
         } else if (n.method == "notifications/resources/updated") {
             if (options.on_resource_updated && p.contains("uri") && p["uri"].is_string())
@@ -304,7 +335,21 @@ struct session_state : std::enable_shared_from_this<session_state> {
                            {"params", {{"requestId", id}, {"reason", reason}}}});
     }
 
-    asio::awaitable<json> request(std::string method, json params, request_options opts, bool before_init) {
+    /// The `_meta` members every stateless request carries (MCP 2026-07-28
+    /// "Per-request metadata").
+    void add_request_meta(json& params) const {
+        json& meta = params["_meta"];
+        if (!meta.is_object()) meta = json::object();
+        meta[meta_key::protocol_version] = modern_version;
+        meta[meta_key::client_capabilities] = capabilities();
+        json info = {{"name", options.client_info.name}, {"version", options.client_info.version}};
+        if (!options.client_info.title.empty()) info["title"] = options.client_info.title;
+        meta[meta_key::client_info] = std::move(info);
+        if (log_level) meta[meta_key::log_level] = std::string(to_string(*log_level));
+    }
+
+    asio::awaitable<json> request(std::string method, json params, request_options opts, bool before_init,
+                                  message_headers headers = {}) {
         ensure_usable(method, before_init);
         auto self = shared_from_this();
         const std::int64_t id = next_id++;
@@ -324,6 +369,7 @@ struct session_state : std::enable_shared_from_this<session_state> {
                 for (auto& [k, v] : opts.meta.items()) meta[k] = v;
             if (p->on_progress) meta["progressToken"] = id;
         }
+        if (stateless) add_request_meta(params);
         json msg = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
         pending.emplace(key, p);
         struct erase_on_exit {
@@ -333,7 +379,10 @@ struct session_state : std::enable_shared_from_this<session_state> {
         } guard{this, key};
 
         asio::co_spawn(
-            ex, [self, msg = std::move(msg)]() -> asio::awaitable<void> { co_await self->transport->async_send(msg); },
+            ex,
+            [self, msg = std::move(msg), headers = std::move(headers)]() -> asio::awaitable<void> {
+                co_await self->transport->async_send(msg, headers);
+            },
             asio::bind_cancellation_slot(p->send_cancel.slot(), [p](std::exception_ptr e) {
                 if (!e || p->done) return;
                 try {
@@ -365,6 +414,112 @@ struct session_state : std::enable_shared_from_this<session_state> {
         if (p->error) throw *p->error;
         co_return std::move(p->result);
     }
+
+    /// (Re)opens the `subscriptions/listen` stream with what the client wants
+    /// now: the list changes it has callbacks for (and the server declares),
+    /// and the subscribed resources. The previous stream is cancelled first.
+    /// Waits for the acknowledgement (up to the request timeout).
+    asio::awaitable<void> relisten() {
+        auto self = shared_from_this();
+        if (listen_cancel) {
+            listen_cancel->emit(asio::cancellation_type::terminal);
+            listen_cancel.reset();
+        }
+        json filter = json::object();
+        const auto& caps = server->capabilities;
+        if (options.on_tools_list_changed && caps.tools_list_changed) filter["toolsListChanged"] = true;
+        if (options.on_prompts_list_changed && caps.prompts_list_changed) filter["promptsListChanged"] = true;
+        if (options.on_resources_list_changed && caps.resources_list_changed) filter["resourcesListChanged"] = true;
+        if (!subscribed_uris.empty()) filter["resourceSubscriptions"] = subscribed_uris;
+        if (filter.empty()) co_return;
+        auto cancel = std::make_shared<asio::cancellation_signal>();
+        listen_cancel = cancel;
+        listen_acked = false;
+        listen_ack = std::make_shared<asio::steady_timer>(ex);
+        auto ack = listen_ack;
+        request_options o;
+        o.timeout = std::chrono::hours(24 * 365);  // open until cancelled or the server ends it
+        o.max_timeout = *o.timeout;
+        asio::co_spawn(
+            ex,
+            [self, filter, o]() -> asio::awaitable<void> {
+                std::string m = "subscriptions/listen";
+                json params = {{"notifications", filter}};
+                co_await self->request(m, std::move(params), o, false);
+            },
+            asio::bind_cancellation_slot(cancel->slot(), [self, cancel](std::exception_ptr e) {
+                if (self->listen_cancel == cancel) self->listen_cancel.reset();
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const client_error& x) {
+                    if (x.value() != errc::cancelled && x.value() != errc::connection_closed)
+                        self->diag(std::string("the subscriptions/listen stream ended: ") + x.what());
+                } catch (const std::exception& x) {
+                    self->diag(std::string("the subscriptions/listen stream ended: ") + x.what());
+                }
+            }));
+        ack->expires_after(options.request_timeout);
+        co_await ack->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        if (!listen_acked)
+            throw client_error(errc::timeout, transport->describe() + " did not acknowledge subscriptions/listen within " +
+                                                  std::to_string(options.request_timeout.count()) + " ms");
+    }
+
+    /// Answers one round of input requests (MCP 2026-07-28 "Multi Round-Trip
+    /// Requests") with the handlers that answer server-to-client requests in
+    /// a session; returns the `inputResponses` object.
+    asio::awaitable<json> answer_inputs(const json& requests, const std::string& method) {
+        json responses = json::object();
+        if (!requests.is_object()) co_return responses;
+        for (auto it = requests.begin(); it != requests.end(); ++it) {
+            const auto& r = *it;
+            const std::string what = r.is_object() ? r.value("method", std::string()) : std::string();
+            const request_handler* h = what == "sampling/createMessage" ? &options.on_sampling
+                                       : what == "elicitation/create"   ? &options.on_elicitation
+                                       : what == "roots/list"           ? &options.on_roots
+                                                                        : nullptr;
+            if (!h || !*h)
+                throw client_error(errc::invalid_mcp_server,
+                                   "the server asked for input '" + it.key() + "' (" +
+                                       (what.empty() ? std::string("no method") : what) + ") to serve " + method +
+                                       ", which this client does not handle (no such capability declared)");
+            json params = r.contains("params") && r["params"].is_object() ? r["params"] : json::object();
+            json answer = co_await (*h)(std::move(params));
+            responses[it.key()] = answer.is_object() ? std::move(answer) : json::object();
+        }
+        co_return responses;
+    }
+
+    /// A request that may take several rounds: while a stateless server
+    /// answers with an `InputRequiredResult`, its input requests are answered
+    /// and the request is sent again (a new id) with `inputResponses` and the
+    /// echoed `requestState` (left out when the server sent none). An absent
+    /// `resultType` means "complete".
+    asio::awaitable<json> request_complete(std::string method, json params, request_options opts, bool before_init,
+                                           message_headers headers = {}) {
+        for (std::size_t round = 0;; ++round) {
+            json r = co_await request(method, params, opts, before_init, headers);
+            auto type = r.find("resultType");
+            if (!stateless || type == r.end() || !type->is_string() || *type != "input_required") co_return r;
+            if (round + 1 >= options.max_input_rounds)
+                throw client_error(errc::invalid_mcp_server,
+                                   method + " still needed input after " + std::to_string(round + 1) +
+                                       " rounds (session_options::max_input_rounds)");
+            auto irq = r.find("inputRequests");
+            auto state = r.find("requestState");
+            if ((irq == r.end() || !irq->is_object() || irq->empty()) && (state == r.end() || !state->is_string()))
+                throw client_error(errc::invalid_mcp_server,
+                                   "the server's InputRequiredResult for " + method +
+                                       " has neither inputRequests nor requestState");
+            json responses = json::object();
+            if (irq != r.end()) responses = co_await answer_inputs(*irq, method);
+            if (!params.is_object()) params = json::object();
+            params["inputResponses"] = std::move(responses);
+            if (state != r.end() && state->is_string()) params["requestState"] = *state;
+            else params.erase("requestState");
+        }
+    }
 };
 
 inline void check_array(const json& r, const char* member, const std::string& method) {
@@ -385,6 +540,44 @@ session::~session() {
 
 asio::any_io_executor session::get_executor() const { return state_->ex; }
 
+namespace detail {
+
+/// Whether a failed `server/discover` probe says the server is legacy (MCP
+/// 2026-07-28 "Versioning" > "Backward Compatibility"): anything but a
+/// recognised modern error. Transport failures (no connection, TLS,
+/// authorization) say nothing about the era and are not.
+inline bool legacy_answer(const client_error& e) {
+    switch (e.value()) {
+        case errc::rpc_error: {
+            const int code = e.rpc ? e.rpc->code : 0;
+            return code != jsonrpc::error_code::unsupported_protocol_version &&
+                   code != jsonrpc::error_code::header_mismatch &&
+                   code != jsonrpc::error_code::missing_required_client_capability;
+        }
+        case errc::http_error:
+            return e.http_status >= 400 && e.http_status < 500;
+        case errc::timeout:
+        case errc::invalid_mcp_server:
+            return true;
+        default:
+            return false;
+    }
+}
+
+/// The newest stateless revision this client speaks among a server's
+/// `supported` list (UnsupportedProtocolVersionError data), or "".
+inline std::string modern_choice(const client_error& e) {
+    if (!e.rpc || !e.rpc->data.is_object() || !e.rpc->data.contains("supported")) return {};
+    std::string best;
+    for (const auto& v : e.rpc->data["supported"])
+        if (v.is_string())
+            if (auto rev = parse_revision(v.get<std::string>()); rev && polymcp::is_stateless(*rev) && v.get<std::string>() > best)
+                best = v.get<std::string>();
+    return best;
+}
+
+}  // namespace detail
+
 asio::awaitable<initialize_result> session::initialize(request_options options) {
     auto s = state_;
     s->ensure_usable("initialize", true);
@@ -399,6 +592,73 @@ asio::awaitable<initialize_result> session::initialize(request_options options) 
         co_await s->transport->async_start(std::move(h));
         s->started = true;
     }
+    if (s->options.era != protocol_era::legacy) {
+        // The probe (MCP 2026-07-28 "Versioning" > "Backward Compatibility").
+        s->stateless = true;
+        s->modern_version = s->options.modern_protocol_version;
+        std::optional<client_error> failure;
+        bool opened = false;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            request_options probe = options;
+            if (!probe.timeout) probe.timeout = s->options.discover_timeout;
+            std::string method = "server/discover";
+            try {
+                json raw = co_await s->request(method, json::object(), std::move(probe), true);
+                // A DiscoverResult names the versions and capabilities; a
+                // legacy server that answers any request with {} does not.
+                if (!raw.contains("supportedVersions") || !raw["supportedVersions"].is_array() ||
+                    !raw.contains("capabilities") || !raw["capabilities"].is_object())
+                    throw client_error(errc::invalid_mcp_server, s->transport->describe() +
+                                                                     " answered server/discover without supportedVersions "
+                                                                     "and capabilities: not a DiscoverResult");
+                json shaped = {{"protocolVersion", s->modern_version},
+                               {"capabilities", raw.value("capabilities", json::object())}};
+                json info = raw.contains("serverInfo") ? raw["serverInfo"] : json();
+                if (auto m = raw.find("_meta"); m != raw.end() && m->is_object() && m->contains(meta_key::server_info))
+                    info = (*m)[meta_key::server_info];
+                shaped["serverInfo"] = info.is_object() ? info : json{{"name", ""}, {"version", ""}};
+                if (raw.contains("instructions")) shaped["instructions"] = raw["instructions"];
+                initialize_result r = initialize_result_from_json(shaped);
+                // raw: the DiscoverResult, with the fields of an InitializeResult
+                // (protocolVersion, serverInfo) added for code that reads either.
+                r.raw = raw;
+                r.raw["protocolVersion"] = s->modern_version;
+                r.raw["serverInfo"] = shaped["serverInfo"];
+                s->server = r;
+                s->initialized = true;
+                s->transport->on_initialized(s->modern_version);
+                opened = true;
+                break;
+            } catch (const client_error& e) {
+                failure = e;
+            }
+            // -32022 names what the server speaks: retry once with a stateless one we share.
+            auto other = detail::modern_choice(*failure);
+            if (failure->value() != errc::rpc_error || !failure->rpc ||
+                failure->rpc->code != jsonrpc::error_code::unsupported_protocol_version || other.empty())
+                break;
+            s->modern_version = other;
+        }
+        if (opened) {
+            // List-change callbacks are served by a listen stream.
+            co_await s->relisten();
+            co_return *s->server;
+        }
+        s->stateless = false;
+        const bool legacy_server = detail::legacy_answer(*failure) ||
+                                   (failure->rpc && failure->rpc->code == jsonrpc::error_code::unsupported_protocol_version);
+        if (s->options.era == protocol_era::modern || !legacy_server || s->closed) {
+            if (s->options.era == protocol_era::modern && legacy_server) {
+                client_error e(errc::protocol_version_unsupported,
+                               s->transport->describe() + " does not speak MCP " + s->options.modern_protocol_version +
+                                   " (server/discover failed: " + failure->what() +
+                                   "); session_options::era is protocol_era::modern");
+                co_await close();
+                throw e;
+            }
+            throw *failure;
+        }
+    }
     json params = {{"protocolVersion", s->options.protocol_version},
                    {"capabilities", s->capabilities()},
                    {"clientInfo", {{"name", s->options.client_info.name}, {"version", s->options.client_info.version}}}};
@@ -406,10 +666,10 @@ asio::awaitable<initialize_result> session::initialize(request_options options) 
     std::string method = "initialize";
     json raw = co_await s->request(method, std::move(params), std::move(options), true);
     initialize_result r = initialize_result_from_json(raw);
-    if (auto rev = parse_revision(r.protocol_version); !rev || is_stateless(*rev)) {
+    if (auto rev = parse_revision(r.protocol_version); !rev || polymcp::is_stateless(*rev)) {
         client_error e(errc::protocol_version_unsupported,
                        s->transport->describe() + " chose MCP protocol version \"" + r.protocol_version +
-                           "\"; this client speaks 2024-11-05 through 2025-11-25");
+                           "\" in initialize; this client's initialize speaks 2024-11-05 through 2025-11-25");
         co_await close();
         throw e;
     }
@@ -428,9 +688,11 @@ const initialize_result& session::server() const {
 
 bool session::is_open() const noexcept { return state_->initialized && !state_->closed; }
 
+bool session::is_stateless() const noexcept { return state_->initialized && state_->stateless; }
+
 asio::awaitable<json> session::request(std::string method, json params, request_options options) {
     auto s = state_;
-    co_return co_await s->request(std::move(method), std::move(params), std::move(options), false);
+    co_return co_await s->request_complete(std::move(method), std::move(params), std::move(options), false);
 }
 
 asio::awaitable<void> session::notify(std::string method, json params) {
@@ -448,6 +710,14 @@ asio::awaitable<void> session::notify_roots_list_changed() {
 
 asio::awaitable<json> session::list_all(std::string method, const char* member, request_options options) {
     auto s = state_;
+    // Caching hints (MCP 2026-07-28 "Caching"): a list the server allowed to
+    // keep for ttlMs is served from memory until then, or until the server
+    // says it changed.
+    if (auto c = s->list_cache.find(method); c != s->list_cache.end()) {
+        if (options.use_cache && detail::clock::now() < c->second.expires) co_return c->second.items;
+        s->list_cache.erase(c);
+    }
+    std::optional<std::int64_t> ttl;
     json all = json::array();
     std::set<std::string> seen;
     std::string cursor;
@@ -460,6 +730,10 @@ asio::awaitable<json> session::list_all(std::string method, const char* member, 
         request_options o = options;
         json r = co_await s->request(method, std::move(params), std::move(o), false);
         detail::check_array(r, member, method);
+        if (auto t = r.find("ttlMs"); s->stateless && t != r.end() && t->is_number_integer())
+            ttl = std::min(ttl.value_or(t->get<std::int64_t>()), t->get<std::int64_t>());
+        else
+            ttl = 0;
         for (auto& e : r[member]) all.push_back(std::move(e));
         auto nc = r.find("nextCursor");
         if (nc == r.end() || nc->is_null()) break;
@@ -470,21 +744,61 @@ asio::awaitable<json> session::list_all(std::string method, const char* member, 
             throw client_error(errc::invalid_mcp_server,
                                "the server repeated the cursor \"" + detail::excerpt(cursor, 60) + "\" in " + method);
     }
+    if (ttl && *ttl > 0)
+        s->list_cache[method] = {all, detail::clock::now() + std::chrono::milliseconds(*ttl)};
     co_return all;
 }
 
 asio::awaitable<std::vector<tool_info>> session::list_tools(request_options options) {
+    auto s = state_;
     std::string m = "tools/list";
     json all = co_await list_all(m, "tools", std::move(options));
     std::vector<tool_info> out;
-    for (const auto& t : all) out.push_back(tool_info_from_json(t));
+    s->tool_headers.clear();
+    for (const auto& t : all) {
+        auto info = tool_info_from_json(t);
+        // MCP 2026-07-28 "Custom Headers from Tool Parameters": a tool whose
+        // x-mcp-header annotations break the rules is left out (with a
+        // warning), so that one bad definition does not spoil the others.
+        std::vector<header_param> params;
+        std::string why;
+        if (!header_params_of(info.input_schema, params, why)) {
+            s->diag("left out the tool '" + info.name + "': its inputSchema is invalid: " + why);
+            continue;
+        }
+        if (!params.empty()) s->tool_headers[info.name] = std::move(params);
+        out.push_back(std::move(info));
+    }
     co_return out;
 }
 
 asio::awaitable<call_tool_result> session::call_tool(std::string name, json arguments, request_options options) {
-    json params = {{"name", std::move(name)}, {"arguments", arguments.is_null() ? json::object() : std::move(arguments)}};
+    auto s = state_;
+    if (arguments.is_null()) arguments = json::object();
+    // The tool's x-mcp-header parameters travel as Mcp-Param-* headers too.
+    auto headers_for = [&] {
+        message_headers h;
+        if (auto it = s->tool_headers.find(name); it != s->tool_headers.end())
+            for (const auto& p : it->second)
+                if (auto text = header_param_text(p, arguments)) h.emplace_back("Mcp-Param-" + p.name, std::move(*text));
+        return h;
+    };
+    json params = {{"name", name}, {"arguments", arguments}};
     std::string m = "tools/call";
-    json r = co_await request(m, std::move(params), std::move(options));
+    std::optional<client_error> mismatch;
+    try {
+        json r = co_await s->request_complete(m, params, options, false, headers_for());
+        co_return call_tool_result_from_json(r);
+    } catch (const client_error& e) {
+        if (!s->stateless || !e.rpc || e.rpc->code != jsonrpc::error_code::header_mismatch) throw;
+        mismatch = e;
+    }
+    // HeaderMismatch: the tool's inputSchema may have changed; list the tools
+    // again and retry once ("Client Behavior").
+    request_options fresh;
+    fresh.use_cache = false;
+    co_await list_tools(std::move(fresh));
+    json r = co_await s->request_complete(m, params, options, false, headers_for());
     co_return call_tool_result_from_json(r);
 }
 
@@ -512,12 +826,26 @@ asio::awaitable<read_resource_result> session::read_resource(std::string uri, re
 }
 
 asio::awaitable<void> session::subscribe(std::string uri, request_options options) {
+    auto s = state_;
+    if (s->stateless) {
+        // 2026-07-28: resource subscriptions are part of the listen stream's filter.
+        s->ensure_usable("subscribe", false);
+        s->subscribed_uris.insert(std::move(uri));
+        co_await s->relisten();
+        co_return;
+    }
     json params = {{"uri", std::move(uri)}};
     std::string m = "resources/subscribe";
     co_await request(m, std::move(params), std::move(options));
 }
 
 asio::awaitable<void> session::unsubscribe(std::string uri, request_options options) {
+    auto s = state_;
+    if (s->stateless) {
+        s->ensure_usable("unsubscribe", false);
+        if (s->subscribed_uris.erase(uri)) co_await s->relisten();
+        co_return;
+    }
     json params = {{"uri", std::move(uri)}};
     std::string m = "resources/unsubscribe";
     co_await request(m, std::move(params), std::move(options));
@@ -553,11 +881,19 @@ asio::awaitable<complete_result> session::complete(completion_reference ref, std
 }
 
 asio::awaitable<void> session::ping(request_options options) {
-    std::string m = "ping";
-    co_await request(m, json::object(), std::move(options));
+    // 2026-07-28 has no ping: server/discover is the cheapest request.
+    std::string m = state_->stateless ? "server/discover" : "ping";
+    co_await state_->request(m, json::object(), std::move(options), false);
 }
 
 asio::awaitable<void> session::set_logging_level(logging_level level, request_options options) {
+    auto s = state_;
+    if (s->stateless) {
+        // 2026-07-28: the level travels in each request's _meta (logLevel).
+        s->ensure_usable("set_logging_level", false);
+        s->log_level = level;
+        co_return;
+    }
     json params = {{"level", std::string(to_string(level))}};
     std::string m = "logging/setLevel";
     co_await request(m, std::move(params), std::move(options));
