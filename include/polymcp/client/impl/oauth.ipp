@@ -138,6 +138,20 @@ inline std::set<std::string> scope_set(const std::string& s) {
     return out;
 }
 
+/// Issuer identifiers compared as RFC 8414 section 3.3 asks (identical),
+/// except that an empty path and "/" are the same URL.
+inline bool same_issuer(std::string a, std::string b) {
+    auto trim = [](std::string& x) {
+        auto scheme = x.find("://");
+        if (scheme != std::string::npos && x.size() > scheme + 3 && x.back() == '/' &&
+            x.find('/', scheme + 3) == x.size() - 1)
+            x.pop_back();
+    };
+    trim(a);
+    trim(b);
+    return !a.empty() && a == b;
+}
+
 inline std::string join(const std::set<std::string>& s) {
     std::string out;
     for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
@@ -249,15 +263,24 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
             candidates = {p.origin + "/.well-known/oauth-authorization-server",
                           p.origin + "/.well-known/openid-configuration"};
         }
+        std::string mismatch;
         for (const auto& url : candidates) {
             auto j = co_await get_json(url, "authorization server metadata URL");
             if (!j || !j->contains("authorization_endpoint") || !j->contains("token_endpoint")) continue;
+            // RFC 8414 section 3.3: the metadata's issuer must be the issuer
+            // its URL was made from, or the metadata must not be used.
+            auto declared = j->value("issuer", json()).is_string() ? (*j)["issuer"].get<std::string>() : std::string();
+            if (!oauth_impl::same_issuer(declared, issuer)) {
+                mismatch = url + " declares the issuer \"" + declared + "\"";
+                continue;
+            }
             as_meta = *j;
             break;
         }
         if (as_meta.is_null())
             oauth_impl::fail("no authorization server metadata for " + issuer + " (tried " + candidates.front() +
-                             " and the OpenID Connect locations)");
+                             " and the OpenID Connect locations" +
+                             (mismatch.empty() ? std::string(")") : "; " + mismatch + ", which is not " + issuer + ")"));
         // MCP "Authorization Code Protection": PKCE S256 is required.
         auto methods = as_meta.value("code_challenge_methods_supported", json::array());
         if (!methods.is_array() || std::find(methods.begin(), methods.end(), "S256") == methods.end())
@@ -460,6 +483,23 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         co_await identify_client();
     }
 
+    /// Before authorizing afresh: reads the protected resource metadata
+    /// again, and when it names another authorization server (SEP-2352: the
+    /// server moved), forgets everything bound to the old one (metadata,
+    /// client registration, tokens) and discovers and registers with the new.
+    asio::awaitable<void> rediscover(const std::optional<bearer_challenge>& challenge) {
+        const std::string before = issuer;
+        co_await discover_resource(challenge);
+        if (issuer != before) {
+            as_meta = nullptr;
+            registration.reset();
+            tokens.reset();
+            refresh_tried = false;
+        }
+        if (as_meta.is_null()) co_await discover_authorization_server();
+        if (!registration) co_await identify_client();
+    }
+
     asio::awaitable<void> load() {
         if (loaded) co_return;
         loaded = true;
@@ -562,7 +602,7 @@ asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int stat
             co_await s->ensure_discovered(challenge);
             if (co_await s->refresh()) co_return true;
         }
-        co_await s->ensure_discovered(challenge);
+        co_await s->rediscover(challenge);
         std::string scope;
         if (challenge && !challenge->scope.empty()) {
             scope = challenge->scope;
