@@ -31,8 +31,16 @@ std::string env(const char* name) {
     return v ? v : "";
 }
 
+/// Calls every listed tool with no arguments (the tools the session kept).
+asio::awaitable<void> call_every_tool(mc::session& s, const std::vector<mc::tool_info>& tools) {
+    for (const auto& t : tools) {
+        std::string name = t.name;
+        co_await s.call_tool(name, json::object());
+    }
+}
+
 /// The scenario's script, run on an initialized session.
-asio::awaitable<void> run_scenario(const std::string& scenario, mc::session& s) {
+asio::awaitable<void> run_scenario(const std::string& scenario, mc::session& s, const json& context) {
     auto tools = co_await s.list_tools();
     if (scenario == "tools_call") {
         std::string name = "add_numbers";
@@ -61,6 +69,30 @@ asio::awaitable<void> run_scenario(const std::string& scenario, mc::session& s) 
         std::string name = "json_schema_echo";
         json args = {{"schema", schema}};
         co_await s.call_tool(name, args);
+    } else if (scenario == "sep-2322-client-request-state" || scenario == "http-invalid-tool-headers") {
+        // Input-required rounds answered by the handlers; tools with invalid
+        // x-mcp-header annotations were left out by list_tools.
+        co_await call_every_tool(s, tools);
+    } else if (scenario == "http-custom-headers") {
+        // The calls the scenario names, with their arguments (Mcp-Param-* mirrored by the session).
+        for (const auto& c : context.value("toolCalls", json::array())) {
+            std::string name = c.value("name", "");
+            json args = c.value("arguments", json::object());
+            co_await s.call_tool(name, args);
+        }
+    } else if (scenario == "http-standard-headers") {
+        // One request of each kind that carries Mcp-Method and Mcp-Name.
+        co_await call_every_tool(s, tools);
+        auto resources = co_await s.list_resources();
+        for (const auto& r : resources) {
+            std::string uri = r.uri;
+            co_await s.read_resource(uri);
+        }
+        auto prompts = co_await s.list_prompts();
+        for (const auto& p : prompts) {
+            std::string name = p.name;
+            co_await s.get_prompt(name);
+        }
     }
 }
 
@@ -111,7 +143,7 @@ int main(int argc, char** argv) {
             std::exception_ptr failure;
             try {
                 co_await s.initialize();
-                co_await run_scenario(scenario, s);
+                co_await run_scenario(scenario, s, context);
             } catch (...) {
                 failure = std::current_exception();
             }
