@@ -98,6 +98,7 @@ struct session_state : std::enable_shared_from_this<session_state> {
     std::shared_ptr<asio::cancellation_signal> listen_cancel;
     std::shared_ptr<asio::steady_timer> listen_ack;  ///< woken by the acknowledgement
     bool listen_acked = false;
+    std::optional<client_error> listen_error;  ///< how the listen request ended before its acknowledgement
     json listen_ack_params;
     std::set<std::string> subscribed_uris;
     std::optional<client_error> close_error;
@@ -435,6 +436,7 @@ struct session_state : std::enable_shared_from_this<session_state> {
         auto cancel = std::make_shared<asio::cancellation_signal>();
         listen_cancel = cancel;
         listen_acked = false;
+        listen_error.reset();
         listen_ack = std::make_shared<asio::steady_timer>(ex);
         auto ack = listen_ack;
         request_options o;
@@ -447,23 +449,40 @@ struct session_state : std::enable_shared_from_this<session_state> {
                 json params = {{"notifications", filter}};
                 co_await self->request(m, std::move(params), o, false);
             },
-            asio::bind_cancellation_slot(cancel->slot(), [self, cancel](std::exception_ptr e) {
-                if (self->listen_cancel == cancel) self->listen_cancel.reset();
-                if (!e) return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (const client_error& x) {
-                    if (x.value() != errc::cancelled && x.value() != errc::connection_closed)
-                        self->diag(std::string("the subscriptions/listen stream ended: ") + x.what());
-                } catch (const std::exception& x) {
-                    self->diag(std::string("the subscriptions/listen stream ended: ") + x.what());
+            asio::bind_cancellation_slot(cancel->slot(), [self, cancel, ack](std::exception_ptr e) {
+                const bool current = self->listen_cancel == cancel;
+                if (current) self->listen_cancel.reset();
+                std::optional<client_error> why;
+                if (!e) {
+                    why = client_error(errc::connection_closed, "the server ended the subscriptions/listen stream");
+                } else {
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const client_error& x) {
+                        why = x;
+                    } catch (const std::exception& x) {
+                        why = client_error(errc::connection_closed, x.what());
+                    }
+                }
+                // Before its acknowledgement: the waiting relisten() learns why.
+                if (current && !self->listen_acked) {
+                    self->listen_error = why;
+                    ack->cancel();
+                } else if (e && why->value() != errc::cancelled && why->value() != errc::connection_closed) {
+                    self->diag(std::string("the subscriptions/listen stream ended: ") + why->what());
                 }
             }));
         ack->expires_after(options.request_timeout);
         co_await ack->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-        if (!listen_acked)
+        if (!listen_acked) {
+            if (listen_cancel == cancel) {
+                listen_cancel->emit(asio::cancellation_type::terminal);
+                listen_cancel.reset();
+            }
+            if (listen_error) throw *listen_error;
             throw client_error(errc::timeout, transport->describe() + " did not acknowledge subscriptions/listen within " +
                                                   std::to_string(options.request_timeout.count()) + " ms");
+        }
     }
 
     /// Answers one round of input requests (MCP 2026-07-28 "Multi Round-Trip
@@ -640,8 +659,16 @@ asio::awaitable<initialize_result> session::initialize(request_options options) 
             s->modern_version = other;
         }
         if (opened) {
-            // List-change callbacks are served by a listen stream.
-            co_await s->relisten();
+            // List-change callbacks are served by a listen stream; a server
+            // that cannot give one still serves everything else.
+            std::optional<client_error> no_listen;
+            try {
+                co_await s->relisten();
+            } catch (const client_error& e) {
+                no_listen = e;
+            }
+            if (no_listen)
+                s->diag(std::string("no list-change notifications: subscriptions/listen failed: ") + no_listen->what());
             co_return *s->server;
         }
         s->stateless = false;
