@@ -19,6 +19,7 @@ import { freePort, start } from "./processes.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 
 const [gatewayBin, everythingBin, serverEverythingJs, python, scriptedServer] = process.argv.slice(2);
 if (!gatewayBin || !everythingBin || !serverEverythingJs)
@@ -174,6 +175,35 @@ test("disconnecting one makes its tools go, with tools/list_changed", async () =
   const gone = await client.callTool({ name: "reference__echo", arguments: { message: "x" } }).catch((e) => e);
   assert.ok(gone instanceof Error && /Unknown tool/.test(gone.message), String(gone));
   await client.close();
+});
+
+test("a 2026-07-28 agent (TypeScript SDK v2) gets the aggregated tools' changes on its listen stream", async () => {
+  const client = new ClientV2({ name: "gateway-e2e-modern-agent", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  await client.connect(new StreamableHTTPClientTransportV2(new URL(gateway + "/mcp"), {
+    requestInit: { headers: { "X-API-Key": ALICE, "X-Gateway-Session": "chat-1" } },
+  }));
+  try {
+    assert.equal(client.getProtocolEra(), "modern");
+    let changes = 0;
+    client.setNotificationHandler("notifications/tools/list_changed", () => { changes++; });
+    const sub = await client.listen({ toolsListChanged: true });
+    assert.equal(sub.honoredFilter.toolsListChanged, true);
+    // Reconnecting the upstream changes this user's aggregated tools.
+    let r = await api("POST", `/api/connectors/${ids.reference}/connect`, ALICE);
+    assert.equal(r.status, 200, r.text);
+    for (let i = 0; i < 250 && changes === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.ok(changes >= 1, "notifications/tools/list_changed on the listen stream");
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name === "reference__echo"));
+    const echoed = await client.callTool({ name: "reference__echo", arguments: { message: "stateless" } });
+    assert.equal(text(echoed), "Echo: stateless");
+    await sub.close();
+    r = await api("POST", `/api/connectors/${ids.reference}/disconnect`, ALICE);  // as the next tests expect
+    assert.equal(r.status, 200, r.text);
+  } finally {
+    await client.close();
+  }
 });
 
 test("a second user sees none of it", async () => {

@@ -430,10 +430,36 @@ TEST_CASE("per-caller tools: listed after the registry's, called like them, chan
             provider->names = {"mine_a", "mine_b"};
         }
         provider->notify("notifications/tools/list_changed", nullptr);
+        REQUIRE(h.wait_new(1));  // sent from the session's strand
         auto note = h.take_one();
         CHECK(note["method"] == "notifications/tools/list_changed");
         h.feed(harness::call(4, "mine_b", json::object()));
         CHECK(h.take_response()["result"]["content"][0]["text"] == "mine_b got {}");
     }
     CHECK(provider->closed.size() == 1);  // told when the session ended
+}
+
+TEST_CASE("per-caller tools: a 2026-07-28 listen stream gets the provider's changes, tagged", "[tools][provider][stateless]") {
+    auto provider = std::make_shared<test_provider>();
+    polymcp::server_options o;
+    o.per_caller_tools = provider;
+    harness h(make_tools(), o);
+    const json meta = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                       {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+    h.feed(harness::request(7, "subscriptions/listen", {{"notifications", {{"toolsListChanged", true}}}, {"_meta", meta}}));
+    auto ack = h.take_one();
+    REQUIRE(ack["method"] == "notifications/subscriptions/acknowledged");
+    CHECK(ack["params"]["notifications"]["toolsListChanged"] == true);
+    // The listen asked the provider for the caller's tools, so the provider knows whom to tell.
+    std::function<void(std::string, json)> notify;
+    REQUIRE(h.run_until([&] {
+        std::lock_guard lock(provider->mu);
+        notify = provider->notify;
+        return notify != nullptr;
+    }));
+    notify("notifications/tools/list_changed", nullptr);
+    REQUIRE(h.wait_new(1));
+    auto note = h.take_one();
+    CHECK(note["method"] == "notifications/tools/list_changed");
+    CHECK(note["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == 7);
 }

@@ -351,8 +351,25 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
 tool_scope session::provider_scope() const {
     static const auto anonymous = std::make_shared<const auth::principal>();
     std::weak_ptr<detail::session_shared> weak = state_;
+    std::weak_ptr<const session> me = weak_from_this();
     return tool_scope{state_->id, caller() ? caller() : anonymous,
-                      [weak](std::string method, nlohmann::json params) {
+                      [weak, me](std::string method, nlohmann::json params) {
+                          // A session with subscriptions/listen streams (MCP 2026-07-28) gets
+                          // list changes on them, tagged; otherwise on its own channel.
+                          if (auto self = std::const_pointer_cast<session>(me.lock())) {
+                              asio::post(self->strand_, [self, method = std::move(method),
+                                                         params = std::move(params)]() mutable {
+                                  if (!self->listens_.empty()) {
+                                      if (method == "notifications/tools/list_changed")
+                                          self->notify_listeners(method, params.is_object() ? params : nlohmann::json::object(),
+                                                                 "toolsListChanged");
+                                      return;
+                                  }
+                                  self->state_->out->send(
+                                      jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
+                              });
+                              return;
+                          }
                           if (auto s = weak.lock())
                               s->out->send(jsonrpc::serialize(jsonrpc::notification{std::move(method), std::move(params)}));
                       }};

@@ -145,8 +145,15 @@ void session::on_listen(jsonrpc::request& r, reply_fn reply, const std::shared_p
                 });
         };
     };
-    if (accepted.contains("toolsListChanged"))
+    if (accepted.contains("toolsListChanged")) {
         l.tools = shared_->tools->subscribe(changed("notifications/tools/list_changed", "toolsListChanged"));
+        // The caller's own tools (server_options::per_caller_tools): listing
+        // them once tells the provider to announce their changes to this
+        // session, which passes them to its listen streams (provider_scope).
+        if (auto provider = shared_->options.per_caller_tools)
+            asio::co_spawn(strand_, provider->list_tools(provider_scope()),
+                           [](std::exception_ptr, std::vector<std::shared_ptr<const tool_entry>>) {});
+    }
     if (accepted.contains("promptsListChanged"))
         l.prompts = shared_->prompts->subscribe(changed("notifications/prompts/list_changed", "promptsListChanged"));
     if (accepted.contains("resourcesListChanged"))
