@@ -147,6 +147,11 @@ POLYMCP_DECL std::string serialize(const notification& n);
 /// Serializes any message.
 POLYMCP_DECL std::string serialize(const message& m);
 
+/// Any JSON value as compact text, with invalid UTF-8 in its strings replaced
+/// by U+FFFD (RFC 8259 section 8.1), so that text a peer sent never makes
+/// serializing throw. Thread-safe (pure).
+POLYMCP_DECL std::string serialize_json(const json& j);
+
 /// Makes an error response.
 POLYMCP_DECL error_response make_error(std::optional<request_id> id, int code, std::string message,
                                               json data = nullptr);

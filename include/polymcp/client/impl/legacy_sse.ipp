@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/legacy_sse.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/detail/curl_multi.hpp>
 #include <polymcp/client/detail/http_exchange.hpp>
 #include <polymcp/client/detail/sse_parser.hpp>
@@ -43,7 +44,7 @@ struct sse_state : std::enable_shared_from_this<sse_state> {
         if (stream_running) stream_cancel.emit(asio::cancellation_type::terminal);
     }
 
-    static std::string excerpt(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
+    static std::string excerpt(const std::string& s) { return utf8_excerpt(s, 200); }
 
     void on_event(const sse_event& e, std::optional<client_error>& error) {
         if (e.type == "endpoint") {

@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/oauth.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/detail/curl_multi.hpp>
 #include <polymcp/client/detail/http_exchange.hpp>
 #include <polymcp/client/oauth.hpp>
@@ -348,7 +349,7 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         json j = json::parse(r.body, nullptr, false);
         if (r.status < 200 || r.status >= 300 || !j.is_object() || !j.contains("client_id"))
             oauth_impl::fail("dynamic client registration at " + url + " failed (HTTP " + std::to_string(r.status) +
-                             "): " + r.body.substr(0, 300));
+                             "): " + utf8_excerpt(r.body, 300));
         oauth_client_registration reg;
         reg.client_id = j["client_id"].is_string() ? j["client_id"].get<std::string>() : j["client_id"].dump();
         reg.client_secret = j.value("client_secret", "");
@@ -387,7 +388,7 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
             std::string why = j.is_object() ? j.value("error", "") + (j.contains("error_description")
                                                                            ? ": " + j.value("error_description", "")
                                                                            : std::string())
-                                            : r.body.substr(0, 200);
+                                            : utf8_excerpt(r.body, 200);
             oauth_impl::fail("the token endpoint " + url + " refused (HTTP " + std::to_string(r.status) + "): " + why);
         }
         oauth_tokens t;

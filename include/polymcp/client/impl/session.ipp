@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/session.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/session.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/meta.hpp>
@@ -61,13 +62,7 @@ struct pending_request {
     }
 };
 
-inline std::string excerpt(std::string s, std::size_t n = 200) {
-    if (s.size() > n) {
-        s.resize(n);
-        s += "...";
-    }
-    return s;
-}
+inline std::string excerpt(const std::string& s, std::size_t n = 200) { return utf8_excerpt(s, n); }
 
 struct session_state : std::enable_shared_from_this<session_state> {
     session_state(std::shared_ptr<client::transport> t, session_options o)

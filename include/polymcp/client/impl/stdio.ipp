@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/stdio.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/stdio.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -128,7 +129,12 @@ struct stdio_state : std::enable_shared_from_this<stdio_state> {
     std::string tail_excerpt() const {
         std::string t = tail;
         while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-        if (t.size() > 1000) t = "..." + t.substr(t.size() - 1000);
+        if (t.size() > 1000) {
+            std::size_t from = t.size() - 1000;
+            while (from < t.size() && (static_cast<unsigned char>(t[from]) & 0xC0) == 0x80) ++from;  // a character's start
+            t = "..." + t.substr(from);
+        }
+        t = utf8_valid(t);
         return t.empty() ? std::string() : "; its stderr ended with: " + t;
     }
 
@@ -152,7 +158,7 @@ struct stdio_state : std::enable_shared_from_this<stdio_state> {
         if (line.find_first_not_of(" \t") == std::string::npos) return;
         json j = json::parse(line, nullptr, false);
         if (j.is_discarded()) {
-            std::string ex = line.size() > 200 ? line.substr(0, 200) + "..." : line;
+            std::string ex = utf8_excerpt(line, 200);
             if (!got_valid)
                 return fail(errc::invalid_mcp_server,
                             "the server process (" + describe() + ") wrote something that is not JSON-RPC to stdout: " + ex);

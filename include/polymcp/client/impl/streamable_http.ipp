@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/streamable_http.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/detail/curl_multi.hpp>
 #include <polymcp/client/detail/http_exchange.hpp>
 #include <polymcp/client/detail/sse_parser.hpp>
@@ -39,7 +40,7 @@ struct exchange_result {
     bool interrupted = false;     ///< an event stream that broke off (the caller may resume)
 };
 
-inline std::string excerpt_of(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
+inline std::string excerpt_of(const std::string& s) { return utf8_excerpt(s, 200); }
 
 /// The header fields of one POST beyond the transport's own.
 struct post_headers {

@@ -45,6 +45,8 @@ std::string serialize(const notification& n) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string serialize_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string serialize(const message& m) {
     return std::visit([](const auto& x) { return serialize(x); }, m);
 }

@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/client/detail/http_exchange.hpp.
 
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/client/detail/http_exchange.hpp>
 
 #include <polymcp/crypto/detail/openssl.hpp>
@@ -139,7 +140,7 @@ client_error status_error(const curl_transfer& t, const std::string& body, const
         j["error"].contains("message") && j["error"]["message"].is_string())
         detail = j["error"]["message"].get<std::string>();
     else if (!body.empty())
-        detail = body.size() > 200 ? body.substr(0, 200) + "..." : body;
+        detail = utf8_excerpt(body, 200);
     std::string suffix = detail.empty() ? std::string() : ": " + detail;
     if (s >= 300 && s < 400) {
         auto loc = t.header("location");
