@@ -107,6 +107,29 @@ TEST_CASE("http: pipelined requests are answered in order even when handlers fin
     }
 }
 
+TEST_CASE("http: a chunk whose size passes the body limit is answered 413 at once", "[http][limits]") {
+    polymcp::http::server_options o;
+    o.max_body_bytes = 1000;
+    running_server s(o, echo_handler);
+    for (std::string head : {std::string("ffffffff"), std::string("3e9"), std::string("7fffffffffffffff")}) {
+        INFO(head);
+        http_client c(s.port());
+        // Only the chunk's size line: the answer must not wait for its data.
+        c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + head + "\r\n");
+        auto r = c.read();
+        REQUIRE(r);
+        CHECK(r->status == 413);
+        CHECK(c.closed_by_server());
+    }
+    // The sizes of several chunks add up.
+    http_client c(s.port());
+    c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n" + std::string(500, 'a') +
+           "\r\n1f5\r\n");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 413);
+}
+
 TEST_CASE("http: a chunked request body arrives de-chunked", "[http]") {
     running_server s({}, [](request req, std::shared_ptr<responder> res) {
         res->respond(response::with_body(200, "text/plain", req.body));
@@ -157,6 +180,15 @@ TEST_CASE("http: every size limit answers its status and closes the connection",
         {"garbage instead of a request line", "\x16\x03\x01\x02\x00 not http\r\n\r\n", 400},
         {"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
         {"an unsupported Expect", make_request("POST", "/", "x", "Expect: something\r\n"), 417},
+        // RFC 9112 section 3.2: exactly one Host in HTTP/1.1.
+        {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", 400},
+        {"two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+        {"two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400},
+        // RFC 9112 section 5.2: obsolete line folding is refused, with SP or HT, on any field.
+        {"a folded field (SP)", "GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n", 400},
+        {"a folded field (HT)", "GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n\ttwo\r\n\r\n", 400},
+        {"a folded Host", "GET / HTTP/1.1\r\nHost:\r\n x\r\n\r\n", 400},
+        {"a space before the first field", "GET / HTTP/1.1\r\n Host: x\r\n\r\n", 400},
     };
     for (auto& k : cases) {
         SECTION(k.what) {

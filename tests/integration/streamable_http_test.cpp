@@ -542,7 +542,31 @@ TEST_CASE("streamable http: DNS-rebinding protection rejects foreign Origin and 
         CHECK(try_init("Host: localhost:8080\r\nOrigin: http://localhost:8080\r\n") == 200);
         CHECK(try_init("Host: [::1]:8080\r\nOrigin: https://127.0.0.1\r\n") == 200);
         CHECK(try_init("Host: 127.0.0.1\r\n") == 200);
+        CHECK(try_init("Host: [::ffff:127.0.0.1]:8080\r\n") == 200);
         CHECK(f.logged("403 Forbidden"));
+        // Loopback is decided from IP literals and exact names: names that look like them are names.
+        for (const char* host : {"127.evil.example", "127.0.0.1.evil.example", "127.1", "localhost.evil.example",
+                                 "127.0.0.1:8080@evil.example", "[::1].evil.example", "0x7f.0.0.1", "2130706433"}) {
+            INFO(host);
+            CHECK(try_init("Host: " + std::string(host) + "\r\n") == 403);
+            CHECK(try_init("Host: localhost\r\nOrigin: http://" + std::string(host) + "\r\n") == 403);
+        }
+    }
+    SECTION("the application's own routes get the same checks") {
+        polymcp::streamable_http_options o;
+        o.fallback = [](polymcp::http::request, std::shared_ptr<polymcp::http::responder> res) {
+            res->respond(polymcp::http::response::with_body(200, "text/plain", "api"));
+        };
+        http_fixture f(o);
+        auto status = [&](const std::string& headers) {
+            http_client c(f.port);
+            c.send("GET /api/things HTTP/1.1\r\n" + headers + "\r\n");
+            return c.read()->status;
+        };
+        CHECK(status("Host: localhost\r\n") == 200);
+        CHECK(status("Host: 127.evil.example\r\n") == 403);
+        CHECK(status("Host: localhost\r\nOrigin: http://evil.example.com\r\n") == 403);
+        CHECK(status("Host: localhost\r\nOrigin: http://localhost:3000\r\n") == 200);
     }
     SECTION("an explicit allow-list") {
         polymcp::streamable_http_options o;
@@ -554,6 +578,51 @@ TEST_CASE("streamable http: DNS-rebinding protection rejects foreign Origin and 
         CHECK(try_init("Host: mcp.example.com\r\nOrigin: http://localhost\r\n") == 403);
         CHECK(try_init("Host: localhost\r\n") == 403);
     }
+}
+
+TEST_CASE("streamable http: an invalid or refused initialize creates no session and gets 400",
+          "[streamable_http]") {
+    http_fixture f;
+    for (std::string body :
+         {R"({"jsonrpc":"2.0","id":null,"method":"initialize","params":{}})",
+          R"({"jsonrpc":"2.0","method":"initialize","params":{}})",
+          R"({"jsonrpc":"1.0","id":1,"method":"initialize","params":{}})",
+          R"({"jsonrpc":"2.0","id":{"a":1},"method":"initialize","params":{}})",
+          R"({"jsonrpc":"2.0","id":1,"method":"initialize"})",
+          R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})"}) {
+        INFO(body);
+        http_client c(f.port);
+        c.send(post_request(body));
+        auto r = c.read();
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK(r->field("mcp-session-id").empty());
+        auto j = body_json(*r);
+        CHECK(j.contains("error"));
+    }
+    // None of them left a session behind: a well-formed initialize still works and gets its own.
+    http_client c(f.port);
+    auto sid = open_session(c);
+    CHECK_FALSE(sid.empty());
+}
+
+TEST_CASE("streamable http: text a client sent never makes an answer fail, and is not logged", "[streamable_http]") {
+    http_fixture f;
+    // Invalid UTF-8 in the Mcp-Method header of a stateless request is quoted back, replaced, in a 400.
+    const json meta = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                       {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+    const std::string body = json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", {{"_meta", meta}}}}.dump();
+    http_client c(f.port);
+    c.send(post_request(body, {},
+                        "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                        "Mcp-Method: tools/\xff\xfe-secret-value\r\n"));
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    auto j = body_json(*r);
+    CHECK(j["error"]["code"] == -32020);
+    CHECK(f.logged("400"));
+    CHECK_FALSE(f.logged("secret-value"));  // rejection lines carry no header values
 }
 
 TEST_CASE("streamable http: resources, templates, prompts and completion", "[streamable_http]") {

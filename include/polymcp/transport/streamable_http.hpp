@@ -64,8 +64,9 @@ struct streamable_http_options {
     /// The MCP endpoint; other paths get 404.
     std::string path = "/mcp";
     /// Validate `Origin` (and `Host` on loopback) against the lists below
-    /// (MCP 2025-11-25 "Transports" > "Security Warning"). Turn off only
-    /// behind a proxy that does it.
+    /// on every route: the MCP endpoint and the `fallback` routes alike (MCP
+    /// 2025-11-25 "Transports" > "Security Warning"); a refused request gets
+    /// 403. Turn off only behind a proxy that does it.
     bool dns_rebinding_protection = true;
     /// Origins allowed to call, exactly as browsers send them (e.g.
     /// "https://app.example.com"); "*" allows any. Empty: only loopback
@@ -94,9 +95,10 @@ struct streamable_http_options {
     /// Shut down gracefully on SIGTERM and SIGINT.
     bool handle_signals = true;
     /// Answers requests for any other path than `path` (and the auth policy's
-    /// metadata documents), on the connection's strand, before any MCP check
-    /// or authentication: an application's own routes beside the MCP
-    /// endpoint, such as a management API or health checks. Null: 404.
+    /// metadata documents), on the connection's strand, after the `Origin`
+    /// and `Host` checks and before any MCP check or authentication: an
+    /// application's own routes beside the MCP endpoint, such as a
+    /// management API or health checks. Null: 404.
     http::server::handler_type fallback{};
     /// Called once during a graceful shutdown, on an I/O thread, after every
     /// session has ended (in-flight requests finished or answered): stop the

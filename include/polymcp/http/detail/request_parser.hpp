@@ -61,6 +61,7 @@ private:
     static int on_header_value(http_parser* p, const char* at, std::size_t n);
     static int on_headers_complete(http_parser* p);
     static int on_body(http_parser* p, const char* at, std::size_t n);
+    static int on_chunk_header(http_parser* p);
     static int on_message_complete(http_parser* p);
     POLYMCP_DECL int fail(unsigned status, std::string detail);
     POLYMCP_DECL int end_field();
@@ -77,6 +78,9 @@ private:
     bool header_done_ = false;
     bool complete_ = false;
     bool expect_continue_ = false;
+    // The last bytes of the header section seen so far, to find obsolete
+    // line folding (CRLF then SP or HT) and the section's end across reads.
+    std::string header_tail_;
     unsigned error_status_ = 0;
     std::string error_detail_;
 };

@@ -24,10 +24,13 @@ POLYMCP_DECL bool accepts(std::string_view accept, std::string_view type) noexce
 POLYMCP_DECL bool is_media_type(std::string_view content_type, std::string_view type) noexcept;
 
 /// The host name of a `Host` value or of an origin's authority ("[::1]:80"
-/// gives "[::1]"), lower case.
+/// gives "[::1]"), lower case; a value whose host is followed by anything
+/// but a port ("127.0.0.1:80@evil.example") is returned whole, so that it
+/// matches no allowed or loopback name.
 POLYMCP_DECL std::string host_name(std::string_view authority);
 
-/// localhost, 127.0.0.0/8 or [::1].
+/// "localhost", or an IP literal in 127.0.0.0/8 or ::1 (bracketed or not,
+/// also as ::ffff:127.x.y.z); a name such as "127.evil.example" is not.
 POLYMCP_DECL bool is_loopback_host(std::string_view host) noexcept;
 
 /// The value of an `Mcp-Name` or `Mcp-Param-*` header (MCP 2026-07-28
@@ -44,6 +47,16 @@ POLYMCP_DECL bool origin_allowed(std::string_view origin, const std::vector<std:
 
 /// Whether the `Host` value may be served (see streamable_http_options::allowed_hosts).
 POLYMCP_DECL bool host_allowed(std::string_view host, const std::vector<std::string>& allowed, bool loopback_bound);
+
+/// `s` with each value quoted in single quotes (a quote after a space,
+/// '(' or the start, up to the next quote before a space, punctuation or the
+/// end) replaced by '...': a message to a client quotes what it sent, the
+/// same message in a log line does not. Thread-safe (pure).
+POLYMCP_DECL std::string without_quoted_values(std::string_view s);
+
+/// At most 400 bytes of `s` as valid UTF-8 with control characters replaced
+/// by '?': a path or method fit for a log line.
+POLYMCP_DECL std::string loggable(std::string_view s);
 
 /// 128 bits from getrandom(2) (the kernel CSPRNG) as 32 lower-case hex
 /// characters. @throws std::system_error when the kernel has none to give.

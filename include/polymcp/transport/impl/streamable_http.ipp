@@ -159,8 +159,12 @@ inline http::response sse_head(const http::fields& extra) {
 // as soon as anything else does (MCP 2025-11-25 "Sending Messages to the Server").
 class post_stream final : public reply_stream, public closable_stream {
 public:
-    post_stream(std::shared_ptr<http_session> s, std::shared_ptr<http::responder> res, http::fields extra)
-        : s_(std::move(s)), res_(std::move(res)), extra_(std::move(extra)) {
+    /// @param accepted when given, asked as the only answer is sent: false
+    ///        makes it a 400 without the `extra` fields (a refused
+    ///        `initialize` creates no session, so it names none)
+    post_stream(std::shared_ptr<http_session> s, std::shared_ptr<http::responder> res, http::fields extra,
+                std::function<bool()> accepted = {})
+        : s_(std::move(s)), res_(std::move(res)), extra_(std::move(extra)), accepted_(std::move(accepted)) {
         std::lock_guard lock(s_->mu);
         ++s_->open_posts;
     }
@@ -184,6 +188,8 @@ public:
                 r.status = 202;
                 for (const auto& [n, v] : extra_) r.fields.set(n, v);
                 res_->respond(std::move(r));
+            } else if (accepted_ && !accepted_()) {
+                res_->respond(http::response::with_body(400, "application/json", std::move(last)));
             } else {
                 auto r = http::response::with_body(200, "application/json", std::move(last));
                 for (const auto& [n, v] : extra_) r.fields.set(n, v);
@@ -233,6 +239,7 @@ private:
     std::shared_ptr<http_session> s_;
     std::shared_ptr<http::responder> res_;
     http::fields extra_;
+    std::function<bool()> accepted_;
     mode mode_ = mode::pending;
     std::uint64_t stream_ = 0;
 };
@@ -343,11 +350,13 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     std::atomic<std::uint64_t> rejected{0};
     std::function<void()> begin_shutdown;
 
+    // One log line per rejection: method, path, peer, status and reason,
+    // without what the client sent (values quoted in a reason are left out).
     void diag(const http::request& req, unsigned status, std::string_view why) {
         auto n = ++rejected;
-        core.options().diagnostics(req.method + " " + std::string(req.path()) + " from " + req.remote + ": " +
+        core.options().diagnostics(loggable(req.method) + " " + loggable(req.path()) + " from " + req.remote + ": " +
                                    std::to_string(status) + " " + std::string(http::reason_phrase(status)) + ", " +
-                                   std::string(why) + " (rejection #" + std::to_string(n) + ")");
+                                   without_quoted_values(why) + " (rejection #" + std::to_string(n) + ")");
     }
 
     // A JSON-RPC error body with an HTTP status (the id is unknown here).
@@ -355,7 +364,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 std::string message, std::string_view allow = {}) {
         diag(req, status, message);
         nlohmann::json body = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", code}, {"message", message}}}};
-        auto r = http::response::with_body(status, "application/json", body.dump());
+        auto r = http::response::with_body(status, "application/json", jsonrpc::serialize_json(body));
         if (!allow.empty()) r.fields.set("Allow", std::string(allow));
         res->respond(std::move(r));
     }
@@ -424,21 +433,24 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 r.fields.set("Cache-Control", "max-age=300");
                 return res->respond(std::move(r));
             }
+        // Every route, the MCP endpoint and the application's fallback alike.
+        if (opts.dns_rebinding_protection) {
+            const bool mcp = req.path() == opts.path;
+            auto refuse = [&](std::string message) {
+                if (mcp) return reject(req, res, 403, -32000, "Forbidden: " + message);
+                diag(req, 403, message);
+                res->respond(http::response::error(403, message));
+            };
+            if (auto origin = req.fields.get("Origin"); origin && !origin_allowed(*origin, opts.allowed_origins))
+                return refuse("Origin not allowed (DNS-rebinding protection; see streamable_http_options::allowed_origins)");
+            auto host = req.fields.get("Host");
+            if (host && !host_allowed(*host, opts.allowed_hosts, loopback_bound))
+                return refuse("Host not allowed (DNS-rebinding protection; see streamable_http_options::allowed_hosts)");
+        }
         if (req.path() != opts.path) {
             if (opts.fallback) return opts.fallback(std::move(req), std::move(res));
             diag(req, 404, "not the MCP endpoint");
             return res->respond(http::response::error(404, "The MCP endpoint is " + opts.path + "."));
-        }
-        if (opts.dns_rebinding_protection) {
-            if (auto origin = req.fields.get("Origin"); origin && !origin_allowed(*origin, opts.allowed_origins))
-                return reject(req, res, 403, -32000,
-                              "Forbidden: Origin not allowed (DNS-rebinding protection; see "
-                              "streamable_http_options::allowed_origins)");
-            auto host = req.fields.get("Host");
-            if (host && !host_allowed(*host, opts.allowed_hosts, loopback_bound))
-                return reject(req, res, 403, -32000,
-                              "Forbidden: Host not allowed (DNS-rebinding protection; see "
-                              "streamable_http_options::allowed_hosts)");
         }
         if (req.method != "POST" && req.method != "GET" && req.method != "DELETE")
             return reject(req, res, 405, -32000, "Method Not Allowed: the MCP endpoint takes POST, GET and DELETE",
@@ -461,7 +473,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         nlohmann::json err = {{"code", -32000}, {"message", std::string(http::reason_phrase(rej.status)) + ": " + rej.description}};
         if (!rej.error.empty()) err["data"] = {{"error", rej.error}};
         nlohmann::json body = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", std::move(err)}};
-        auto r = http::response::with_body(rej.status, "application/json", body.dump());
+        auto r = http::response::with_body(rej.status, "application/json", jsonrpc::serialize_json(body));
         r.fields.set("WWW-Authenticate", core.options().auth.challenge(rej));
         res->respond(std::move(r));
     }
@@ -580,7 +592,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             nlohmann::json err = {{"code", code}, {"message", std::move(message)}};
             if (!data.is_null()) err["data"] = std::move(data);
             res->respond(http::response::with_body(
-                status, "application/json", nlohmann::json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}}.dump()));
+                status, "application/json", jsonrpc::serialize_json(nlohmann::json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}})));
         };
         {
             std::lock_guard lock(mu);
@@ -685,6 +697,14 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
 
     void on_initialize(const http::request& req, const std::shared_ptr<http::responder>& res, nlohmann::json j,
                        std::shared_ptr<const auth::principal> who) {
+        // An invalid request never creates a session: 400 with its JSON-RPC error.
+        if (auto m = jsonrpc::from_json(j); !m || !std::holds_alternative<jsonrpc::request>(*m.value)) {
+            jsonrpc::error_response e = m ? jsonrpc::make_error(std::nullopt, jsonrpc::error_code::invalid_request,
+                                                                "Invalid Request: initialize is a request (it needs an id)")
+                                          : *m.error;
+            diag(req, 400, e.error.message);
+            return res->respond(http::response::with_body(400, "application/json", jsonrpc::serialize(e)));
+        }
         std::shared_ptr<http_session> s;
         {
             std::lock_guard lock(mu);
@@ -704,7 +724,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         }
         http::fields extra;
         extra.set("Mcp-Session-Id", s->id);
-        auto stream = std::make_shared<post_stream>(s, res, std::move(extra));
+        auto stream = std::make_shared<post_stream>(s, res, std::move(extra), [core = s->core] { return core->initialized(); });
         auto self = shared_from_this();
         asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream, who = std::move(who)] {
             s->core->set_principal(who);

@@ -64,6 +64,13 @@ inline int request_parser::on_headers_complete(http_parser* p) {
         return s.fail(505, "only HTTP/1.0 and HTTP/1.1 are served here");
     s.req_.method = http_method_str(static_cast<http_method>(p->method));
     s.req_.version = p->http_major * 10 + p->http_minor;
+    // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, at most one in 1.0;
+    // anything else is answered 400.
+    std::size_t hosts = 0;
+    for (const auto& [name, value] : s.req_.fields) hosts += iequals(name, "Host");
+    if (hosts > 1) return s.fail(400, "the request has more than one Host field (RFC 9112 section 3.2)");
+    if (hosts == 0 && s.req_.version >= 11)
+        return s.fail(400, "an HTTP/1.1 request needs a Host field (RFC 9112 section 3.2)");
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > s.limits_.max_body_bytes)
         return s.fail(413, "the body of " + std::to_string(p->content_length) + " bytes exceeds " +
                                std::to_string(s.limits_.max_body_bytes) +
@@ -85,6 +92,17 @@ inline int request_parser::on_body(http_parser* p, const char* at, std::size_t n
     return 0;
 }
 
+// A chunk's size is known before its data: one that would take the body past
+// the limit is refused at once, without waiting for its bytes.
+inline int request_parser::on_chunk_header(http_parser* p) {
+    auto& s = parser_of(p);
+    if (p->content_length > s.limits_.max_body_bytes ||
+        s.req_.body.size() + p->content_length > s.limits_.max_body_bytes)
+        return s.fail(413, "a chunk takes the body past " + std::to_string(s.limits_.max_body_bytes) +
+                               " bytes (http::server_options::max_body_bytes)");
+    return 0;
+}
+
 inline int request_parser::on_message_complete(http_parser* p) {
     auto& s = parser_of(p);
     s.complete_ = true;
@@ -100,6 +118,7 @@ request_parser::request_parser(const server_options& limits) : limits_(limits) {
     settings_.on_header_value = &request_parser::on_header_value;
     settings_.on_headers_complete = &request_parser::on_headers_complete;
     settings_.on_body = &request_parser::on_body;
+    settings_.on_chunk_header = &request_parser::on_chunk_header;
     settings_.on_message_complete = &request_parser::on_message_complete;
     reset();
 }
@@ -113,6 +132,7 @@ void request_parser::reset() {
     in_value_ = false;
     header_bytes_ = 0;
     started_ = header_done_ = complete_ = expect_continue_ = false;
+    header_tail_.clear();
     error_status_ = 0;
     error_detail_.clear();
 }
@@ -141,6 +161,24 @@ int request_parser::end_field() {
 request_parser::result request_parser::feed(const char* data, std::size_t size) {
     if (size == 0) return {0, state::need_more};
     started_ = true;
+    if (!header_done_) {
+        // Obsolete line folding (RFC 9112 section 5.2) is refused with 400:
+        // a line of the header section that starts with SP or HT.
+        std::string_view in(data, size);
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            header_tail_ += in[i];
+            if (header_tail_.size() > 3) header_tail_.erase(0, header_tail_.size() - 3);
+            const auto& t = header_tail_;
+            if (t.size() >= 2 && t[t.size() - 2] == '\n' && t.back() != '\r' && t.back() != '\n' &&
+                (t.back() == ' ' || t.back() == '\t')) {
+                fail(400, "a header field is folded over several lines (obsolete line folding, RFC 9112 section 5.2); "
+                          "send each field on one line");
+                return {i, state::error};
+            }
+            if (t.size() == 3 && t[0] == '\n' && t[1] == '\r' && t[2] == '\n') break;  // the end of the header section
+            if (t.size() >= 2 && t[t.size() - 2] == '\n' && t.back() == '\n') break;   // LF LF, as http-parser allows
+        }
+    }
     std::size_t n = http_parser_execute(&parser_, &settings_, data, size);
     auto err = HTTP_PARSER_ERRNO(&parser_);
     if (complete_) return {n, state::complete};

@@ -3,8 +3,11 @@
 
 #include <polymcp/transport/detail/http_checks.hpp>
 #include <polymcp/core/random.hpp>
+#include <polymcp/core/utf8.hpp>
 #include <polymcp/crypto/detail/openssl.hpp>
 #include <polymcp/http/fields.hpp>
+
+#include <asio/ip/address.hpp>
 
 namespace polymcp::transport_detail {
 
@@ -12,6 +15,13 @@ inline std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
+}
+
+inline std::string loggable_text(std::string_view s) {
+    auto out = utf8_excerpt(s, 400);
+    for (auto& ch : out)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    return out;
 }
 
 bool accepts(std::string_view accept, std::string_view type) noexcept {
@@ -47,12 +57,19 @@ bool is_media_type(std::string_view content_type, std::string_view type) noexcep
 
 std::string host_name(std::string_view authority) {
     authority = trim(authority);
-    std::string_view h;
+    std::string_view h = authority;
+    // host [":" port] (RFC 9110 section 7.2): what follows the host must be a
+    // port, else the whole value is kept and matches no allowed name.
+    auto port_ok = [](std::string_view rest) {
+        if (rest.empty()) return true;
+        if (rest.front() != ':') return false;
+        return rest.find_first_not_of("0123456789", 1) == std::string_view::npos;
+    };
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
-        h = authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1);
-    } else {
-        h = authority.substr(0, authority.find(':'));
+        if (close != std::string_view::npos && port_ok(authority.substr(close + 1))) h = authority.substr(0, close + 1);
+    } else if (auto colon = authority.find(':'); colon != std::string_view::npos && port_ok(authority.substr(colon))) {
+        h = authority.substr(0, colon);
     }
     std::string out(h);
     for (auto& c : out)
@@ -61,7 +78,14 @@ std::string host_name(std::string_view authority) {
 }
 
 bool is_loopback_host(std::string_view host) noexcept {
-    return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+    if (host == "localhost" || host == "localhost.") return true;
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    // Only an IP literal (dotted quad or IPv6) is an address: "127.evil.example" is a name.
+    std::error_code ec;
+    const auto a = asio::ip::make_address(std::string(host), ec);
+    if (ec) return false;
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+    return a.is_loopback();
 }
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
@@ -89,6 +113,32 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& allowed
 }
 
 std::string random_session_id() { return random_hex_id(16); }
+
+std::string without_quoted_values(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const char c = s[i];
+        const bool opens = c == '\'' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '(');
+        if (opens) {
+            std::size_t j = i + 1;
+            for (; j < s.size(); ++j)
+                if (s[j] == '\'' && (j + 1 == s.size() || std::string_view(" ,.;:)").find(s[j + 1]) != std::string_view::npos))
+                    break;
+            if (j < s.size()) {
+                out += "'...'";
+                i = j + 1;
+                continue;
+            }
+        }
+        out += c;
+        ++i;
+    }
+    return loggable_text(out);
+}
+
+std::string loggable(std::string_view s) { return loggable_text(s); }
 
 std::optional<std::string> decode_header_value(std::string_view value) {
     constexpr std::string_view prefix = "=?base64?", suffix = "?=";
