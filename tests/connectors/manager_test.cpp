@@ -15,6 +15,7 @@
 #include "support/fake_http_server.hpp"
 #include "support/listening_process.hpp"
 #include "support/run_coro.hpp"
+#include "support/test_manager.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -35,33 +36,26 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using polymcp::test::free_port;
 using polymcp::test::everything_http;
-using manager = pc::connector_manager<st::memory_storage, polymcp::crypto::fernet>;
+using manager = polymcp::test::test_manager;
 
 namespace {
 
 const pc::caller alice{"t1", "alice"};
 const pc::caller bob{"t1", "bob"};
 
-pc::manager_options test_options() {
-    pc::manager_options o;
-    o.validation.upstream.ssrf.allow_loopback = true;
-    o.users_may_add_stdio = true;
-    o.validation.timeout = 10s;
-    return o;
-}
+using polymcp::test::make_test_manager;
+const auto test_options = polymcp::test::test_manager_options;
 
-std::shared_ptr<manager> make_manager(asio::io_context& io, std::shared_ptr<st::memory_storage> storage,
-                                      const polymcp::crypto::fernet::key_type& key, pc::manager_options o = test_options()) {
-    auto m = std::make_shared<manager>(io.get_executor(), std::move(storage), polymcp::crypto::fernet(key), std::move(o));
-    test::run_coro(io, [&]() -> asio::awaitable<void> { co_await m->define(); });
-    return m;
-}
-
-json scripted_connector(const std::string& name) {
-    return {{"name", name},
-            {"transport", "stdio"},
-            {"command", POLYMCP_PYTHON},
-            {"args", {POLYMCP_SCRIPTED_SERVER, "connector"}}};
+// The scripted stdio server as a global catalog server (users never
+// describe a command themselves), and a connector body that uses it.
+asio::awaitable<json> scripted_connector(std::shared_ptr<manager> m, std::string name) {
+    json server = {{"name", "scripted"},
+                   {"transport", "stdio"},
+                   {"command", POLYMCP_PYTHON},
+                   {"args", {POLYMCP_SCRIPTED_SERVER, "connector"}},
+                   {"credential_env", {"SCRIPTED_TOKEN"}}};
+    auto s = co_await m->put_global_server(server);
+    co_return json{{"name", name}, {"server_id", s.id}};
 }
 
 std::vector<std::string> names(const pc::aggregation& a) {
@@ -83,7 +77,7 @@ TEST_CASE("connector manager: two upstreams in a session, aggregated, called, on
           "[connectors][manager]") {
     everything_http everything;
     asio::io_context io;
-    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
     const pc::session_key s1{"t1", "alice", "chat-1"};
     pc::connector ev, sc;
     test::run_coro(io, [&]() -> asio::awaitable<void> {
@@ -91,7 +85,7 @@ TEST_CASE("connector manager: two upstreams in a session, aggregated, called, on
         ev = co_await m->create_connector(alice, body);
         CHECK(ev.tools.size() > 5);
         CHECK(ev.server_info["name"] == "mcp-conformance-test-server");
-        auto scripted = scripted_connector("scripted");
+        auto scripted = co_await scripted_connector(m, "scripted");
         sc = co_await m->create_connector(alice, scripted);
 
         auto state = co_await m->connect(s1, ev.id);
@@ -174,11 +168,11 @@ TEST_CASE("connector manager: two upstreams in a session, aggregated, called, on
 
 TEST_CASE("connector manager: cancellation, an upstream that dies, list_changed", "[connectors][manager]") {
     asio::io_context io;
-    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
     const pc::session_key s{"t1", "alice", "default"};
     pc::connector sc;
     test::run_coro(io, [&]() -> asio::awaitable<void> {
-        auto body = scripted_connector("scripted");
+        auto body = co_await scripted_connector(m, "scripted");
         sc = co_await m->create_connector(alice, body);
         co_await m->connect(s, sc.id);
     });
@@ -249,7 +243,7 @@ TEST_CASE("connector manager: creation is tested first and limited", "[connector
     asio::io_context io;
     auto o = test_options();
     o.connectors.max_per_user = 1;
-    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key(), o);
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key(), o);
     auto refused = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
         json body = {{"name", "down"}, {"url", "http://127.0.0.1:" + std::to_string(free_port()) + "/mcp"}};
         co_await m->create_connector(alice, body);
@@ -270,11 +264,11 @@ TEST_CASE("connector manager: creation is tested first and limited", "[connector
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         auto stored = co_await m->connectors().list(alice);
         CHECK(stored.empty());  // nothing was stored
-        auto body = scripted_connector("one");
+        auto body = co_await scripted_connector(m, "one");
         co_await m->create_connector(alice, body);
     });
     auto limit = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
-        auto body = scripted_connector("two");
+        auto body = co_await scripted_connector(m, "two");
         co_await m->create_connector(alice, body);
     });
     CHECK(limit.value() == pc::errc::connector_limit_reached);
@@ -358,8 +352,8 @@ TEST_CASE("connector manager: a refused token is refreshed once, for all instanc
     asio::io_context io;
     auto storage = std::make_shared<st::memory_storage>();
     auto key = polymcp::crypto::fernet::generate_key();
-    auto a = make_manager(io, storage, key);
-    auto b = make_manager(io, storage, key);  // a second gateway instance on the same storage
+    auto a = make_test_manager(io, storage, key);
+    auto b = make_test_manager(io, storage, key);  // a second gateway instance on the same storage
     const pc::session_key s{"t1", "alice", "default"};
     pc::connector cal;
     test::run_coro(io, [&]() -> asio::awaitable<void> {
@@ -422,12 +416,12 @@ TEST_CASE("connector manager: a refused token is refreshed once, for all instanc
 TEST_CASE("connector manager: one failing upstream does not break the others", "[connectors][manager]") {
     auto everything = std::make_unique<everything_http>();
     asio::io_context io;
-    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
     const pc::session_key s{"t1", "alice", "default"};
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         json body = {{"name", "everything"}, {"url", everything->url()}};
         auto ev = co_await m->create_connector(alice, body);
-        auto scripted = scripted_connector("scripted");
+        auto scripted = co_await scripted_connector(m, "scripted");
         auto sc = co_await m->create_connector(alice, scripted);
         co_await m->connect(s, ev.id);
         co_await m->connect(s, sc.id);
@@ -493,7 +487,7 @@ TEST_CASE("connector manager: an OAuth access token is refreshed with its refres
                                                         json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
     });
     asio::io_context io;
-    auto m = make_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
     const pc::session_key s{"t1", "alice", "default"};
     pc::connector c;
     test::run_coro(io, [&]() -> asio::awaitable<void> {

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 
 namespace polymcp::test {
 
@@ -25,6 +26,17 @@ inline connectors::connector_error expect_connector_error(asio::io_context& io,
     });
     if (!out) FAIL("no connector_error was thrown");
     return *out;
+}
+
+/// The connector_error a plain function must throw.
+inline connectors::connector_error expect_connector_error_sync(const std::function<void()>& body) {
+    try {
+        body();
+    } catch (const connectors::connector_error& e) {
+        return e;
+    }
+    FAIL("no connector_error was thrown");
+    throw std::logic_error("unreachable");
 }
 
 }  // namespace polymcp::test

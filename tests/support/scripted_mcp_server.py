@@ -69,7 +69,7 @@ for line in sys.stdin:
         if mode == "cursor_loop":
             result(rid, {"tools": [], "nextCursor": "same"})
         elif mode == "connector":
-            names = ["slow", "hang", "seen", "exit", "grow"] + (["grown"] if grown else [])
+            names = ["slow", "hang", "seen", "exit", "grow", "environment"] + (["grown"] if grown else [])
             result(rid, {"tools": [{"name": n, "inputSchema": {"type": "object"}} for n in names]})
         elif cursor is None:
             result(rid, {"tools": [{"name": "slow", "inputSchema": {"type": "object"}}], "nextCursor": "page2"})
@@ -96,6 +96,8 @@ for line in sys.stdin:
             result(rid, text("grew"))
         elif name == "grown":
             result(rid, text("I am new"))
+        elif name == "environment":
+            result(rid, {"content": [], "structuredContent": {"env": dict(os.environ), "argv": sys.argv[1:]}})
         elif name == "seen":
             result(rid, {"content": [], "structuredContent": {"cancelled": cancelled}})
         elif name == "exit":

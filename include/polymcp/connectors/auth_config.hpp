@@ -11,9 +11,18 @@
 /// |---|---|---|
 /// | `none` | | nothing |
 /// | `bearer` | `token` | `Authorization: Bearer <token>` |
-/// | `api_key` | `key`, and `header` (default "X-API-Key") or, for stdio, `env` | that header, or that environment variable |
+/// | `api_key` | `key`, and for HTTP `header` (default "X-API-Key") or `query` (a query parameter's name); for stdio `env`, one of the server's `credential_env` (may be left out when it declares exactly one) | that header, query parameter or environment variable |
 /// | `oauth` | `access_token`; optional `refresh_token`, `expires_at` (Unix s), `token_endpoint`, `client_id`, `client_secret`, `scope` | `Authorization: Bearer <access_token>`, refreshed with the refresh token (RFC 6749 section 6) |
-/// | `token_endpoint` | `url`, `authorization` (how the gateway authenticates to it); optional `token_field` ("token"), `expires_field` ("expires_at") | `Authorization: Bearer <token>` fetched from `url` (the "auto token sync" of seed 001, but the endpoint must require authentication) |
+/// | `token_endpoint` | `url`, `authorization` (how the gateway authenticates to it); optional `token_field` ("token"), `expires_field` ("expires_at") | `Authorization: Bearer <token>` fetched from `url` (the endpoint must require authentication) |
+///
+/// A stdio server takes a user's credential only as `none` or `api_key`, in
+/// a variable its administrator declared: a user never names a variable of
+/// a process the gateway starts (polymcp/connectors/environment.hpp).
+///
+/// A catalog server's own credentials (`validate_server_auth_config`), sent on every
+/// user's connections to it, are `none`, `bearer` or `api_key`; for stdio,
+/// `env` is the administrator's choice among the names the refusal list
+/// allows.
 
 #include <polymcp/connectors/error.hpp>
 #include <polymcp/connectors/types.hpp>
@@ -26,13 +35,22 @@
 
 namespace polymcp::connectors {
 
-/// Checks `config` against the forms above for an upstream of transport `t`
-/// (an `api_key` with `env` only for stdio, with `header` only for HTTP);
+/// Checks a user's `config` against the forms above for an upstream `ep`;
 /// null is `{"type": "none"}`.
 /// @return its `type`
 /// @throws connector_error `invalid_request` naming the member that is
 ///         missing or wrong (never echoing a secret)
-POLYMCP_DECL std::string validate_auth_config(const nlohmann::json& config, transport_kind t);
+POLYMCP_DECL std::string validate_auth_config(const nlohmann::json& config, const endpoint& ep);
+
+/// Checks the credentials of a catalog server itself (`none`, `bearer`,
+/// `api_key`), see above.
+/// @return its `type`
+/// @throws connector_error `invalid_request` as `validate_auth_config`
+POLYMCP_DECL std::string validate_server_auth_config(const nlohmann::json& config, const endpoint& ep);
+
+/// `config` with the `env` of an `api_key` for a stdio server filled in
+/// when it is missing and `ep` declares exactly one `credential_env`.
+POLYMCP_DECL nlohmann::json with_default_env(nlohmann::json config, const endpoint& ep);
 
 /// The credentials of a `none`, `bearer`, `api_key` or `oauth` config (the
 /// access token as it is, without refreshing). A `token_endpoint` config

@@ -34,6 +34,8 @@
 #include <asio/awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,12 +73,20 @@ public:
     /// characters), the endpoint members (polymcp/connectors/types.hpp
     /// `endpoint::from_json`), and optionally `description`,
     /// `requires_oauth`, `public`, `enabled`, `category_id`.
-    asio::awaitable<server_record> create_server(caller who, json body) {
+    ///
+    /// @param id the new server's id ("mcp_" + 16 hex digits), or empty for a new one
+    /// @param auth_type, auth_sealed the server's own credentials, sealed by
+    ///        the connector manager for `id` (`connector_manager::create_server`)
+    asio::awaitable<server_record> create_server(caller who, json body, std::string id = {},
+                                                 std::string auth_type = "none", std::string auth_sealed = {}) {
+        require_tenant(who);
         detail::only_fields(body, {"name", "description", "transport", "url", "headers", "query", "command", "args",
-                                   "env", "requires_oauth", "public", "enabled", "category_id"});
+                                   "env", "credential_env", "requires_oauth", "public", "enabled", "category_id"});
         server_record s;
-        detail::require_string(body, "name", s.name, 1, 64);
-        detail::read_string(body, "description", s.description, 0, 4096);
+        s.auth_type = std::move(auth_type);
+        s.auth_sealed = std::move(auth_sealed);
+        detail::require_name(body, "name", s.name);
+        detail::read_text(body, "description", s.description, 0, 4096);
         s.server = endpoint::from_json(body);
         detail::read_bool(body, "requires_oauth", s.requires_oauth);
         detail::read_bool(body, "public", s.is_public);
@@ -84,7 +94,7 @@ public:
         detail::read_string(body, "category_id", s.category_id, 1, 64);
         check_may_publish(who, s);
         if (!s.category_id.empty()) co_await require_category(s.category_id);
-        s.id = make_id("mcp_");
+        s.id = id.empty() ? make_id("mcp_") : std::move(id);
         s.tenant = who.tenant;
         s.owner = who.user;
         s.created_at = s.updated_at = unix_now();
@@ -98,7 +108,8 @@ public:
     /// The server `id` if `who` may see it.
     asio::awaitable<server_record> get_server(caller who, std::string id) {
         auto s = co_await read_server(id);
-        if (!s || !visible(who, *s)) throw connector_error(errc::not_found, "no server with the id '" + id + "'");
+        if (!s || !visible(who, *s))
+            throw connector_error(errc::not_found, "no server with the id '" + detail::excerpt(id) + "'");
         co_return *s;
     }
 
@@ -108,10 +119,14 @@ public:
         storage::filter f;
         f.where_any({{"owner_key", who.key()}, {"public", true}});
         f.where_any({{"owner_key", who.key()}, {"tenant", who.tenant}, {"tenant", ""}});
+        f.where_any({{"owner_key", who.key()}, {"tenant", who.tenant}, {"owner", ""}});
         if (!category_id.empty()) f.where("category_id", category_id);
         auto records = co_await detail::list_all(*storage_, opts_.servers_collection, std::move(f), "listing servers");
         std::vector<server_record> out;
-        for (const auto& r : records) out.push_back(server_record::from_record(r));
+        for (const auto& r : records) {
+            auto s = server_record::from_record(r);
+            if (visible(who, s)) out.push_back(std::move(s));
+        }
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name || (a.name == b.name && a.id < b.id); });
         co_return out;
     }
@@ -119,17 +134,27 @@ public:
     /// Changes the members `patch` gives (as in `create_server`); the
     /// endpoint members replace the old ones. Only the owner, or an
     /// administrator for a public server of their tenant.
-    asio::awaitable<server_record> update_server(caller who, std::string id, json patch) {
+    ///
+    /// @param auth when set, the server's new credentials: their type and
+    ///        sealed form (`connector_manager::update_server`)
+    asio::awaitable<server_record> update_server(caller who, std::string id, json patch,
+                                                 std::optional<std::pair<std::string, std::string>> auth = std::nullopt) {
+        require_tenant(who);
         detail::only_fields(patch, {"name", "description", "transport", "url", "headers", "query", "command", "args",
-                                    "env", "requires_oauth", "public", "enabled", "category_id"});
+                                    "env", "credential_env", "requires_oauth", "public", "enabled", "category_id"});
         auto current = co_await get_server(who, id);
         check_may_change(who, current);
         server_record s = current;
-        detail::read_string(patch, "name", s.name, 1, 64);
-        detail::read_string(patch, "description", s.description, 0, 4096);
+        if (auth) {
+            s.auth_type = auth->first;
+            s.auth_sealed = auth->second;
+        }
+        detail::read_name(patch, "name", s.name);
+        detail::read_text(patch, "description", s.description, 0, 4096);
         json ep = s.server.to_json();
         bool endpoint_changed = false;
-        static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env"};
+        static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env",
+                                                           "credential_env"};
         for (const char* k : endpoint_members)
             if (patch.contains(k)) {
                 ep[k] = patch[k];
@@ -157,12 +182,21 @@ public:
     /// Deletes the server `id`: only the owner, or an administrator for a
     /// public server of their tenant.
     asio::awaitable<void> delete_server(caller who, std::string id) {
+        require_tenant(who);
         auto current = co_await get_server(who, id);
         check_may_change(who, current);
         std::error_code ec;
         std::optional<std::int64_t> expected = current.version;
         co_await storage_->async_remove(opts_.servers_collection, id, expected, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "deleting the server '" + current.name + "'");
+    }
+
+    /// The id of the global server named `name`, or an empty string.
+    asio::awaitable<std::string> global_server_id(std::string name) {
+        storage::filter f;
+        f.where("tenant", "").where("owner", "").where("name", name);
+        auto existing = co_await detail::list_all(*storage_, opts_.servers_collection, std::move(f), "reading the global servers", 1);
+        co_return existing.empty() ? std::string() : existing.front().id;
     }
 
     /// Adds or replaces the global server named `s.name` (tenant and owner
@@ -204,10 +238,10 @@ public:
         require_admin(who, "add categories");
         detail::only_fields(body, {"name", "icon", "color", "description"});
         category c;
-        detail::require_string(body, "name", c.name, 1, 64);
-        detail::read_string(body, "icon", c.icon, 0, 2048);
-        detail::read_string(body, "color", c.color, 0, 64);
-        detail::read_string(body, "description", c.description, 0, 4096);
+        detail::require_name(body, "name", c.name);
+        detail::read_text(body, "icon", c.icon, 0, 2048);
+        detail::read_text(body, "color", c.color, 0, 64);
+        detail::read_text(body, "description", c.description, 0, 4096);
         c.id = make_id("ctg_");
         c.created_at = c.updated_at = unix_now();
         std::error_code ec;
@@ -218,6 +252,8 @@ public:
     }
 
     asio::awaitable<category> get_category(std::string id) {
+        if (!detail::plausible_id("ctg_", id))
+            throw connector_error(errc::not_found, "no category with the id '" + detail::excerpt(id) + "'");
         std::error_code ec;
         auto rec = co_await storage_->async_read(opts_.categories_collection, id, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "reading a category");
@@ -240,10 +276,10 @@ public:
         detail::only_fields(patch, {"name", "icon", "color", "description"});
         auto c = co_await get_category(id);
         const auto version = c.version;
-        detail::read_string(patch, "name", c.name, 1, 64);
-        detail::read_string(patch, "icon", c.icon, 0, 2048);
-        detail::read_string(patch, "color", c.color, 0, 64);
-        detail::read_string(patch, "description", c.description, 0, 4096);
+        detail::read_name(patch, "name", c.name);
+        detail::read_text(patch, "icon", c.icon, 0, 2048);
+        detail::read_text(patch, "color", c.color, 0, 64);
+        detail::read_text(patch, "description", c.description, 0, 4096);
         c.updated_at = unix_now();
         std::error_code ec;
         std::optional<std::int64_t> expected = version;
@@ -276,6 +312,7 @@ public:
     /// The server `id` whatever its owner, or nothing (for the manager,
     /// which checks visibility itself).
     asio::awaitable<std::optional<server_record>> read_server(std::string id) {
+        if (!detail::plausible_id("mcp_", id)) co_return std::nullopt;
         std::error_code ec;
         auto rec = co_await storage_->async_read(opts_.servers_collection, id, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "reading a server");
@@ -285,14 +322,26 @@ public:
 
     /// Whether `who` may see `s` (see the file comment).
     static bool visible(const caller& who, const server_record& s) {
+        if (who.tenant.empty()) return false;
         if (s.tenant == who.tenant && s.owner == who.user && !s.owner.empty()) return true;
-        return s.is_public && (s.tenant.empty() || s.tenant == who.tenant);
+        return s.is_public && ((s.tenant.empty() && s.owner.empty()) || s.tenant == who.tenant);
+    }
+
+    /// Whether `who` may change `s` and see all of it (its endpoint's
+    /// headers, query, arguments and environment): its owner, or an
+    /// administrator of its tenant; for a global server, any administrator
+    /// (who still changes it through the configuration only).
+    static bool may_manage(const caller& who, const server_record& s) {
+        if (who.tenant.empty()) return false;
+        if (s.tenant.empty() && s.owner.empty()) return who.admin;
+        return (s.tenant == who.tenant && s.owner == who.user) || (who.admin && s.tenant == who.tenant);
     }
 
 private:
     static json stored(const server_record& s) {
         json d = s.to_json();
         d.erase("id");
+        if (!s.auth_sealed.empty()) d["auth_sealed"] = s.auth_sealed;
         d["owner_key"] = caller{s.tenant, s.owner}.key();
         return d;
     }
@@ -300,6 +349,15 @@ private:
         json d = c.to_json();
         d.erase("id");
         return d;
+    }
+
+    // Every record belongs to a tenant: a caller without one (an API key or
+    // token that names none) publishes nothing, not even to "every tenant".
+    static void require_tenant(const caller& who) {
+        if (who.tenant.empty())
+            throw connector_error(errc::forbidden,
+                                  "the caller has no tenant; the gateway's configuration maps every API key and token "
+                                  "to one (servers for every tenant come from the configuration only)");
     }
 
     static void require_admin(const caller& who, const char* what) {
@@ -321,6 +379,8 @@ private:
             throw connector_error(errc::forbidden, "only the owner or an administrator may change the server '" + s.name + "'");
     }
     asio::awaitable<void> require_category(std::string id) {
+        if (!detail::plausible_id("ctg_", id))
+            throw connector_error(errc::invalid_request, "the field 'category_id' names no category");
         std::error_code ec;
         auto rec = co_await storage_->async_read(opts_.categories_collection, id, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "reading a category");

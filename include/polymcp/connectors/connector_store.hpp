@@ -175,7 +175,43 @@ public:
         co_return out.version;
     }
 
+    /// Seals the own credentials of catalog server `server_id` (its
+    /// `auth_config`, polymcp/connectors/auth_config.hpp) as
+    /// `{server, auth_config}` (ciphers with associated data also bind
+    /// "polymcp.server" and the id), for `server_record::auth_sealed`.
+    /// @throws connector_error `crypto_error`
+    std::string seal_server(const std::string& server_id, const json& config) const {
+        std::string text = json({{"server", server_id}, {"auth_config", config}}).dump();
+        std::error_code ec;
+        auto token = cipher_.encrypt(text, server_associated_data(server_id), ec);
+        crypto::detail::cleanse(text);
+        if (ec) throw connector_error(errc::crypto_error, "sealing a server's credentials failed: " + ec.message());
+        return token;
+    }
+
+    /// Opens what `seal_server` sealed for `server_id`; null for an empty token.
+    /// @throws connector_error `crypto_error` (wrong key, tampered, or
+    ///         sealed for another server)
+    json open_server(const std::string& server_id, const std::string& token) const {
+        if (token.empty()) return json();
+        std::error_code ec;
+        auto plain = cipher_.decrypt(token, server_associated_data(server_id), ec);
+        if (ec)
+            throw connector_error(errc::crypto_error, "the credentials of server '" + server_id + "' do not open (" +
+                                                          ec.message() + "); was the encryption key changed?");
+        auto j = json::parse(plain, nullptr, false);
+        crypto::detail::cleanse(plain);
+        if (!j.is_object() || j.value("server", "") != server_id)
+            throw connector_error(errc::crypto_error, "the credentials of server '" + server_id + "' were sealed for another server");
+        return j["auth_config"];
+    }
+
 private:
+    static std::string server_associated_data(const std::string& id) {
+        if constexpr (Cipher::binds_associated_data) return "polymcp.server\n" + id;
+        else return {};
+    }
+
     connector_error limit_error() const {
         return connector_error(errc::connector_limit_reached,
                                "you have " + std::to_string(opts_.max_per_user) +
@@ -221,6 +257,8 @@ private:
     }
 
     asio::awaitable<storage::record> read_own(const caller& who, const std::string& id) {
+        if (!detail::plausible_id("con_", id) || who.tenant.empty())
+            throw connector_error(errc::not_found, "no connector with the id '" + detail::excerpt(id) + "'");
         std::error_code ec;
         auto rec = co_await storage_->async_read(opts_.collection, id, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "reading a connector");

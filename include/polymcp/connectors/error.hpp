@@ -50,6 +50,10 @@ enum class errc {
     cancelled,                     ///< CANCELLED (499): the caller cancelled
     storage_unavailable,           ///< STORAGE_UNAVAILABLE (503): the storage backend failed; nothing was written
     crypto_error,                  ///< CRYPTO_ERROR (500): a sealed credential does not open (wrong key, tampered)
+    // Revocation and limits.
+    disabled,                      ///< DISABLED (403): the connector, or the catalog server it uses, is disabled or gone
+    limit_reached,                 ///< LIMIT_REACHED (429): a configured bound on live upstreams, stdio children or session names
+    rate_limited,                  ///< RATE_LIMITED (429): too many connection tests; wait and try again
 };
 
 /// The category of `errc` ("polymcp.connectors").

@@ -33,6 +33,7 @@
 #include <polymcp/connectors/aggregator.hpp>
 #include <polymcp/connectors/auth_config.hpp>
 #include <polymcp/connectors/catalog.hpp>
+#include <polymcp/connectors/detail/fields.hpp>
 #include <polymcp/connectors/connector_store.hpp>
 #include <polymcp/connectors/session_state.hpp>
 #include <polymcp/connectors/token_provider.hpp>
@@ -45,9 +46,12 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -69,15 +73,30 @@ struct manager_options {
     validator_options validation{};
     aggregation_options aggregation{};
     token_provider_options tokens{};
-    /// Let users (not only administrators) add connectors that run a local
-    /// command (stdio). Off: the command would run on the gateway's machine.
-    bool users_may_add_stdio = false;
+    /// Upstream sessions open in this process at most, for all users and
+    /// per user (each session of each connector counts; a stdio one is a
+    /// child process). Reaching one is `limit_reached`.
+    std::size_t max_upstreams = 256;
+    std::size_t max_upstreams_per_user = 32;
+    /// Stdio upstreams (child processes) of this process at most, for all
+    /// users and per user, counting connection tests in progress.
+    std::size_t max_stdio_children = 64;
+    std::size_t max_stdio_children_per_user = 8;
+    /// Connector sessions (`X-Gateway-Session` names) in which one user has
+    /// connectors connected at once, across instances; a name counts until
+    /// its logout or until its state expires (`sessions.ttl`).
+    std::size_t max_sessions_per_user = 16;
+    /// Connection tests (a test, a creation, a change that tests again)
+    /// per user per minute, across instances (`rate_limited` beyond).
+    std::size_t max_tests_per_minute = 30;
     /// Time limit of one forwarded `tools/call`, in ms; upstream progress
     /// restarts it, up to `max_call_timeout`.
     std::chrono::milliseconds call_timeout{120'000};
     std::chrono::milliseconds max_call_timeout{600'000};
     /// Upstream sessions unused this long are closed (and opened again on
-    /// the next call), in ms.
+    /// the next call), in ms: stdio ones (child processes) checked every
+    /// `upstream_idle_timeout / 4` (at most every 30 s), HTTP ones whenever
+    /// another upstream session opens.
     std::chrono::milliseconds upstream_idle_timeout{10 * 60'000};
 };
 
@@ -129,15 +148,15 @@ public:
 
     /// Tests the server a request body describes, without storing anything:
     /// `server_id` (a catalog server `who` can see) or the endpoint members
-    /// (`transport`, `url`, `headers`, `query`; `command`, `args`, `env` for
-    /// stdio), and `auth_config` (polymcp/connectors/auth_config.hpp).
-    /// Failures of the upstream are a result, not an exception; a bad body
-    /// throws `invalid_request`, `not_found`, `transport_not_allowed`.
+    /// (`transport`, `url`, `headers`, `query`; `command`, `args`, `env`,
+    /// `credential_env` for stdio, administrators only), and `auth_config`
+    /// (polymcp/connectors/auth_config.hpp). Failures of the upstream are a
+    /// result, not an exception; a bad body throws `invalid_request`,
+    /// `not_found`, `disabled`, `transport_not_allowed`; too many tests
+    /// `rate_limited` or `limit_reached`.
     asio::awaitable<validation_result> test_connection(caller who, json body) {
         auto req = co_await read_request(who, body, false);
-        std::string not_stored;  // named: GCC 12 mishandles temporaries in co_await arguments
-        auto creds = co_await tokens_->credentials(who, not_stored, req.auth_config);
-        co_return co_await connectors::test_connection(ex_, req.server, std::move(creds), opts_.validation);
+        co_return co_await run_test(who, req.to, req.auth_config);
     }
 
     /// Tests, then stores a connector of `who` from a request body: `name`
@@ -145,19 +164,21 @@ public:
     /// what `test_connection` reads. Throws `connector_limit_reached`
     /// before testing when the user has the most connectors allowed, and
     /// the test's error code (INVALID_URL ... PROTOCOL_VERSION_UNSUPPORTED,
-    /// with its message) when the test fails; nothing is stored then.
+    /// with its message) when the test fails; nothing is stored then. A
+    /// connector made from a catalog server keeps only its `server_id`: the
+    /// endpoint and the server's own credentials are read from the catalog
+    /// each time it connects.
     asio::awaitable<connector> create_connector(caller who, json body) {
         auto req = co_await read_request(who, body, true);
         co_await store_->check_limit(who);
-        std::string not_stored;
-        auto creds = co_await tokens_->credentials(who, not_stored, req.auth_config);
-        auto result = co_await connectors::test_connection(ex_, req.server, std::move(creds), opts_.validation);
+        auto result = co_await run_test(who, req.to, req.auth_config);
         if (!result.success) throw validation_error(result);
         connector c;
         c.name = req.name;
         c.description = req.description;
         c.server_id = req.server_id;
-        c.server = req.server;
+        if (req.server_id.empty()) c.server = req.to.server;
+        else c.server.transport = req.to.server.transport;
         c.auth_type = req.auth_type;
         c.tools = result.tools;
         c.server_info = result.server_info;
@@ -166,18 +187,22 @@ public:
     }
 
     /// Changes a connector of `who`: `name`, `description`, `enabled`, and —
-    /// tested again first, replacing the discovered tools — the endpoint
-    /// members and `auth_config`.
+    /// tested again first, replacing the discovered tools — `auth_config`
+    /// and, for a connector not made from a catalog server, the endpoint
+    /// members. Disabling it revokes it at once: its upstream sessions here
+    /// close, its tools leave every session, and calls get `disabled`.
     asio::awaitable<connector> update_connector(caller who, std::string id, json patch) {
         detail::only_fields(patch, {"name", "description", "enabled", "transport", "url", "headers", "query", "command",
-                                    "args", "env", "auth_config"});
+                                    "args", "env", "credential_env", "auth_config"});
         auto c = co_await store_->get(who, id);
-        detail::read_string(patch, "name", c.name, 1, 64);
-        detail::read_string(patch, "description", c.description, 0, 4096);
+        const bool was_enabled = c.enabled;
+        detail::read_name(patch, "name", c.name);
+        detail::read_text(patch, "description", c.description, 0, 4096);
         detail::read_bool(patch, "enabled", c.enabled);
         bool retest = false;
         json ep = c.server.to_json();
-        static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env"};
+        static constexpr const char* endpoint_members[] = {"transport", "url",  "headers", "query",
+                                                           "command",   "args", "env",     "credential_env"};
         for (const char* k : endpoint_members)
             if (patch.contains(k)) {
                 if (!c.server_id.empty())
@@ -192,34 +217,127 @@ public:
             retest = true;
         }
         if (retest) {
-            c.server = endpoint::from_json(ep);
-            check_transport(who, c.server);
+            target t;
+            if (c.server_id.empty()) {
+                c.server = endpoint::from_json(ep);
+                check_transport(who, c.server);
+                t.server = c.server;
+            } else {
+                t = co_await catalog_target(who, c.server_id, c.name);
+            }
             json config;
             if (new_config) {
-                c.auth_type = validate_auth_config(*new_config, c.server.transport);
+                *new_config = with_default_env(std::move(*new_config), t.server);
+                c.auth_type = validate_auth_config(*new_config, t.server);
                 config = *new_config;
             } else {
                 auto stored = co_await store_->auth_config(who, id);
                 config = std::move(stored.first);
+                validate_auth_config(config, t.server);  // the stored credentials must suit the new endpoint
             }
-            std::string not_stored;
-            auto creds = co_await tokens_->credentials(who, not_stored, config);
-            auto result = co_await connectors::test_connection(ex_, c.server, std::move(creds), opts_.validation);
+            auto result = co_await run_test(who, t, config);
             if (!result.success) throw validation_error(result);
             c.tools = result.tools;
             c.server_info = result.server_info;
             c.protocol_version = result.protocol_version;
         }
         auto out = co_await store_->replace(who, std::move(c), std::move(new_config));
-        if (retest) close_connector(who, id);  // sessions reconnect with the new settings
+        if (retest || (was_enabled && !out.enabled)) revoke_connector(who, id);  // sessions reconnect with the new settings
+        else if (!was_enabled && out.enabled) notify_user(who);
         co_return out;
     }
 
-    /// Deletes a connector of `who` and closes its upstream sessions here;
-    /// sessions elsewhere drop it from their tools on their next listing.
+    /// Deletes a connector of `who`, closes its upstream sessions here and
+    /// tells this process's sessions of `who` that their tools changed;
+    /// sessions elsewhere drop it from their tools on their next listing,
+    /// and its calls fail there at once.
     asio::awaitable<void> delete_connector(caller who, std::string id) {
         co_await store_->remove(who, id);
-        close_connector(who, id);
+        revoke_connector(who, id);
+    }
+
+    // ---- the catalog's servers -------------------------------------------------
+
+    /// Adds a catalog server owned by `who` (`catalog::create_server`), with
+    /// its own credentials from an optional `auth_config` member
+    /// (`validate_server_auth_config`), sealed for the new server's id and
+    /// never returned. Throws as `catalog::create_server`.
+    asio::awaitable<server_record> create_server(caller who, json body) {
+        json config = take_auth_config(body);
+        auto ep = endpoint::from_json(body);
+        config = with_default_env(std::move(config), ep);
+        const auto type = validate_server_auth_config(config, ep);
+        auto id = make_id("mcp_");
+        auto sealed = config.is_null() ? std::string() : store_->seal_server(id, config);
+        co_return co_await catalog_.create_server(who, std::move(body), std::move(id), type, std::move(sealed));
+    }
+
+    /// Changes a catalog server (`catalog::update_server`); an `auth_config`
+    /// member replaces its own credentials (null removes them). Disabling it,
+    /// or changing its endpoint or credentials, revokes what uses it here at
+    /// once: upstream sessions close, sessions are told their tools changed;
+    /// on every instance its connectors' calls fail with `disabled` while it
+    /// is disabled.
+    asio::awaitable<server_record> update_server(caller who, std::string id, json patch) {
+        std::optional<json> new_config;
+        if (patch.is_object() && patch.contains("auth_config")) new_config = take_auth_config(patch);
+        auto current = co_await catalog_.get_server(who, id);
+        json ep_json = current.server.to_json();
+        bool endpoint_changed = false;
+        for (const char* k : {"transport", "url", "headers", "query", "command", "args", "env", "credential_env"})
+            if (patch.is_object() && patch.contains(k)) {
+                ep_json[k] = patch[k];
+                endpoint_changed = true;
+            }
+        std::optional<std::pair<std::string, std::string>> auth;
+        if (new_config || endpoint_changed) {
+            auto ep = endpoint::from_json(ep_json);
+            json config = new_config ? with_default_env(std::move(*new_config), ep) : store_->open_server(id, current.auth_sealed);
+            std::string type;
+            try {
+                type = validate_server_auth_config(config, ep);
+            } catch (const connector_error& e) {
+                if (new_config) throw;
+                throw connector_error(errc::invalid_request, std::string("the server's stored credentials do not suit the "
+                                                                         "changed endpoint (") + e.what() +
+                                                                 "); give a new 'auth_config' with it");
+            }
+            auth.emplace(type, config.is_null() ? std::string() : store_->seal_server(id, config));
+        }
+        auto out = co_await catalog_.update_server(who, id, std::move(patch), std::move(auth));
+        if (!out.enabled || endpoint_changed || new_config) revoke_server(id);
+        co_return out;
+    }
+
+    /// Deletes a catalog server (`catalog::delete_server`) and revokes what
+    /// uses it, as a disabling `update_server` does.
+    asio::awaitable<void> delete_server(caller who, std::string id) {
+        co_await catalog_.delete_server(who, id);
+        revoke_server(id);
+    }
+
+    /// Adds or replaces a global catalog server from the gateway's
+    /// configuration: `name`, `description`, `requires_oauth`, the endpoint
+    /// members, and an optional `auth_config` sealed as in `create_server`.
+    /// Trusted: no ownership rules apply.
+    /// @throws connector_error `invalid_request` naming the field
+    asio::awaitable<server_record> put_global_server(json body) {
+        json config = take_auth_config(body);
+        detail::only_fields(body, {"name", "description", "transport", "url", "headers", "query", "command", "args",
+                                   "env", "credential_env", "requires_oauth"});
+        server_record r;
+        detail::require_name(body, "name", r.name);
+        detail::read_text(body, "description", r.description, 0, 4096);
+        detail::read_bool(body, "requires_oauth", r.requires_oauth);
+        r.server = endpoint::from_json(body);
+        config = with_default_env(std::move(config), r.server);
+        r.auth_type = validate_server_auth_config(config, r.server);
+        r.id = co_await catalog_.global_server_id(r.name);
+        if (r.id.empty()) r.id = make_id("mcp_");
+        if (!config.is_null()) r.auth_sealed = store_->seal_server(r.id, config);
+        auto out = co_await catalog_.put_global_server(std::move(r));
+        revoke_server(out.id);
+        co_return out;
     }
 
     // ---- sessions ----------------------------------------------------------------
@@ -227,11 +345,15 @@ public:
     /// Connects connector `id` in session `k`: opens the upstream with the
     /// user's credentials, lists its tools, records CONNECTED with them and
     /// tells the session's subscribers. On failure records FAILED (with the
-    /// error) and throws it.
+    /// error) and throws it. Throws `disabled` for a disabled connector or
+    /// catalog server, `limit_reached` when the user has connectors
+    /// connected in `max_sessions_per_user` other sessions, or when this
+    /// process has the most upstream sessions or children allowed.
     asio::awaitable<connection_state> connect(session_key k, std::string id) {
         const caller who{k.tenant, k.user};
         auto c = co_await store_->get(who, id);
-        if (!c.enabled) throw connector_error(errc::invalid_request, "the connector '" + c.name + "' is disabled");
+        if (!c.enabled) throw connector_error(errc::disabled, "the connector '" + c.name + "' is disabled");
+        co_await admit_session(k);
         connection_state state;
         state.connector_id = id;
         state.name = c.name;
@@ -309,47 +431,57 @@ public:
         }
         for (auto& l : closing) close_session(l);
         co_await sessions_.clear(k);
+        std::error_code ec;
+        std::string names = session_names_key(who_of(k)), name = k.session;
+        co_await storage_->async_set_remove(names, name, detail::redirect(ec));  // on failure it expires
         notify(k);
     }
 
     // ---- aggregation and proxying -----------------------------------------------
 
-    /// The aggregated tools of session `k` (connectors deleted meanwhile are
-    /// dropped from the session).
+    /// The aggregated tools of session `k`: those of its connected
+    /// connectors that are enabled and whose catalog server (if any) is
+    /// enabled and still visible to the user. Connectors deleted meanwhile
+    /// are dropped from the session.
     asio::awaitable<aggregation> tools(session_key k) {
-        auto connected = co_await sessions_.connected(k);
-        const caller who{k.tenant, k.user};
-        std::vector<connection_state> alive;
-        for (auto& s : connected) {
-            bool exists = true;
-            try {
-                co_await store_->get(who, s.connector_id);
-            } catch (const connector_error& e) {
-                if (e.value() != errc::not_found) throw;
-                exists = false;
-            }
-            if (exists) alive.push_back(std::move(s));
-            else co_await sessions_.erase(k, s.connector_id);
-        }
-        co_return aggregate(alive, opts_.aggregation);
+        auto view = co_await session_view(k);
+        std::vector<connection_state> usable;
+        for (auto& s : view.states)
+            if (!view.revoked.count(s.connector_id)) usable.push_back(std::move(s));
+        co_return aggregate(usable, opts_.aggregation);
+    }
+
+    /// The tools `call_tool` resolves names against: those of `tools(k)` and
+    /// those of revoked connectors (disabled, or their catalog server
+    /// disabled or gone), whose calls fail with `disabled`, so that a caller
+    /// holding an old list learns why instead of `unknown_tool`.
+    asio::awaitable<aggregation> callable_tools(session_key k) {
+        auto view = co_await session_view(k);
+        co_return aggregate(view.states, opts_.aggregation);
     }
 
     /// Calls the aggregated tool `name` of session `k` upstream with
     /// `arguments`, as the connector's user. Throws `unknown_tool`,
-    /// `not_connected`, the upstream's failures as connector errors
-    /// (`timeout`, `upstream_error` for one that closed or crashed,
-    /// `auth_required` when a refreshed token is refused too, ...) and
-    /// `cancelled`. A JSON-RPC error from the upstream is `upstream_error`
-    /// with its message; a tool error (`isError`) is a result.
+    /// `not_connected`, `disabled` (the connector or its catalog server was
+    /// disabled or deleted: its upstream session here is closed), the
+    /// upstream's failures as connector errors (`timeout`, `upstream_error`
+    /// for one that closed or crashed, `auth_required` when a refreshed
+    /// token is refused too, ...) and `cancelled`. A JSON-RPC error from the
+    /// upstream is `upstream_error` with its message; a tool error
+    /// (`isError`) is a result.
     asio::awaitable<client::call_tool_result> call_tool(session_key k, std::string name, json arguments,
                                                         call_options o = {}) {
-        auto agg = co_await tools(k);
+        auto view = co_await session_view(k);
+        auto agg = aggregate(view.states, opts_.aggregation);
         const auto* t = agg.find(name);
         if (!t)
-            throw connector_error(errc::unknown_tool, "no tool named '" + name +
+            throw connector_error(errc::unknown_tool, "no tool named '" + detail::excerpt(name) +
                                                           "' among the tools of this session's connected connectors");
-        const caller who{k.tenant, k.user};
-        auto c = co_await store_->get(who, t->connector_id);
+        if (auto r = view.revoked.find(t->connector_id); r != view.revoked.end()) {
+            close_live(live_key(k, t->connector_id));
+            throw r->second;
+        }
+        const auto c = view.connectors.at(t->connector_id);
         std::string upstream_name = t->tool_name;
         std::optional<connector_error> failure;
         client::call_tool_result result;
@@ -407,6 +539,7 @@ public:
 
     /// Closes every upstream session (children of stdio upstreams exit).
     void close_all() {
+        stop_sweeper();
         std::map<std::string, std::shared_ptr<live_upstream>> all;
         {
             std::lock_guard lock(mu_);
@@ -416,10 +549,28 @@ public:
     }
 
 private:
+    // What connecting to a server takes: its endpoint (with the catalog
+    // server's own environment credentials in `env`) and the catalog
+    // server's own HTTP credentials.
+    struct target {
+        endpoint server;
+        upstream_credentials server_credentials;
+        std::string server_id;  // the catalog server, or empty
+    };
+
     struct request_fields {
         std::string name, description, server_id, auth_type;
-        endpoint server;
+        target to;
         json auth_config;
+    };
+
+    // A session's connections, their connectors, and which of them are
+    // revoked (disabled, or their catalog server disabled or gone), with
+    // the error a call gets.
+    struct session_view_t {
+        std::vector<connection_state> states;
+        std::map<std::string, connector> connectors;
+        std::map<std::string, connector_error> revoked;
     };
 
     struct live_upstream {
@@ -428,6 +579,9 @@ private:
         std::shared_ptr<client::session> session;
         json server_info;
         std::string protocol_version;
+        std::string user_key;   // caller::key() of its user
+        std::string server_id;  // its catalog server, or empty
+        bool stdio = false;     // a child process
         std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
     };
 
@@ -439,37 +593,260 @@ private:
         return e;
     }
 
-    void check_transport(const caller& who, const endpoint& ep) const {
-        if (ep.transport == transport_kind::stdio && !who.admin && !opts_.users_may_add_stdio)
+    // A user never chooses a command, an argument or an environment
+    // variable of a process the gateway starts: only administrators
+    // describe stdio servers, users connect to them through the catalog.
+    static void check_transport(const caller& who, const endpoint& ep) {
+        if (ep.transport == transport_kind::stdio && !who.admin)
             throw connector_error(errc::transport_not_allowed,
-                                  "only administrators may add stdio servers (the command would run on the gateway); "
+                                  "only administrators may describe stdio servers (the command would run on the gateway); "
                                   "use an http(s) URL, or a catalog server ('server_id')");
+    }
+
+    static json take_auth_config(json& body) {
+        json config;
+        if (!body.is_object()) return config;
+        if (auto a = body.find("auth_config"); a != body.end()) {
+            config = std::move(*a);
+            body.erase("auth_config");
+        }
+        return config;
+    }
+
+    static caller who_of(const session_key& k) { return caller{k.tenant, k.user}; }
+
+    // The endpoint and the server's own credentials of catalog server `id`
+    // for a connector of `who` named `name`; `disabled` when the server is
+    // disabled, deleted or no longer visible to `who`.
+    asio::awaitable<target> catalog_target(caller who, std::string id, std::string name) {
+        auto s = co_await catalog_.read_server(id);
+        if (!s || !catalog<Storage>::visible(who, *s))
+            throw connector_error(errc::disabled, "the catalog server of the connector '" + name +
+                                                      "' was deleted or is no longer shared with you");
+        if (!s->enabled) throw connector_error(errc::disabled, "the catalog server '" + s->name + "' is disabled");
+        target t;
+        t.server = s->server;
+        t.server_id = s->id;
+        auto config = store_->open_server(s->id, s->auth_sealed);
+        if (!config.is_null()) {
+            auto own = static_credentials(config);
+            for (auto& [k, v] : own.env) t.server.env[k] = std::move(v);
+            own.env.clear();
+            t.server_credentials = std::move(own);
+        }
+        co_return t;
+    }
+
+    asio::awaitable<target> target_of(caller who, connector c) {
+        if (c.server_id.empty()) co_return target{c.server, {}, {}};
+        co_return co_await catalog_target(std::move(who), c.server_id, c.name);
+    }
+
+    // The server's own credentials, then the user's: the user's headers and
+    // Authorization win; environment variables are the user's only (the
+    // server's are in the endpoint's `env`).
+    static upstream_credentials merged(const upstream_credentials& server, upstream_credentials user) {
+        upstream_credentials out = server;
+        for (auto& [k, v] : user.headers) out.headers[k] = std::move(v);
+        out.query.insert(out.query.end(), user.query.begin(), user.query.end());
+        if (user.auth) out.auth = std::move(user.auth);
+        out.env = std::move(user.env);
+        return out;
     }
 
     asio::awaitable<request_fields> read_request(const caller& who, const json& body, bool named) {
         detail::only_fields(body, {"name", "description", "server_id", "transport", "url", "headers", "query", "command",
-                                   "args", "env", "auth_config"});
+                                   "args", "env", "credential_env", "auth_config"});
         request_fields r;
-        if (named) detail::require_string(body, "name", r.name, 1, 64);
-        else detail::read_string(body, "name", r.name, 0, 64);
-        detail::read_string(body, "description", r.description, 0, 4096);
+        if (named) detail::require_name(body, "name", r.name);
+        else detail::read_name(body, "name", r.name);
+        detail::read_text(body, "description", r.description, 0, 4096);
         detail::read_string(body, "server_id", r.server_id, 1, 64);
         if (!r.server_id.empty()) {
-            static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env"};
+            static constexpr const char* endpoint_members[] = {"transport", "url",  "headers", "query",
+                                                               "command",   "args", "env",     "credential_env"};
             for (const char* k : endpoint_members)
                 if (body.contains(k))
                     throw connector_error(errc::invalid_request, std::string("give either 'server_id' or the field '") + k +
                                                                      "', not both");
-            auto s = co_await catalog_.get_server(who, r.server_id);
-            if (!s.enabled) throw connector_error(errc::invalid_request, "the server '" + s.name + "' is disabled");
-            r.server = s.server;  // catalog servers are trusted, whatever their transport
+            auto s = co_await catalog_.get_server(who, r.server_id);  // not_found unless visible
+            r.to = co_await catalog_target(who, r.server_id, s.name);
         } else {
-            r.server = endpoint::from_json(body);
-            check_transport(who, r.server);
+            r.to.server = endpoint::from_json(body);
+            check_transport(who, r.to.server);
         }
-        if (auto a = body.find("auth_config"); a != body.end()) r.auth_config = *a;
-        r.auth_type = validate_auth_config(r.auth_config, r.server.transport);
+        if (auto a = body.find("auth_config"); a != body.end()) r.auth_config = with_default_env(*a, r.to.server);
+        r.auth_type = validate_auth_config(r.auth_config, r.to.server);
         co_return r;
+    }
+
+    // Tests `t` with the user's `config` (not stored), within the rate and
+    // child limits.
+    asio::awaitable<validation_result> run_test(caller who, target t, json config) {
+        co_await admit_test(who);
+        const bool stdio = t.server.transport == transport_kind::stdio;
+        reserve_test(who, stdio);
+        std::optional<validation_result> out;
+        std::exception_ptr failure;
+        try {
+            std::string not_stored;  // named: GCC 12 mishandles temporaries in co_await arguments
+            auto user = co_await tokens_->credentials(who, not_stored, config);
+            auto creds = merged(t.server_credentials, std::move(user));
+            out = co_await connectors::test_connection(ex_, t.server, std::move(creds), opts_.validation);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        release_test(who, stdio);
+        if (failure) std::rethrow_exception(failure);
+        co_return std::move(*out);
+    }
+
+    // Counts a connection test of `who` in this minute, across instances
+    // (`max_tests_per_minute`).
+    asio::awaitable<void> admit_test(caller who) {
+        if (opts_.max_tests_per_minute == 0) co_return;
+        const auto minute = unix_now() / 60;
+        std::string key = storage::make_key({"polymcp", "rate", "test", who.tenant, who.user, std::to_string(minute)});
+        std::error_code ec;
+        auto n = co_await storage_->async_increment(key, 1, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "counting connection tests");
+        if (n == 1) co_await storage_->async_expire(key, std::chrono::milliseconds(120'000), detail::redirect(ec));
+        if (n > static_cast<std::int64_t>(opts_.max_tests_per_minute))
+            throw connector_error(errc::rate_limited, "you tested " + std::to_string(opts_.max_tests_per_minute) +
+                                                          " connections this minute, the most allowed; try again in " +
+                                                          std::to_string(60 - unix_now() % 60) + " s");
+    }
+
+    // Counts a test in progress against the stdio child limits of this
+    // process (`limit_reached`).
+    void reserve_test(const caller& who, bool stdio) {
+        if (!stdio) return;
+        std::lock_guard lock(mu_);
+        check_child_limits_locked(who.key());
+        ++tests_in_progress_[who.key()];
+    }
+    void release_test(const caller& who, bool stdio) {
+        if (!stdio) return;
+        std::lock_guard lock(mu_);
+        if (auto it = tests_in_progress_.find(who.key()); it != tests_in_progress_.end() && --it->second == 0)
+            tests_in_progress_.erase(it);
+    }
+
+    // Throws `limit_reached` when one more child would pass a limit; the
+    // upstream session under `replacing` (being replaced) does not count.
+    void check_child_limits_locked(const std::string& user_key, const std::string& replacing = {}) const {
+        std::size_t all = 0, mine = 0;
+        for (const auto& [key, l] : live_)
+            if (l->stdio && key != replacing) {
+                ++all;
+                mine += l->user_key == user_key;
+            }
+        for (const auto& [user, n] : tests_in_progress_) {
+            all += n;
+            if (user == user_key) mine += n;
+        }
+        check_bound(mine, opts_.max_stdio_children_per_user, all, opts_.max_stdio_children, "local (stdio) servers running",
+                    "max_stdio_children");
+    }
+
+    // Throws `limit_reached` when `mine` reached `per_user` or `all` reached
+    // `total`, naming the `what` and the `option` that bounds it.
+    static void check_bound(std::size_t mine, std::size_t per_user, std::size_t all, std::size_t total, const char* what,
+                            const char* option) {
+        if (mine >= per_user)
+            throw connector_error(errc::limit_reached, "you have " + std::to_string(mine) + " " + what +
+                                                           ", the most allowed (" + option +
+                                                           "_per_user); disconnect a connector or log out of a session");
+        if (all >= total)
+            throw connector_error(errc::limit_reached, "the gateway has " + std::to_string(all) + " " + what +
+                                                           ", the most allowed (" + option + "); try again later");
+    }
+
+    void check_upstream_limits_locked(const std::string& user_key, bool stdio, const std::string& replacing) const {
+        std::size_t mine = 0, all = 0;
+        for (const auto& [key, l] : live_)
+            if (key != replacing) {
+                ++all;
+                mine += l->user_key == user_key;
+            }
+        check_bound(mine, opts_.max_upstreams_per_user, all, opts_.max_upstreams, "upstream sessions open", "max_upstreams");
+        if (stdio) check_child_limits_locked(user_key, replacing);
+    }
+
+    // The key of the set of session names in which a user has connected connectors.
+    static std::string session_names_key(const caller& who) {
+        return storage::make_key({"polymcp", "session-names", who.tenant, who.user});
+    }
+
+    // Records session `k`'s name among its user's, within `max_sessions_per_user`.
+    asio::awaitable<void> admit_session(session_key k) {
+        const auto who = who_of(k);
+        std::string names = session_names_key(who), name = k.session;
+        std::error_code ec;
+        auto members = co_await storage_->async_set_members(names, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading the user's sessions");
+        if (std::find(members.begin(), members.end(), name) == members.end() &&
+            members.size() >= opts_.max_sessions_per_user) {
+            // Forget the names whose connections have all ended or expired.
+            std::size_t live = 0;
+            for (const auto& m : members) {
+                session_key other{k.tenant, k.user, m};
+                auto conns = co_await sessions_.connected(other);
+                if (conns.empty()) {
+                    std::string member = m;
+                    co_await storage_->async_set_remove(names, member, detail::redirect(ec));
+                } else {
+                    ++live;
+                }
+            }
+            if (live >= opts_.max_sessions_per_user)
+                throw connector_error(errc::limit_reached,
+                                      "you have connectors connected in " + std::to_string(live) +
+                                          " sessions, the most allowed (max_sessions_per_user); log out of one first");
+        }
+        co_await storage_->async_set_add(names, name, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "saving the user's sessions");
+        co_await storage_->async_expire(names, opts_.sessions.ttl, detail::redirect(ec));
+    }
+
+    // The connections of session `k` with their connectors; connectors
+    // deleted meanwhile are forgotten, revoked ones marked.
+    asio::awaitable<session_view_t> session_view(session_key k) {
+        session_view_t v;
+        auto connected = co_await sessions_.connected(k);
+        const caller who = who_of(k);
+        std::map<std::string, std::optional<connector_error>> servers;  // catalog server id -> why unusable
+        for (auto& s : connected) {
+            std::optional<connector> c;
+            try {
+                c = co_await store_->get(who, s.connector_id);
+            } catch (const connector_error& e) {
+                if (e.value() != errc::not_found) throw;
+            }
+            if (!c) {
+                co_await sessions_.erase(k, s.connector_id);
+                continue;
+            }
+            if (!c->enabled) {
+                v.revoked.emplace(c->id, connector_error(errc::disabled, "the connector '" + c->name + "' is disabled"));
+            } else if (!c->server_id.empty()) {
+                auto it = servers.find(c->server_id);
+                if (it == servers.end()) {
+                    auto rec = co_await catalog_.read_server(c->server_id);
+                    std::optional<connector_error> why;
+                    if (!rec || !catalog<Storage>::visible(who, *rec))
+                        why.emplace(errc::disabled, "the catalog server of the connector '" + c->name +
+                                                        "' was deleted or is no longer shared with you");
+                    else if (!rec->enabled)
+                        why.emplace(errc::disabled, "the catalog server '" + rec->name + "' is disabled");
+                    it = servers.emplace(c->server_id, std::move(why)).first;
+                }
+                if (it->second) v.revoked.emplace(c->id, *it->second);
+            }
+            v.connectors.emplace(c->id, std::move(*c));
+            v.states.push_back(std::move(s));
+        }
+        co_return v;
     }
 
     static std::string live_key(const session_key& k, const std::string& id) { return k.prefix() + storage::make_key({id}); }
@@ -490,15 +867,74 @@ private:
         for (auto& f : calls) f();
     }
 
+    // Tells every session of `who` in this process (or, with `who` null,
+    // every session) that its tools may have changed.
+    void notify_user(const caller* who) {
+        std::vector<std::function<void()>> calls;
+        {
+            std::lock_guard lock(mu_);
+            const auto prefix = who ? storage::make_key({"polymcp", "session", who->tenant, who->user}) + ":" : std::string();
+            for (const auto& [key, subs] : subscribers_)
+                if (key.rfind(prefix, 0) == 0)
+                    for (const auto& [id, f] : subs) calls.push_back(f);
+        }
+        for (auto& f : calls) f();
+    }
+    void notify_user(const caller& who) { notify_user(&who); }
+
+    // Connector `id` of `who` changed, was disabled or deleted: its upstream
+    // sessions here close and `who`'s sessions hear of it.
+    void revoke_connector(const caller& who, const std::string& id) {
+        close_connector(who, id);
+        notify_user(who);
+    }
+
+    // Catalog server `id` changed, was disabled or deleted: the upstream
+    // sessions of every connector using it close here, and every session
+    // hears of it.
+    void revoke_server(const std::string& id) {
+        std::vector<std::shared_ptr<live_upstream>> closing;
+        {
+            std::lock_guard lock(mu_);
+            for (auto it = live_.begin(); it != live_.end();) {
+                if (it->second->server_id == id) {
+                    closing.push_back(it->second);
+                    it = live_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        for (auto& l : closing) close_session(l);
+        notify_user(nullptr);
+    }
+
     // Opens an upstream session for connector `c` in session `k` and keeps
     // it. With `replace`, it replaces any open one (connect); without, a
     // session another call opened meanwhile wins and the new one is closed,
     // so that no call loses the session it is using.
     asio::awaitable<std::shared_ptr<live_upstream>> open_live(session_key k, connector c, bool replace) {
         const caller who{k.tenant, k.user};
+        auto t = co_await target_of(who, c);
         auto live = std::make_shared<live_upstream>(asio::make_strand(ex_));
+        live->user_key = who.key();
+        live->server_id = t.server_id;
+        live->stdio = t.server.transport == transport_kind::stdio;
+        const auto key = live_key(k, c.id);
+        {
+            std::lock_guard lock(mu_);
+            check_upstream_limits_locked(who.key(), live->stdio, key);
+            if (live->stdio) ++tests_in_progress_[who.key()];  // a child starting counts from now on
+        }
+        struct starting_guard {
+            connector_manager* self;
+            caller who;
+            bool stdio;
+            ~starting_guard() { self->release_test(who, stdio); }
+        } starting{this, who, live->stdio};
         json from_store;  // null: read the connector's sealed auth_config
-        auto creds = co_await tokens_->credentials(who, c.id, from_store);
+        auto user = co_await tokens_->credentials(who, c.id, from_store);
+        auto creds = merged(t.server_credentials, std::move(user));
         client::session_options so;
         std::weak_ptr<connector_manager> weak = this->weak_from_this();
         so.on_tools_list_changed = [weak, k, id = c.id] {
@@ -509,7 +945,7 @@ private:
         std::optional<connector_error> failure;
         try {
             live->session = co_await asio::co_spawn(
-                live->strand, open_upstream(live->strand, c.server, creds, opts_.validation.upstream, std::move(so), deadline),
+                live->strand, open_upstream(live->strand, t.server, creds, opts_.validation.upstream, std::move(so), deadline),
                 asio::use_awaitable);
         } catch (const connector_error& e) {
             failure = e;
@@ -523,7 +959,7 @@ private:
         std::shared_ptr<live_upstream> unused;
         {
             std::lock_guard lock(mu_);
-            auto& slot = live_[live_key(k, c.id)];
+            auto& slot = live_[key];
             if (!replace && slot && slot->session && slot->session->is_open()) {
                 unused = live;
                 live = slot;
@@ -534,6 +970,7 @@ private:
         }
         if (unused) close_session(unused);
         sweep_idle();
+        start_sweeper();
         co_return live;
     }
 
@@ -666,7 +1103,61 @@ private:
         for (auto& l : closing) close_session(l);
     }
 
+    // Reaps idle upstream sessions every `upstream_idle_timeout / 4` (10 ms
+    // to 30 s) while a stdio upstream is open (a child process, whose pipe
+    // keeps the executor busy anyway); the timer stops when none is left, so
+    // the manager adds no work of its own to the executor. Idle HTTP
+    // upstream sessions are closed when the next one opens.
+    bool has_child_locked() const {
+        for (const auto& [key, l] : live_)
+            if (l->stdio) return true;
+        return false;
+    }
+
+    void start_sweeper() {
+        std::shared_ptr<asio::steady_timer> timer;
+        {
+            std::lock_guard lock(mu_);
+            if (sweeper_ || !has_child_locked()) return;
+            sweeper_ = timer = std::make_shared<asio::steady_timer>(sweep_strand_);
+        }
+        asio::post(sweep_strand_, [weak = this->weak_from_this(), timer] {
+            if (auto self = weak.lock()) self->arm_sweeper(timer);
+        });
+    }
+
+    void arm_sweeper(const std::shared_ptr<asio::steady_timer>& timer) {
+        using namespace std::chrono_literals;
+        auto period = std::clamp<std::chrono::milliseconds>(opts_.upstream_idle_timeout / 4, 10ms, 30'000ms);
+        timer->expires_after(period);
+        timer->async_wait([weak = this->weak_from_this(), timer](std::error_code ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (!self) return;
+            self->sweep_idle();
+            {
+                std::lock_guard lock(self->mu_);
+                if (self->sweeper_ != timer) return;
+                if (!self->has_child_locked()) {
+                    self->sweeper_.reset();
+                    return;
+                }
+            }
+            self->arm_sweeper(timer);
+        });
+    }
+
+    void stop_sweeper() {
+        std::shared_ptr<asio::steady_timer> timer;
+        {
+            std::lock_guard lock(mu_);
+            timer.swap(sweeper_);
+        }
+        if (timer) asio::post(sweep_strand_, [timer] { timer->cancel(); });
+    }
+
     asio::any_io_executor ex_;
+    asio::strand<asio::any_io_executor> sweep_strand_{asio::make_strand(ex_)};
     std::shared_ptr<Storage> storage_;
     manager_options opts_;
     catalog<Storage> catalog_;
@@ -678,6 +1169,8 @@ private:
     std::map<std::string, std::shared_ptr<live_upstream>> live_;                          // guarded by mu_
     std::map<std::string, std::map<std::uint64_t, std::function<void()>>> subscribers_;  // guarded by mu_
     std::uint64_t next_subscription_ = 0;                                                // guarded by mu_
+    std::map<std::string, std::size_t> tests_in_progress_;  // stdio children starting, by user key; guarded by mu_
+    std::shared_ptr<asio::steady_timer> sweeper_;          // guarded by mu_
 };
 
 }  // namespace polymcp::connectors

@@ -10,9 +10,13 @@
 /// 10/8, 172.16/12, 192.168/16; RFC 6598 100.64/10; RFC 4193 fc00::/7;
 /// 198.18/15, 192.0.0/24), link-local (169.254/16 — where cloud metadata
 /// services live — and fe80::/10) are refused unless configured, and
-/// unspecified, multicast, broadcast and reserved (0/8, 240/4) addresses are
-/// always refused. IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96)
-/// IPv6 addresses are judged by the IPv4 address they carry.
+/// unspecified, multicast, broadcast, documentation and reserved addresses
+/// (0/8, 240/4, 192.0.2/24, 198.51.100/24, 203.0.113/24, 192.88.99/24,
+/// 2001:db8::/32, 100::/64, ::/96) are always refused. IPv6 addresses that
+/// carry an IPv4 address are judged by it: IPv4-mapped (::ffff:0:0/96),
+/// IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and 6to4
+/// (2002::/16); local-use NAT64 (64:ff9b:1::/48) counts as private, and
+/// Teredo (2001::/32), whose IPv4 address is obfuscated, is refused.
 ///
 /// The policy is applied to the address of every connection
 /// (`client::http_options::address_filter`), after any DNS answer, so a name

@@ -58,18 +58,46 @@ struct endpoint {
     /// stdio: the program (searched in PATH) and its arguments.
     std::string command;
     std::vector<std::string> args;
-    /// stdio: environment variables added to the gateway's.
+    /// stdio: environment variables of the child, after the few it inherits
+    /// (`upstream_options::stdio_inherited_environment`).
     std::map<std::string, std::string> env;
+    /// stdio: the environment variables that may carry a user's credential
+    /// (an `api_key` auth_config's `env`), e.g. {"GITHUB_TOKEN"}. Declared
+    /// by the administrator; each passes `credential_env_refusal`
+    /// (polymcp/connectors/environment.hpp). A user's credential in any
+    /// other variable is refused.
+    std::vector<std::string> credential_env;
 
-    /// `{"transport", "url", "headers", "query", "command", "args", "env"}`,
-    /// with the members of the other transports left out.
+    /// `{"transport", "url", "headers", "query", "command", "args", "env",
+    /// "credential_env"}`, with the members of the other transports left out.
     POLYMCP_DECL json to_json() const;
+    /// What a caller who may not change the server sees: `transport`, the
+    /// URL's origin only (scheme, host, port: a path or query may hold a
+    /// secret), the `command` without its arguments or environment, and
+    /// `credential_env`.
+    POLYMCP_DECL json to_public_json() const;
     /// Reads the form above (`query` may be an object or an array of
-    /// [name, value] pairs). Checks shapes only (a URL's syntax is the
-    /// validator's job), and that `url` or `command` is present.
+    /// [name, value] pairs) and checks it: `url` or `command` present; no
+    /// credential outside `auth_config` (no URL userinfo, no `Authorization`,
+    /// `Cookie`, `Proxy-Authorization` or other secret-looking header or
+    /// query name, see `secret_field_refusal`); no header that frames HTTP
+    /// or MCP (`Host`, `Content-Length`, `Mcp-Session-Id`, ...); environment
+    /// names valid and `credential_env` names allowed; no NUL byte anywhere.
+    /// A URL's further syntax is the validator's job.
     /// @throws connector_error `invalid_request` naming the field
     POLYMCP_DECL static endpoint from_json(const json& j);
+    /// Reads the endpoint of a stored record: the shapes `from_json` checks,
+    /// without its refusals (applied when the record was written).
+    POLYMCP_DECL static endpoint from_stored(const json& j);
 };
+
+/// Why a header or query parameter named `name` may not be part of an
+/// endpoint's public description, or an empty string when it may:
+/// `Authorization`, `Proxy-Authorization`, `Cookie` and any name containing
+/// "key", "token", "secret", "passw", "auth", "session", "credential",
+/// "cookie" or "signature" (case-insensitively) carry credentials, which
+/// belong in a sealed `auth_config`. Thread-safe (pure).
+POLYMCP_DECL std::string secret_field_refusal(std::string_view name);
 
 /// Who acts on the connector manager: a user of a tenant, from the auth
 /// policy's principal (polymcp/auth/principal.hpp).
@@ -102,8 +130,17 @@ struct server_record {
     std::int64_t created_at = 0;  ///< Unix time, s
     std::int64_t updated_at = 0;
     std::int64_t version = 0;     ///< the storage record's version
+    /// The kind of the server's own credentials ("none", "bearer",
+    /// "api_key"): sent to it on every connection of every user.
+    std::string auth_type = "none";
+    /// The server's own `auth_config`, sealed by the connector manager's
+    /// cipher; write-only: no JSON form contains it.
+    std::string auth_sealed;
 
-    POLYMCP_DECL json to_json() const;
+    /// Every member but `auth_sealed`; with `full` false, the endpoint as
+    /// `endpoint::to_public_json` shows it (for callers who may not change
+    /// the server).
+    POLYMCP_DECL json to_json(bool full = true) const;
     POLYMCP_DECL static server_record from_record(const storage::record& r);
 };
 

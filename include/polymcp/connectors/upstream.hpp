@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace polymcp::connectors {
@@ -51,7 +52,9 @@ struct upstream_options {
     /// The gateway's environment variables a stdio upstream inherits (by
     /// name); all others are withheld, so that no secret of the gateway
     /// (its encryption key, its database password) reaches a child. The
-    /// endpoint's `env` and the credentials' `env` are added.
+    /// endpoint's `env` comes next, then the user's credential in one of the
+    /// endpoint's `credential_env` (polymcp/connectors/environment.hpp
+    /// `child_environment`), and nothing else.
     std::vector<std::string> stdio_inherited_environment{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"};
     /// Receives each stderr line of stdio upstreams (default: dropped; the
     /// last 8 KiB still go into error messages).
@@ -65,7 +68,10 @@ struct upstream_credentials {
     std::shared_ptr<client::auth_provider> auth{};
     /// Extra HTTP headers, e.g. {"X-API-Key": "..."}.
     std::map<std::string, std::string> headers{};
-    /// Extra environment variables for a stdio upstream, e.g. {"GITHUB_TOKEN": "..."}.
+    /// Extra query parameters, e.g. {{"api_key", "..."}}.
+    std::vector<std::pair<std::string, std::string>> query{};
+    /// A user's credential for a stdio upstream, e.g. {"GITHUB_TOKEN": "..."}:
+    /// each name must be one of the endpoint's `credential_env`.
     std::map<std::string, std::string> env{};
 };
 
@@ -86,7 +92,9 @@ POLYMCP_DECL asio::awaitable<client::http_options> guarded_http_options(
 ///        is replaced by `o.client_info`)
 /// @return the initialized session; close it with `close()`
 /// @throws connector_error as `guarded_http_options`, `invalid_url` for a
-///         stdio endpoint without command, and the client's failures mapped
+///         stdio endpoint without command, `invalid_request` for a
+///         credential in an environment variable the endpoint does not
+///         declare (`child_environment`), and the client's failures mapped
 ///         by `from_client_error` (`connection_failed`, `tls_error`,
 ///         `timeout`, `http_error`, `auth_required`, `invalid_mcp_server`,
 ///         `protocol_version_unsupported`, `ssrf_blocked`, ...)

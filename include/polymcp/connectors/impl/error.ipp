@@ -37,6 +37,9 @@ public:
             case errc::cancelled: return "cancelled";
             case errc::storage_unavailable: return "the storage backend is unavailable";
             case errc::crypto_error: return "a sealed credential cannot be opened";
+            case errc::disabled: return "the connector or its catalog server is disabled";
+            case errc::limit_reached: return "a configured limit is reached";
+            case errc::rate_limited: return "too many requests; try again later";
         }
         return "unknown polymcp.connectors error";
     }
@@ -74,6 +77,9 @@ std::string_view code_name(errc e) noexcept {
         case errc::cancelled: return "CANCELLED";
         case errc::storage_unavailable: return "STORAGE_UNAVAILABLE";
         case errc::crypto_error: return "CRYPTO_ERROR";
+        case errc::disabled: return "DISABLED";
+        case errc::limit_reached: return "LIMIT_REACHED";
+        case errc::rate_limited: return "RATE_LIMITED";
     }
     return "UNKNOWN";
 }
@@ -83,6 +89,7 @@ unsigned http_status(errc e) noexcept {
         case errc::success: return 200;
         case errc::invalid_request: return 400;
         case errc::forbidden:
+        case errc::disabled:
         case errc::transport_not_allowed: return 403;
         case errc::not_found:
         case errc::unknown_tool: return 404;
@@ -90,6 +97,8 @@ unsigned http_status(errc e) noexcept {
         case errc::conflict:
         case errc::connector_limit_reached:
         case errc::not_connected: return 409;
+        case errc::limit_reached:
+        case errc::rate_limited: return 429;
         case errc::cancelled: return 499;
         case errc::crypto_error: return 500;
         case errc::upstream_error: return 502;

@@ -6,6 +6,7 @@
 #include <polymcp/connectors/ssrf.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace polymcp::connectors {
 
@@ -18,6 +19,9 @@ inline address_class classify_v4(std::uint32_t a) noexcept {
     if (in(0x7F000000u, 8)) return address_class::loopback;
     if (in(0x00000000u, 8) || in(0xE0000000u, 4) || in(0xF0000000u, 4)) return address_class::forbidden;  // this network, multicast, reserved + broadcast
     if (in(0xA9FE0000u, 16)) return address_class::link_local;
+    // Documentation (TEST-NET-1, -2, -3) and the 6to4 relay anycast: never a real upstream.
+    if (in(0xC0000200u, 24) || in(0xC6336400u, 24) || in(0xCB007100u, 24) || in(0xC0586300u, 24))
+        return address_class::forbidden;
     if (in(0x0A000000u, 8) || in(0xAC100000u, 12) || in(0xC0A80000u, 16) || in(0x64400000u, 10) ||
         in(0xC6120000u, 15) || in(0xC0000000u, 24))
         return address_class::private_network;
@@ -40,19 +44,28 @@ address_class classify(const asio::ip::address& a) noexcept {
     if (a.is_v4()) return ssrf_detail::classify_v4(a.to_v4().to_uint());
     const auto v6 = a.to_v6();
     const auto b = v6.to_bytes();
-    if (v6.is_v4_mapped()) return ssrf_detail::classify_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
-    // NAT64 well-known prefix 64:ff9b::/96 carries an IPv4 address in its last 32 bits.
-    static constexpr unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-    bool is_nat64 = true;
-    for (int i = 0; i < 12; ++i) is_nat64 = is_nat64 && b[i] == nat64[i];
-    if (is_nat64)
-        return ssrf_detail::classify_v4((std::uint32_t(b[12]) << 24) | (std::uint32_t(b[13]) << 16) |
-                                        (std::uint32_t(b[14]) << 8) | std::uint32_t(b[15]));
+    auto starts = [&b](std::initializer_list<unsigned char> prefix) {
+        std::size_t i = 0;
+        for (auto p : prefix)
+            if (b[i++] != p) return false;
+        return true;
+    };
+    auto v4_at = [&b](std::size_t i) {
+        return (std::uint32_t(b[i]) << 24) | (std::uint32_t(b[i + 1]) << 16) | (std::uint32_t(b[i + 2]) << 8) |
+               std::uint32_t(b[i + 3]);
+    };
+    // Addresses that carry an IPv4 address reach it: classified by it.
+    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff})) return ssrf_detail::classify_v4(v4_at(12));  // ::ffff:0:0/96, mapped
+    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0})) return ssrf_detail::classify_v4(v4_at(12));  // ::ffff:0:0:0/96, translated (RFC 2765)
+    if (starts({0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) return ssrf_detail::classify_v4(v4_at(12));  // 64:ff9b::/96, NAT64 (RFC 6052)
+    if (starts({0x20, 0x02})) return ssrf_detail::classify_v4(v4_at(2));  // 2002::/16, 6to4 (RFC 3056)
+    if (starts({0x00, 0x64, 0xff, 0x9b, 0x00, 0x01})) return address_class::private_network;  // 64:ff9b:1::/48, local NAT64 (RFC 8215)
+    if (starts({0x20, 0x01, 0x00, 0x00})) return address_class::forbidden;  // 2001::/32, Teredo: the IPv4 address is obfuscated
+    if (starts({0x20, 0x01, 0x0d, 0xb8})) return address_class::forbidden;  // 2001:db8::/32, documentation
+    if (starts({0x01, 0x00, 0, 0, 0, 0, 0, 0})) return address_class::forbidden;  // 100::/64, discard-only
     if (v6.is_loopback()) return address_class::loopback;
     if (v6.is_unspecified() || v6.is_multicast()) return address_class::forbidden;
-    bool v4_compatible = true;  // the deprecated ::a.b.c.d form
-    for (int i = 0; i < 12; ++i) v4_compatible = v4_compatible && b[i] == 0;
-    if (v4_compatible) return address_class::forbidden;
+    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) return address_class::forbidden;  // ::/96, the deprecated ::a.b.c.d form
     if (v6.is_link_local() || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)) return address_class::link_local;  // fe80::/10, fec0::/10
     if ((b[0] & 0xfe) == 0xfc) return address_class::private_network;  // fc00::/7
     return address_class::public_unicast;

@@ -7,6 +7,7 @@
 #include <polymcp/client/legacy_sse.hpp>
 #include <polymcp/client/stdio.hpp>
 #include <polymcp/client/streamable_http.hpp>
+#include <polymcp/connectors/environment.hpp>
 #include <polymcp/connectors/upstream.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -43,11 +44,17 @@ inline url_parts split_url(const std::string& url) {
         curl_free(out);
         return s;
     };
+    bool userinfo = false;
     if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
         p.host = get(CURLUPART_HOST, 0);
         p.port = get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+        userinfo = !get(CURLUPART_USER, 0).empty() || !get(CURLUPART_PASSWORD, 0).empty() ||
+                   !get(CURLUPART_OPTIONS, 0).empty();
     }
     curl_url_cleanup(u);
+    if (userinfo)
+        throw connector_error(errc::invalid_url,
+                              "the URL carries a user name or password; credentials belong in the sealed auth_config");
     if (p.host.size() >= 2 && p.host.front() == '[' && p.host.back() == ']') p.host = p.host.substr(1, p.host.size() - 2);
     if (auto pct = p.host.find('%'); pct != std::string::npos && p.host.find(':') != std::string::npos)
         p.host = p.host.substr(0, pct);  // an IPv6 zone id
@@ -72,6 +79,7 @@ asio::awaitable<client::http_options> guarded_http_options(asio::any_io_executor
     h.headers = ep.headers;
     for (const auto& [k, v] : creds.headers) h.headers[k] = v;
     h.query = ep.query;
+    h.query.insert(h.query.end(), creds.query.begin(), creds.query.end());
     h.auth = creds.auth;
     h.verify_tls = o.verify_tls;
     h.ca_file = o.ca_file;
@@ -154,10 +162,7 @@ asio::awaitable<std::shared_ptr<client::session>> open_upstream(asio::any_io_exe
         so.command = ep.command;
         so.args = ep.args;
         so.inherit_environment = false;
-        for (const auto& name : o.stdio_inherited_environment)
-            if (const char* v = std::getenv(name.c_str())) so.env[name] = v;
-        for (const auto& [k, v] : ep.env) so.env[k] = v;
-        for (const auto& [k, v] : creds.env) so.env[k] = v;
+        so.env = child_environment(o.stdio_inherited_environment, ep.env, ep.credential_env, creds.env);
         so.max_message_size = o.max_message_size;
         so.on_stderr = o.on_stderr;
         transport = std::make_shared<client::stdio_transport>(ex, std::move(so));
