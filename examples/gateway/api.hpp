@@ -11,11 +11,15 @@
 #include <polymcp/connectors/system_tools.hpp>
 #include <polymcp/http/message.hpp>
 #include <polymcp/http/responder.hpp>
+#include <polymcp/core/utf8.hpp>
+#include <polymcp/protocol/jsonrpc.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
 #include <functional>
+#include <type_traits>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,13 +33,22 @@ using nlohmann::json;
 /// caller's connector session from the `X-Gateway-Session` header (1 to 128
 /// of [A-Za-z0-9._:-]; "default" without it) put into the principal's
 /// `gateway_session` claim, where the MCP endpoint and the API find it.
+/// Every caller belongs to a tenant: a principal without one gets
+/// `default_tenant`, or is refused (403) when that is empty.
 class session_auth {
 public:
-    explicit session_auth(polymcp::auth::any_auth inner) : inner_(std::move(inner)) {}
+    explicit session_auth(polymcp::auth::any_auth inner, std::string default_tenant = {})
+        : inner_(std::move(inner)), default_tenant_(std::move(default_tenant)) {}
 
     polymcp::auth::auth_result authenticate(const polymcp::auth::auth_request& r) const {
         auto res = inner_.authenticate(r);
         if (!res) return res;
+        if (res.who().tenant.empty() && default_tenant_.empty())
+            return polymcp::auth::auth_result::reject(polymcp::auth::auth_rejection{
+                make_error_code(polymcp::auth::errc::invalid_claims), 403, "insufficient_scope",
+                "the credential names no tenant; the gateway serves only callers of a tenant (set auth.jwt.tenant_claim, "
+                "or auth.jwt.default_tenant)",
+                {}});
         std::string session = "default";
         if (r.headers)
             if (auto h = r.headers->get("X-Gateway-Session")) {
@@ -49,6 +62,7 @@ public:
                         "X-Gateway-Session must be 1 to 128 characters of A-Z a-z 0-9 . _ : -", {}});
             }
         auto p = res.who();
+        if (p.tenant.empty()) p.tenant = default_tenant_;
         p.claims["gateway_session"] = session;
         return polymcp::auth::auth_result::accept(std::move(p));
     }
@@ -59,12 +73,14 @@ public:
 
 private:
     polymcp::auth::any_auth inner_;
+    std::string default_tenant_;
 };
 
 template <class Manager>
 class api {
 public:
     using reply = std::pair<unsigned, json>;
+    using catalog_type = std::remove_reference_t<decltype(std::declval<Manager&>().servers())>;
 
     api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<pc::system_tool_registry> system,
         std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready)
@@ -91,9 +107,9 @@ public:
             const auto& rej = who.rejection();
             auto r = polymcp::http::response::with_body(
                 rej.status, "application/json",
-                error(rej.status == 400 ? "INVALID_REQUEST" : rej.status == 403 ? "FORBIDDEN" : "UNAUTHENTICATED",
-                      rej.description)
-                    .dump());
+                polymcp::jsonrpc::serialize_json(
+                    error(rej.status == 400 ? "INVALID_REQUEST" : rej.status == 403 ? "FORBIDDEN" : "UNAUTHENTICATED",
+                          rej.description)));
             if (rej.status == 401) r.fields.set("WWW-Authenticate", auth_->challenge(rej));
             return res->respond(std::move(r));
         }
@@ -105,7 +121,7 @@ private:
 
     static void send(polymcp::http::responder& res, const reply& r) {
         if (r.first == 204) return res.respond(polymcp::http::response::with_body(204, "application/json", ""));
-        auto out = polymcp::http::response::with_body(r.first, "application/json", r.second.dump());
+        auto out = polymcp::http::response::with_body(r.first, "application/json", polymcp::jsonrpc::serialize_json(r.second));
         out.fields.set("Cache-Control", "no-store");
         res.respond(std::move(out));
     }
@@ -269,29 +285,29 @@ private:
             if (n == 1) {
                 if (method == "POST") {
                     auto body = body_of(req);
-                    auto s = co_await cat.create_server(caller, body);
+                    auto s = co_await m_->create_server(caller, body);
                     co_return reply{201, s.to_json()};
                 }
                 if (method != "GET") co_return method_not_allowed("GET, POST");
                 std::string category = query_param(req.target, "category_id");
                 auto list = co_await cat.list_servers(caller, category);
                 json out = json::array();
-                for (const auto& s : list) out.push_back(s.to_json());
+                for (const auto& s : list) out.push_back(s.to_json(catalog_type::may_manage(caller, s)));
                 co_return reply{200, {{"servers", std::move(out)}}};
             }
             if (n == 2) {
                 const std::string id = seg[1];
                 if (method == "GET") {
                     auto s = co_await cat.get_server(caller, id);
-                    co_return reply{200, s.to_json()};
+                    co_return reply{200, s.to_json(catalog_type::may_manage(caller, s))};
                 }
                 if (method == "PATCH") {
                     auto body = body_of(req);
-                    auto s = co_await cat.update_server(caller, id, body);
+                    auto s = co_await m_->update_server(caller, id, body);
                     co_return reply{200, s.to_json()};
                 }
                 if (method == "DELETE") {
-                    co_await cat.delete_server(caller, id);
+                    co_await m_->delete_server(caller, id);
                     co_return reply{204, nullptr};
                 }
                 co_return method_not_allowed("GET, PATCH, DELETE");
@@ -328,7 +344,7 @@ private:
                 co_return method_not_allowed("GET, PATCH, DELETE");
             }
         }
-        co_return reply{404, error("NOT_FOUND", "no such route: " + method + " " + std::string(req.path()))};
+        co_return reply{404, error("NOT_FOUND", "no such route: " + method + " " + polymcp::utf8_excerpt(req.path(), 200))};
     }
 
     asio::any_io_executor ex_;

@@ -32,6 +32,9 @@ struct jwt_settings {
     std::string issuer;
     std::string audience;  ///< empty: not checked
     std::string tenant_claim = "tenant";
+    /// The tenant of tokens without the tenant claim; empty: such tokens
+    /// are refused (403), since every caller belongs to a tenant.
+    std::string default_tenant;
 };
 
 struct config {
@@ -83,7 +86,33 @@ inline polymcp::auth::principal principal_from(const json& j) {
     if (auto s = j.find("scopes"); s != j.end() && s->is_array())
         for (const auto& x : *s) p.scopes.push_back(x.get<std::string>());
     if (p.subject.empty()) throw std::invalid_argument("an API key needs a 'subject'");
+    if (p.tenant.empty())
+        throw std::invalid_argument("the API key of '" + p.subject +
+                                    "' needs a 'tenant': every caller belongs to one (servers for every tenant come from "
+                                    "the configuration's 'servers')");
     return p;
+}
+
+// A TCP port from a JSON number or a decimal string: 0 to 65535.
+inline std::uint16_t port_from(const json& v, const std::string& where) {
+    long long n = -1;
+    if (v.is_number_integer()) n = v.get<long long>();
+    else if (v.is_string()) {
+        const auto& s = v.get_ref<const std::string&>();
+        if (!s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos) n = std::stoll(s);
+    }
+    if (n < 0 || n > 65535)
+        throw std::invalid_argument(where + " must be a port number from 0 to 65535 (0: any free port), not " + v.dump());
+    return static_cast<std::uint16_t>(n);
+}
+
+// A count from a JSON number: 1 to `max`.
+inline std::size_t count_from(const json& obj, const char* name, std::size_t dflt, std::size_t max = 1'000'000) {
+    auto it = obj.find(name);
+    if (it == obj.end()) return dflt;
+    if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > static_cast<long long>(max))
+        throw std::invalid_argument(std::string(name) + " must be a whole number from 1 to " + std::to_string(max));
+    return static_cast<std::size_t>(it->get<long long>());
 }
 }  // namespace config_detail
 
@@ -105,10 +134,10 @@ inline config load(const std::string& path) {
     try {
         if (auto l = j.find("listen"); l != j.end()) {
             c.address = l->value("address", c.address);
-            c.port = l->value("port", c.port);
+            if (l->contains("port")) c.port = config_detail::port_from((*l)["port"], "listen.port");
             if (l->contains("allowed_origins")) c.allowed_origins = (*l)["allowed_origins"].get<std::vector<std::string>>();
             if (l->contains("allowed_hosts")) c.allowed_hosts = (*l)["allowed_hosts"].get<std::vector<std::string>>();
-            c.io_threads = l->value("io_threads", c.io_threads);
+            c.io_threads = config_detail::count_from(*l, "io_threads", c.io_threads, 256);
         }
         c.data_dir = j.value("data_dir", c.data_dir);
         if (auto s = j.find("storage"); s != j.end()) {
@@ -128,16 +157,28 @@ inline config load(const std::string& path) {
                     c.api_keys.push_back({k.value("key", ""), k.value("key_sha256", ""), config_detail::principal_from(k)});
             if (auto jw = a->find("jwt"); jw != a->end())
                 c.jwt = jwt_settings{jw->value("jwks", ""), jw->value("issuer", ""), jw->value("audience", ""),
-                                     jw->value("tenant_claim", "tenant")};
+                                     jw->value("tenant_claim", "tenant"), jw->value("default_tenant", "")};
             c.admin_scope = a->value("admin_scope", c.admin_scope);
         }
         auto& m = c.manager;
         if (auto k = j.find("connectors"); k != j.end()) {
-            m.connectors.max_per_user = k->value("max_per_user", m.connectors.max_per_user);
+            using config_detail::count_from;
+            if (k->contains("users_may_add_stdio"))
+                throw std::invalid_argument(
+                    "connectors.users_may_add_stdio is not a setting: users never choose a command the gateway runs; "
+                    "an administrator publishes stdio servers in the catalog (with their credential_env)");
+            m.connectors.max_per_user = count_from(*k, "max_per_user", m.connectors.max_per_user);
+            m.max_upstreams = count_from(*k, "max_upstreams", m.max_upstreams);
+            m.max_upstreams_per_user = count_from(*k, "max_upstreams_per_user", m.max_upstreams_per_user);
+            m.max_stdio_children = count_from(*k, "max_stdio_children", m.max_stdio_children);
+            m.max_stdio_children_per_user = count_from(*k, "max_stdio_children_per_user", m.max_stdio_children_per_user);
+            m.max_sessions_per_user = count_from(*k, "max_sessions_per_user", m.max_sessions_per_user);
+            m.max_tests_per_minute = count_from(*k, "max_tests_per_minute", m.max_tests_per_minute);
+            m.upstream_idle_timeout = std::chrono::milliseconds(
+                count_from(*k, "upstream_idle_timeout_ms", m.upstream_idle_timeout.count(), 24 * 3600 * 1000));
             m.validation.timeout = std::chrono::milliseconds(k->value("test_timeout_ms", m.validation.timeout.count()));
             m.sessions.ttl = std::chrono::milliseconds(k->value("session_ttl_ms", m.sessions.ttl.count()));
             m.call_timeout = std::chrono::milliseconds(k->value("call_timeout_ms", m.call_timeout.count()));
-            m.users_may_add_stdio = k->value("users_may_add_stdio", false);
             m.aggregation.normalize_schemas = k->value("normalize_schemas", false);
             auto& ssrf = m.validation.upstream.ssrf;
             ssrf.allow_loopback = k->value("allow_loopback", false);
@@ -154,7 +195,7 @@ inline config load(const std::string& path) {
     }
     using config_detail::env;
     if (auto v = env("POLYMCP_GATEWAY_ADDRESS"); !v.empty()) c.address = v;
-    if (auto v = env("POLYMCP_GATEWAY_PORT"); !v.empty()) c.port = static_cast<std::uint16_t>(std::stoi(v));
+    if (auto v = env("POLYMCP_GATEWAY_PORT"); !v.empty()) c.port = config_detail::port_from(json(v), "POLYMCP_GATEWAY_PORT");
     if (auto v = env("POLYMCP_GATEWAY_DATA_DIR"); !v.empty()) c.data_dir = v;
     if (auto v = env("POLYMCP_REDIS"); !v.empty()) c.redis = v;
     if (auto v = env("POLYMCP_REDIS_PASSWORD"); !v.empty()) c.redis_password = v;

@@ -92,6 +92,45 @@ std::pair<std::string, bool> secret_file(const std::filesystem::path& path, cons
     return {s, true};
 }
 
+// The data directory holds the encryption key, the administrator key and the
+// SQLite records. The gateway creates it (mode 0700, with a marker file) or
+// uses one it created before; it never changes the mode of a directory it
+// did not create, since --data-dir may name any directory.
+constexpr const char* data_dir_marker = ".polymcp-gateway";
+
+void prepare_data_dir(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::symlink_status(dir, ec);
+    if (!fs::exists(st)) {
+        if (dir.has_parent_path() && !dir.parent_path().empty()) fs::create_directories(dir.parent_path());
+        if (::mkdir(dir.c_str(), 0700) != 0)
+            throw std::runtime_error("cannot create the data directory " + dir.string() + ": " + std::strerror(errno));
+    } else {
+        if (fs::is_symlink(st) || !fs::is_directory(st))
+            throw std::runtime_error("the data directory " + dir.string() + " is not a directory (a link or a file)");
+        struct stat info{};
+        if (::stat(dir.c_str(), &info) != 0 || info.st_uid != ::geteuid())
+            throw std::runtime_error("the data directory " + dir.string() + " belongs to another user; give a directory "
+                                     "the gateway creates (a path that does not exist yet)");
+        if (!fs::exists(dir / data_dir_marker)) {
+            const bool empty = fs::is_empty(dir, ec) && !ec;
+            const bool ours = (info.st_mode & 077) == 0 && fs::exists(dir / "encryption.key");
+            if (!empty && !ours)
+                throw std::runtime_error("the data directory " + dir.string() + " exists and was not created by the gateway "
+                                         "(no " + data_dir_marker + " in it); give a path that does not exist yet, or an "
+                                         "empty directory");
+        }
+        if ((info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+            throw std::runtime_error("cannot make " + dir.string() + " private (mode 0700): " + std::strerror(errno));
+    }
+    if (!fs::exists(dir / data_dir_marker)) {
+        std::ofstream marker(dir / data_dir_marker);
+        marker << "This directory holds a polymcp gateway's keys and records; keep it private (mode 0700).\n";
+        if (!marker) throw std::runtime_error("cannot write " + (dir / data_dir_marker).string());
+    }
+}
+
 // The system tools: what every caller can do over MCP besides its connectors' tools.
 template <class Manager>
 std::shared_ptr<pc::system_tool_registry> system_tools(std::shared_ptr<Manager> m) {
@@ -145,7 +184,7 @@ template <class Storage>
 int serve(const gateway::config& cfg, const command_line& cl, std::shared_ptr<Storage> storage, cipher_type cipher,
           polymcp::auth::any_auth policy, std::vector<std::pair<std::string, polymcp::auth::principal>> demo_users) {
     using manager_type = pc::connector_manager<Storage, cipher_type>;
-    auto session_auth = std::make_shared<gateway::session_auth>(std::move(policy));
+    auto session_auth = std::make_shared<gateway::session_auth>(std::move(policy), cfg.jwt ? cfg.jwt->default_tenant : "");
 
     // The manager needs the core's executor and the core needs the tools: the
     // registry is filled once the manager exists.
@@ -194,12 +233,12 @@ int serve(const gateway::config& cfg, const command_line& cl, std::shared_ptr<St
             co_await manager->servers().create_category(admin, body);
         }
         for (const auto& s : cfg.servers) {
-            pc::server_record r;
-            r.name = s.value("name", "");
-            r.description = s.value("description", "");
-            r.server = pc::endpoint::from_json(s);
-            r.requires_oauth = s.value("requires_oauth", false);
-            co_await manager->servers().put_global_server(r);
+            json body = s;
+            try {
+                co_await manager->put_global_server(body);
+            } catch (const pc::connector_error& e) {
+                throw std::runtime_error("the configuration's server '" + s.value("name", std::string("?")) + "': " + e.what());
+            }
         }
         if (cl.demo) {
             const auto& [key, who] = demo_users.front();
@@ -296,7 +335,12 @@ int main(int argc, char** argv) {
         if (a == "--address" && value(cl.address)) continue;
         if (a == "--data-dir" && value(cl.data_dir)) continue;
         if (a == "--port" && value(port)) {
-            cl.port = std::atoi(port.c_str());
+            try {
+                cl.port = gateway::config_detail::port_from(json(port), "--port");
+            } catch (const std::exception& e) {
+                say(e.what());
+                return usage();
+            }
             continue;
         }
         if (a == "--demo") {
@@ -321,6 +365,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path data = cfg.data_dir;
 
     try {
+        if (!cfg.scaled_out() || cfg.encryption_keys.empty() || cfg.api_keys.empty()) prepare_data_dir(data);
         // Credentials are sealed with these keys (newest first); without any
         // configured, one is generated on first start and kept in the data directory.
         if (cfg.encryption_keys.empty()) {
@@ -368,7 +413,7 @@ int main(int argc, char** argv) {
                 polymcp::auth::principal admin{.subject = "admin", .tenant = "default", .issuer = "api_key",
                                                .scopes = {cfg.admin_scope}};
                 keys.add(key, admin);
-                say(created ? "generated an administrator API key in " + file.string() + " (mode 0600): " + key
+                say(created ? "generated an administrator API key in " + file.string() + " (mode 0600); read it there"
                             : "administrator API key: in " + file.string());
             }
             if (cl.demo) {
@@ -417,8 +462,6 @@ int main(int argc, char** argv) {
             std::shared_ptr<st::split_storage<st::redis_storage, st::postgres_storage>> s(owner, &owner->split);
             return serve(cfg, cl, s, std::move(*ring), std::move(policy), std::move(demo_users));
         }
-        std::filesystem::create_directories(data);
-        std::filesystem::permissions(data, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
         st::sqlite_options so;
         so.path = (data / "gateway.db").string();
         struct parts {

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { freePort, start } from "./processes.mjs";
+import { freePort, gatewayApi, start } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -82,17 +82,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function api(method, path, key, body, session = "chat-1") {
-  const headers = { "X-API-Key": key, "X-Gateway-Session": session };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(gateway + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null, text };
-}
+const api = gatewayApi(() => gateway, "chat-1");
 
 async function agent(key, session = "chat-1") {
   const client = new Client({ name: "gateway-e2e-agent", version: "1.0.0" });

@@ -43,3 +43,26 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/// A client of the gateway's JSON API at `base()` (a function, since the
+/// gateway's address is known only once it runs): `(method, path, key, body,
+/// session)` sends the API key, the `X-Gateway-Session` (default
+/// `defaultSession`) and `body` (an object as JSON, a string or bytes as they
+/// are), and resolves with `{ status, body, text }`, `body` the parsed JSON
+/// or null.
+export const gatewayApi = (base, defaultSession = "default") =>
+  async (method, path, key, body, session = defaultSession) => {
+    const headers = { "X-API-Key": key, "X-Gateway-Session": session };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const r = await fetch(base() + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: r.status, body: json, text };
+  };
