@@ -8,8 +8,9 @@
 #      checks, header self-containment, find_package from an install),
 #   4. builds and runs the unit and integration tests again under ASan+UBSan.
 #   5. builds the libFuzzer targets with clang and runs the HTTP request path
-#      for POLYMCP_FUZZ_SECONDS (60) seconds and the bearer-token/JWT path for
-#      POLYMCP_JWT_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
+#      for POLYMCP_FUZZ_SECONDS (60) seconds, the bearer-token/JWT path for
+#      POLYMCP_JWT_FUZZ_SECONDS (30) seconds and the gateway's REST bodies for
+#      POLYMCP_REST_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
 # Set POLYMCP_SKIP_SANITIZERS=1 to skip step 4, POLYMCP_SKIP_FUZZ=1 to skip step 5.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,4 +53,6 @@ if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
   run_fuzzer http_request_fuzz "${POLYMCP_FUZZ_SECONDS:-60}" tests/fuzz/corpus/http_request
   echo "== libFuzzer: bearer tokens and JWT verification for ${POLYMCP_JWT_FUZZ_SECONDS:-30} s"
   run_fuzzer jwt_verify_fuzz "${POLYMCP_JWT_FUZZ_SECONDS:-30}" tests/fuzz/corpus/jwt
+  echo "== libFuzzer: the gateway's REST bodies for ${POLYMCP_REST_FUZZ_SECONDS:-30} s"
+  run_fuzzer rest_body_fuzz "${POLYMCP_REST_FUZZ_SECONDS:-30}" tests/fuzz/corpus/rest_body
 fi
