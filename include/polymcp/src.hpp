@@ -28,6 +28,7 @@
 #include <polymcp/client/impl/types.ipp>
 #include <polymcp/connectors/impl/aggregator.ipp>
 #include <polymcp/connectors/impl/auth_config.ipp>
+#include <polymcp/connectors/impl/environment.ipp>
 #include <polymcp/connectors/impl/error.ipp>
 #include <polymcp/connectors/impl/ssrf.ipp>
 #include <polymcp/connectors/impl/types.ipp>
