@@ -297,8 +297,10 @@ TEST_CASE("revocation: a disabled or deleted catalog server or connector stops a
     asio::io_context io;
     auto storage = std::make_shared<st::memory_storage>();
     auto key = polymcp::crypto::fernet::generate_key();
-    auto a = make_manager(io, storage, test_options(), key);
-    auto b = make_manager(io, storage, test_options(), key);  // a second gateway instance on the same storage
+    auto o = test_options();
+    o.upstream_idle_timeout = 400ms;  // the periodic check runs every 100 ms
+    auto a = make_manager(io, storage, o, key);
+    auto b = make_manager(io, storage, o, key);  // a second gateway instance on the same storage
     const pc::session_key s{"t1", "alice", "default"};
     pc::server_record server;
     pc::connector c;
@@ -347,6 +349,22 @@ TEST_CASE("revocation: a disabled or deleted catalog server or connector stops a
         CHECK(b->live_upstreams() == 0);
         auto reconnect = expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await a->connect(s, c.id); });
         CHECK(reconnect.value() == pc::errc::disabled);
+    }
+    SECTION("another instance closes its child and tells its sessions without a call") {
+        std::atomic<int> b_changes{0};
+        auto b_sub = b->subscribe(s, [&] { ++b_changes; });
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            json patch = {{"enabled", false}};
+            co_await a->update_server(admin, server.id, patch);
+            asio::steady_timer t(io);
+            for (int i = 0; i < 200 && b->live_upstreams() > 0; ++i) {
+                t.expires_after(20ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        });
+        CHECK(b->live_upstreams() == 0);  // within upstream_idle_timeout / 4 (here 100 ms)
+        CHECK(b_changes >= 1);
+        b->unsubscribe(b_sub);
     }
     SECTION("deleting the catalog server") {
         test::run_coro(io, [&]() -> asio::awaitable<void> { co_await a->delete_server(admin, server.id); });

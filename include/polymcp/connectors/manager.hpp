@@ -96,7 +96,10 @@ struct manager_options {
     /// Upstream sessions unused this long are closed (and opened again on
     /// the next call), in ms: stdio ones (child processes) checked every
     /// `upstream_idle_timeout / 4` (at most every 30 s), HTTP ones whenever
-    /// another upstream session opens.
+    /// another upstream session opens. The same periodic check closes the
+    /// upstream sessions of connectors revoked on another instance (deleted,
+    /// disabled, or their catalog server disabled or deleted) and sends their
+    /// sessions `list_changed`.
     std::chrono::milliseconds upstream_idle_timeout{10 * 60'000};
 };
 
@@ -580,6 +583,8 @@ private:
         json server_info;
         std::string protocol_version;
         std::string user_key;   // caller::key() of its user
+        session_key key;        // its connector session
+        std::string connector_id;
         std::string server_id;  // its catalog server, or empty
         bool stdio = false;     // a child process
         std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
@@ -918,6 +923,8 @@ private:
         auto t = co_await target_of(who, c);
         auto live = std::make_shared<live_upstream>(asio::make_strand(ex_));
         live->user_key = who.key();
+        live->key = k;
+        live->connector_id = c.id;
         live->server_id = t.server_id;
         live->stdio = t.server.transport == transport_kind::stdio;
         const auto key = live_key(k, c.id);
@@ -1135,16 +1142,59 @@ private:
             auto self = weak.lock();
             if (!self) return;
             self->sweep_idle();
-            {
-                std::lock_guard lock(self->mu_);
-                if (self->sweeper_ != timer) return;
-                if (!self->has_child_locked()) {
-                    self->sweeper_.reset();
-                    return;
-                }
-            }
-            self->arm_sweeper(timer);
+            asio::co_spawn(self->ex_, [self]() -> asio::awaitable<void> { co_await self->close_revoked(); },
+                           [weak, timer](std::exception_ptr) {
+                               auto self = weak.lock();
+                               if (!self) return;
+                               asio::post(self->sweep_strand_, [weak, timer] {
+                                   auto self = weak.lock();
+                                   if (!self) return;
+                                   {
+                                       std::lock_guard lock(self->mu_);
+                                       if (self->sweeper_ != timer) return;
+                                       if (!self->has_child_locked()) {
+                                           self->sweeper_.reset();
+                                           return;
+                                       }
+                                   }
+                                   self->arm_sweeper(timer);
+                               });
+                           });
         });
+    }
+
+    // Closes the upstream sessions here whose connector was deleted or
+    // disabled, or whose catalog server was disabled, deleted or hidden, on
+    // any instance, and tells their sessions; a storage failure keeps them.
+    asio::awaitable<void> close_revoked() {
+        std::vector<std::pair<std::string, std::shared_ptr<live_upstream>>> open;
+        {
+            std::lock_guard lock(mu_);
+            open.assign(live_.begin(), live_.end());
+        }
+        std::map<std::string, bool> usable_servers;
+        for (auto& [key, l] : open) {
+            const caller who = who_of(l->key);
+            bool usable = true;
+            try {
+                auto c = co_await store_->get(who, l->connector_id);
+                usable = c.enabled;
+                if (usable && !c.server_id.empty()) {
+                    auto it = usable_servers.find(c.server_id);
+                    if (it == usable_servers.end()) {
+                        auto rec = co_await catalog_.read_server(c.server_id);
+                        it = usable_servers.emplace(c.server_id, rec && rec->enabled && catalog<Storage>::visible(who, *rec)).first;
+                    }
+                    usable = it->second;
+                }
+            } catch (const connector_error& e) {
+                usable = e.value() != errc::not_found;
+            }
+            if (!usable) {
+                close_live(key, l);
+                notify(l->key);
+            }
+        }
     }
 
     void stop_sweeper() {
