@@ -97,7 +97,7 @@ TEST_CASE("stdio: bad lines get errors and the server keeps serving", "[integrat
 
 TEST_CASE("stdio: JSONTestSuite n_ documents over the pipe never break the server", "[integration][stdio][JSONTestSuite]") {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::path(POLYMCP_SHARED_DIR) / "testdata/JSONTestSuite/test_parsing";
+    const fs::path dir = fs::path(POLYMCP_TEST_DATA_DIR) / "JSONTestSuite/test_parsing";
     REQUIRE(fs::is_directory(dir));
     test::child_process c({POLYMCP_HELLO_STDIO});
     handshake(c);

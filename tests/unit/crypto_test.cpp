@@ -29,8 +29,8 @@ static_assert(!crypto::cipher<std::string>);
 namespace {
 
 json load(const std::string& name) {
-    std::string path = POLYMCP_SHARED_DIR;
-    path.append("/testdata/fernet/").append(name);
+    std::string path = POLYMCP_TEST_DATA_DIR;
+    path.append("/fernet/").append(name);
     std::ifstream in(path);
     REQUIRE(in.good());
     return json::parse(in);

@@ -88,7 +88,7 @@ TEST_CASE("jsonrpc: serialization round-trips and omits an unknown error id", "[
 TEST_CASE("jsonrpc: every JSONTestSuite n_ document yields -32700/-32600 and the session keeps serving",
           "[jsonrpc][JSONTestSuite]") {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::path(POLYMCP_SHARED_DIR) / "testdata/JSONTestSuite/test_parsing";
+    const fs::path dir = fs::path(POLYMCP_TEST_DATA_DIR) / "JSONTestSuite/test_parsing";
     REQUIRE(fs::is_directory(dir));
     test::harness h(polymcp::tools().make_registry());
     h.initialize();

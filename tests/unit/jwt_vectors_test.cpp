@@ -1,4 +1,4 @@
-// JWS/JWT verification against the published vectors in ../shared/testdata/jwt:
+// JWS/JWT verification against the published vectors in tests/data/jwt:
 // RFC 7515/7519 examples and negative cases, the access-token claim cases,
 // Wycheproof JWS/JWK sets. Every vector runs; the few where polymcp is
 // deliberately stricter than the vector's label are listed with the reason.
@@ -19,7 +19,7 @@ using namespace polymcp::auth;
 namespace {
 
 nlohmann::json load(const std::string& rel) {
-    std::ifstream f(std::string(POLYMCP_SHARED_DIR) + "/testdata/jwt/" + rel);
+    std::ifstream f(std::string(POLYMCP_TEST_DATA_DIR) + "/jwt/" + rel);
     REQUIRE(f.good());
     return nlohmann::json::parse(f);
 }
