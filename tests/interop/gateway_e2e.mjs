@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { freePort, gatewayApi, start } from "./processes.mjs";
+import { ADMIN, ALICE, BOB, freePort, gatewayApi, start, testCallers } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -25,9 +25,6 @@ const [gatewayBin, everythingBin, serverEverythingJs, python, scriptedServer] = 
 if (!gatewayBin || !everythingBin || !serverEverythingJs)
   throw new Error("usage: gateway_e2e.mjs <gateway> <everything_server> <server-everything dist/index.js>");
 
-const ALICE = "alice-key-0123456789abcdef";
-const BOB = "bob-key-0123456789abcdef01";
-const ADMIN = "admin-key-0123456789abcdef";
 const children = [];
 let dir, gateway, ours, reference;
 
@@ -48,13 +45,7 @@ before(async () => {
   const config = {
     listen: { address: "127.0.0.1", port: 0 },
     data_dir: join(dir, "data"),
-    auth: {
-      api_keys: [
-        { key: ALICE, subject: "alice", tenant: "acme" },
-        { key: BOB, subject: "bob", tenant: "acme" },
-        { key: ADMIN, subject: "carol", tenant: "acme", scopes: ["polymcp:admin"] },
-      ],
-    },
+    auth: testCallers(),
     connectors: { allow_loopback: true, test_timeout_ms: 15000, max_per_user: 3 },
     // A global catalog server from the configuration (stdio: trusted), for the cancellation check.
     servers: python ? [{ name: "scripted", transport: "stdio", command: python, args: [scriptedServer, "connector"] }] : [],

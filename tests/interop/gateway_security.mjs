@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { gatewayApi, start } from "./processes.mjs";
+import { ADMIN, ALICE, BOB, gatewayApi, start, testCallers } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -24,9 +24,6 @@ const [gatewayBin, python, scriptedServer] = process.argv.slice(2);
 if (!gatewayBin || !python || !scriptedServer)
   throw new Error("usage: gateway_security.mjs <gateway> <python3> <scripted_mcp_server.py>");
 
-const ALICE = "alice-key-0123456789abcdef";
-const BOB = "bob-key-0123456789abcdef01";
-const ADMIN = "admin-key-0123456789abcdef";
 const children = [];
 let dir, gateway, pwned, scriptedId;
 
@@ -36,13 +33,7 @@ before(async () => {
   const config = {
     listen: { address: "127.0.0.1", port: 0 },
     data_dir: join(dir, "data"),
-    auth: {
-      api_keys: [
-        { key: ALICE, subject: "alice", tenant: "acme" },
-        { key: BOB, subject: "bob", tenant: "acme" },
-        { key: ADMIN, subject: "carol", tenant: "acme", scopes: ["polymcp:admin"] },
-      ],
-    },
+    auth: testCallers(),
     connectors: { allow_loopback: true, test_timeout_ms: 15000, max_tests_per_minute: 6, max_sessions_per_user: 2 },
     servers: [
       {

@@ -66,3 +66,18 @@ export const gatewayApi = (base, defaultSession = "default") =>
     } catch {}
     return { status: r.status, body: json, text };
   };
+
+/// The API keys of the gateway tests' three callers of tenant "acme": alice
+/// and bob (users) and carol (an administrator).
+export const ALICE = "alice-key-0123456789abcdef";
+export const BOB = "bob-key-0123456789abcdef01";
+export const ADMIN = "admin-key-0123456789abcdef";
+
+/// The `auth` section of a gateway configuration for those three callers.
+export const testCallers = () => ({
+  api_keys: [
+    { key: ALICE, subject: "alice", tenant: "acme" },
+    { key: BOB, subject: "bob", tenant: "acme" },
+    { key: ADMIN, subject: "carol", tenant: "acme", scopes: ["polymcp:admin"] },
+  ],
+});
