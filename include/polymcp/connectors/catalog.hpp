@@ -152,15 +152,7 @@ public:
         detail::read_name(patch, "name", s.name);
         detail::read_text(patch, "description", s.description, 0, 4096);
         json ep = s.server.to_json();
-        bool endpoint_changed = false;
-        static constexpr const char* endpoint_members[] = {"transport", "url", "headers", "query", "command", "args", "env",
-                                                           "credential_env"};
-        for (const char* k : endpoint_members)
-            if (patch.contains(k)) {
-                ep[k] = patch[k];
-                endpoint_changed = true;
-            }
-        if (endpoint_changed) s.server = endpoint::from_json(ep);
+        if (merge_endpoint_members(ep, patch)) s.server = endpoint::from_json(ep);
         detail::read_bool(patch, "requires_oauth", s.requires_oauth);
         detail::read_bool(patch, "public", s.is_public);
         detail::read_bool(patch, "enabled", s.enabled);

@@ -202,18 +202,11 @@ public:
         detail::read_name(patch, "name", c.name);
         detail::read_text(patch, "description", c.description, 0, 4096);
         detail::read_bool(patch, "enabled", c.enabled);
-        bool retest = false;
+        if (!c.server_id.empty() && !first_endpoint_member(patch).empty())
+            throw connector_error(errc::invalid_request, "the connector uses the catalog server '" + c.server_id +
+                                                             "'; its endpoint changes there");
         json ep = c.server.to_json();
-        static constexpr const char* endpoint_members[] = {"transport", "url",  "headers", "query",
-                                                           "command",   "args", "env",     "credential_env"};
-        for (const char* k : endpoint_members)
-            if (patch.contains(k)) {
-                if (!c.server_id.empty())
-                    throw connector_error(errc::invalid_request, "the connector uses the catalog server '" + c.server_id +
-                                                                     "'; its endpoint changes there");
-                ep[k] = patch[k];
-                retest = true;
-            }
+        bool retest = merge_endpoint_members(ep, patch);
         std::optional<json> new_config;
         if (patch.contains("auth_config")) {
             new_config = patch["auth_config"];
@@ -286,12 +279,7 @@ public:
         if (patch.is_object() && patch.contains("auth_config")) new_config = take_auth_config(patch);
         auto current = co_await catalog_.get_server(who, id);
         json ep_json = current.server.to_json();
-        bool endpoint_changed = false;
-        for (const char* k : {"transport", "url", "headers", "query", "command", "args", "env", "credential_env"})
-            if (patch.is_object() && patch.contains(k)) {
-                ep_json[k] = patch[k];
-                endpoint_changed = true;
-            }
+        const bool endpoint_changed = merge_endpoint_members(ep_json, patch);
         std::optional<std::pair<std::string, std::string>> auth;
         if (new_config || endpoint_changed) {
             auto ep = endpoint::from_json(ep_json);
@@ -625,10 +613,7 @@ private:
     // disabled, deleted or no longer visible to `who`.
     asio::awaitable<target> catalog_target(caller who, std::string id, std::string name) {
         auto s = co_await catalog_.read_server(id);
-        if (!s || !catalog<Storage>::visible(who, *s))
-            throw connector_error(errc::disabled, "the catalog server of the connector '" + name +
-                                                      "' was deleted or is no longer shared with you");
-        if (!s->enabled) throw connector_error(errc::disabled, "the catalog server '" + s->name + "' is disabled");
+        if (auto why = server_unusable(who, s, name)) throw *why;
         target t;
         t.server = s->server;
         t.server_id = s->id;
@@ -640,6 +625,34 @@ private:
             t.server_credentials = std::move(own);
         }
         co_return t;
+    }
+
+    // Why catalog server `s` (as read; nothing when it is gone) cannot serve
+    // the connector named `name` of `who`: deleted, no longer visible to
+    // `who`, or disabled; nothing when it can.
+    static std::optional<connector_error> server_unusable(const caller& who, const std::optional<server_record>& s,
+                                                          const std::string& name) {
+        if (!s || !catalog<Storage>::visible(who, *s))
+            return connector_error(errc::disabled,
+                                   "the catalog server of the connector '" + name + "' was deleted or is no longer shared with you");
+        if (!s->enabled) return connector_error(errc::disabled, "the catalog server '" + s->name + "' is disabled");
+        return std::nullopt;
+    }
+
+    // Why connector `c` of `who` is revoked: disabled, or its catalog server
+    // unusable (`server_unusable`); nothing when it is usable. `servers`
+    // keeps the catalog servers read during one pass, by user and id.
+    asio::awaitable<std::optional<connector_error>> revocation(caller who, connector c,
+                                                               std::map<std::string, std::optional<server_record>>& servers) {
+        if (!c.enabled) co_return connector_error(errc::disabled, "the connector '" + c.name + "' is disabled");
+        if (c.server_id.empty()) co_return std::nullopt;
+        const auto key = who.key() + ":" + c.server_id;
+        auto it = servers.find(key);
+        if (it == servers.end()) {
+            auto rec = co_await catalog_.read_server(c.server_id);
+            it = servers.emplace(key, std::move(rec)).first;
+        }
+        co_return server_unusable(who, it->second, c.name);
     }
 
     asio::awaitable<target> target_of(caller who, connector c) {
@@ -668,12 +681,9 @@ private:
         detail::read_text(body, "description", r.description, 0, 4096);
         detail::read_string(body, "server_id", r.server_id, 1, 64);
         if (!r.server_id.empty()) {
-            static constexpr const char* endpoint_members[] = {"transport", "url",  "headers", "query",
-                                                               "command",   "args", "env",     "credential_env"};
-            for (const char* k : endpoint_members)
-                if (body.contains(k))
-                    throw connector_error(errc::invalid_request, std::string("give either 'server_id' or the field '") + k +
-                                                                     "', not both");
+            if (auto k = first_endpoint_member(body); !k.empty())
+                throw connector_error(errc::invalid_request, "give either 'server_id' or the field '" + std::string(k) +
+                                                                 "', not both");
             auto s = co_await catalog_.get_server(who, r.server_id);  // not_found unless visible
             r.to = co_await catalog_target(who, r.server_id, s.name);
         } else {
@@ -820,7 +830,7 @@ private:
         session_view_t v;
         auto connected = co_await sessions_.connected(k);
         const caller who = who_of(k);
-        std::map<std::string, std::optional<connector_error>> servers;  // catalog server id -> why unusable
+        std::map<std::string, std::optional<server_record>> servers;
         for (auto& s : connected) {
             std::optional<connector> c;
             try {
@@ -832,22 +842,7 @@ private:
                 co_await sessions_.erase(k, s.connector_id);
                 continue;
             }
-            if (!c->enabled) {
-                v.revoked.emplace(c->id, connector_error(errc::disabled, "the connector '" + c->name + "' is disabled"));
-            } else if (!c->server_id.empty()) {
-                auto it = servers.find(c->server_id);
-                if (it == servers.end()) {
-                    auto rec = co_await catalog_.read_server(c->server_id);
-                    std::optional<connector_error> why;
-                    if (!rec || !catalog<Storage>::visible(who, *rec))
-                        why.emplace(errc::disabled, "the catalog server of the connector '" + c->name +
-                                                        "' was deleted or is no longer shared with you");
-                    else if (!rec->enabled)
-                        why.emplace(errc::disabled, "the catalog server '" + rec->name + "' is disabled");
-                    it = servers.emplace(c->server_id, std::move(why)).first;
-                }
-                if (it->second) v.revoked.emplace(c->id, *it->second);
-            }
+            if (auto why = co_await revocation(who, *c, servers)) v.revoked.emplace(c->id, std::move(*why));
             v.connectors.emplace(c->id, std::move(*c));
             v.states.push_back(std::move(s));
         }
@@ -1172,21 +1167,14 @@ private:
             std::lock_guard lock(mu_);
             open.assign(live_.begin(), live_.end());
         }
-        std::map<std::string, bool> usable_servers;
+        std::map<std::string, std::optional<server_record>> servers;
         for (auto& [key, l] : open) {
             const caller who = who_of(l->key);
             bool usable = true;
             try {
                 auto c = co_await store_->get(who, l->connector_id);
-                usable = c.enabled;
-                if (usable && !c.server_id.empty()) {
-                    auto it = usable_servers.find(c.server_id);
-                    if (it == usable_servers.end()) {
-                        auto rec = co_await catalog_.read_server(c.server_id);
-                        it = usable_servers.emplace(c.server_id, rec && rec->enabled && catalog<Storage>::visible(who, *rec)).first;
-                    }
-                    usable = it->second;
-                }
+                auto why = co_await revocation(who, std::move(c), servers);
+                usable = !why;
             } catch (const connector_error& e) {
                 usable = e.value() != errc::not_found;
             }

@@ -91,6 +91,18 @@ struct endpoint {
     POLYMCP_DECL static endpoint from_stored(const json& j);
 };
 
+/// The members of a request body that describe an endpoint (`endpoint::from_json`).
+inline constexpr std::string_view endpoint_members[] = {"transport", "url",  "headers", "query",
+                                                        "command",   "args", "env",     "credential_env"};
+
+/// The first endpoint member `body` has, or an empty view.
+POLYMCP_DECL std::string_view first_endpoint_member(const json& body);
+
+/// Copies the endpoint members `patch` has onto `endpoint_json` (an
+/// `endpoint::to_json()`), for `endpoint::from_json` to read again.
+/// @return whether `patch` had any
+POLYMCP_DECL bool merge_endpoint_members(json& endpoint_json, const json& patch);
+
 /// Why a header or query parameter named `name` may not be part of an
 /// endpoint's public description, or an empty string when it may:
 /// `Authorization`, `Proxy-Authorization`, `Cookie` and any name containing

@@ -87,6 +87,24 @@ std::string secret_field_refusal(std::string_view name) {
     return {};
 }
 
+std::string_view first_endpoint_member(const json& body) {
+    if (body.is_object())
+        for (auto k : endpoint_members)
+            if (body.contains(k)) return k;
+    return {};
+}
+
+bool merge_endpoint_members(json& endpoint_json, const json& patch) {
+    bool any = false;
+    if (patch.is_object())
+        for (auto k : endpoint_members)
+            if (auto it = patch.find(k); it != patch.end()) {
+                endpoint_json[std::string(k)] = *it;
+                any = true;
+            }
+    return any;
+}
+
 json endpoint::to_public_json() const {
     json j = {{"transport", to_string(transport)}};
     if (transport == transport_kind::stdio) {
