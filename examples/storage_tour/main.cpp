@@ -1,5 +1,6 @@
-// A tour of the storage policy (docs/storage.md), written once for any model
-// of *Storage* and run on the one named on the command line:
+// A tour of the storage policy (docs/storage.md) — ephemeral state, records,
+// channels — written once for any model of *PublishSubscribe* and run on the
+// one named on the command line:
 //   storage_tour memory
 //   storage_tour sqlite /var/lib/polymcp/state.db
 //   storage_tour redis-postgres 127.0.0.1:6379 "host=127.0.0.1 dbname=polymcp user=polymcp"
@@ -17,6 +18,10 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <iostream>
@@ -29,7 +34,7 @@ using namespace std::chrono_literals;
 // never block the thread, and a backend that does not answer completes them
 // with st::errc::timeout.
 // (Arguments are named locals: GCC 12 miscompiles temporaries inside co_await expressions.)
-template <st::storage S>
+template <st::publish_subscribe S>
 asio::awaitable<void> tour(S& store) {
     auto use = asio::use_awaitable;
     // Ephemeral state: one user's session, with a TTL refreshed on use.
@@ -69,9 +74,29 @@ asio::awaitable<void> tour(S& store) {
     // Logout: everything of the session goes.
     auto cleared = co_await store.async_erase_prefix(session, use);
     std::cout << "cleared " << cleared << " session keys\n";
+
+    // Channels: tell every process sharing the storage that something
+    // changed. The handler runs on a storage thread (or the publisher's):
+    // it only posts the work to this coroutine's executor.
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer heard(ex, std::chrono::steady_clock::time_point::max());
+    std::string message;
+    std::error_code ec;
+    auto subscription = store.subscribe("servers.changed", [&](std::error_code lost, std::string_view m) {
+        asio::post(ex, [&, lost, m = std::string(m)] {
+            message = lost ? "(some were lost: reread)" : m;
+            heard.cancel();
+        });
+    }, ec);
+    const std::string channel = "servers.changed", changed = R"({"id":"mcp_files"})";
+    const st::ttl wait = 5s;
+    heard.expires_after(wait);
+    co_await store.async_publish(channel, changed, use);
+    if (message.empty()) co_await heard.async_wait(asio::redirect_error(use, ec));  // cancelled when it arrives
+    std::cout << "heard on servers.changed: " << message << "\n";
 }
 
-template <st::storage S>
+template <st::publish_subscribe S>
 int run(S& store) {
     asio::io_context io;
     int rc = 0;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -193,4 +194,83 @@ TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers wh
     bool logged_loss = false;
     for (const auto& m : logs) logged_loss = logged_loss || m.find("redis:") == 0;
     CHECK(logged_loss);
+}
+
+TEST_CASE("A channel subscription outlives a Redis restart: its handler hears messages_lost, then messages again",
+          "[storage][redis][fault][channels]") {
+    auto port = free_port();
+    redis_process server(port);
+    st::redis_options o;
+    o.port = port;
+    o.pool_size = 1;
+    o.connect_timeout = 300ms;
+    o.command_timeout = 300ms;
+    o.reconnect_backoff_initial = 50ms;
+    o.reconnect_backoff_max = 200ms;
+    std::error_code ec;
+    st::redis_storage s(o, ec);
+    until_ping(s, 5s);
+
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> heard;
+    auto wait_for = [&](std::size_t n) {
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, 5s, [&] { return heard.size() >= n; });
+        return heard;
+    };
+    auto sub = s.subscribe("changes", [&](std::error_code e, std::string_view m) {
+        std::lock_guard lock(mu);
+        heard.push_back(e == st::errc::messages_lost ? std::string("lost") : std::string(m));
+        cv.notify_all();
+    }, ec);
+    REQUIRE_FALSE(ec);
+    s.publish("changes", "before", ec);
+    REQUIRE_FALSE(ec);
+    CHECK(wait_for(1) == std::vector<std::string>{"before"});
+
+    server.kill(SIGKILL);
+    std::this_thread::sleep_for(300ms);
+    s.publish("changes", "while down", ec);
+    CHECK((ec == st::errc::unavailable || ec == st::errc::timeout));
+    server.start();
+    until_ping(s, 5s);
+    // The listener reconnects on its own backoff; publish until it hears again.
+    auto t0 = clock_type::now();
+    std::vector<std::string> got;
+    for (int i = 0; clock_type::now() - t0 < 5s; ++i) {
+        s.publish("changes", "after " + std::to_string(i), ec);
+        got = wait_for(3);
+        if (got.size() >= 3) break;
+    }
+    REQUIRE(got.size() >= 3);
+    CHECK(got[1] == "lost");  // before any message published after the restart
+    CHECK(got[2].rfind("after ", 0) == 0);
+    WARN("channel listening again " << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count()
+                                    << " ms after Redis answered pings");
+
+    // A subscription made while Redis is down is refused nothing: it says
+    // unavailable now and hears messages_lost when the listener is back.
+    server.kill(SIGKILL);
+    std::this_thread::sleep_for(200ms);
+    std::vector<std::string> late;
+    auto late_sub = s.subscribe("late", [&](std::error_code e, std::string_view m) {
+        std::lock_guard lock(mu);
+        late.push_back(e == st::errc::messages_lost ? std::string("lost") : std::string(m));
+        cv.notify_all();
+    }, ec);
+    CHECK(ec == st::errc::unavailable);
+    CHECK(late_sub);
+    server.start();
+    until_ping(s, 5s);
+    t0 = clock_type::now();
+    while (clock_type::now() - t0 < 5s) {
+        s.publish("late", "hello", ec);
+        std::unique_lock lock(mu);
+        if (cv.wait_for(lock, 100ms, [&] { return late.size() >= 2; })) break;
+    }
+    std::lock_guard lock(mu);
+    REQUIRE(late.size() >= 2);
+    CHECK(late[0] == "lost");
+    CHECK(late[1] == "hello");
 }

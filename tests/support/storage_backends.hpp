@@ -89,12 +89,19 @@ struct backend<st::redis_storage> {
         auto* s = new st::redis_storage(o, ec);
         INFO("Redis at " << o.host << ":" << o.port << " (start it with scripts/services.sh)");
         REQUIRE_FALSE(ec);
+        options = o;
         return {s, [o](st::redis_storage* p) {
                     delete p;
                     redis_delete_prefix(o, o.key_prefix);
                     redis_delete_prefix(o, o.record_prefix);
                 }};
     }
+    // Another storage object on the data of the last make(), as another
+    // process of the same deployment would open it.
+    backend_ptr<st::redis_storage> peer() {
+        return {new st::redis_storage(options), [](st::redis_storage* p) { delete p; }};
+    }
+    st::redis_options options;
 };
 
 inline std::string temp_path(const std::string& stem) {
@@ -116,12 +123,18 @@ struct backend<st::postgres_storage> {
         auto* s = new st::postgres_storage(o, ec);
         INFO("PostgreSQL at " << o.conninfo << " (start it with scripts/services.sh)");
         REQUIRE_FALSE(ec);
+        options = o;
         return {s, [](st::postgres_storage* p) {
                     std::error_code e;
                     p->drop_schema(e);
                     delete p;
                 }};
     }
+    // Another storage object on the schema of the last make().
+    backend_ptr<st::postgres_storage> peer() {
+        return {new st::postgres_storage(options), [](st::postgres_storage* p) { delete p; }};
+    }
+    st::postgres_options options;
 };
 
 template <>
@@ -137,9 +150,11 @@ struct backend<st::sqlite_storage> {
 using redis_postgres = st::split_storage<st::redis_storage, st::postgres_storage>;
 template <>
 struct backend<redis_postgres> {
-    backend_ptr<redis_postgres> make() {
-        auto e = backend<st::redis_storage>().make();
-        auto d = backend<st::postgres_storage>().make();
+    backend_ptr<redis_postgres> make() { return join(redis.make(), postgres.make()); }
+    // Another split storage on the data of the last make().
+    backend_ptr<redis_postgres> peer() { return join(redis.peer(), postgres.peer()); }
+
+    static backend_ptr<redis_postgres> join(backend_ptr<st::redis_storage> e, backend_ptr<st::postgres_storage> d) {
         auto* s = new redis_postgres(*e, *d);
         return {s, [e = std::shared_ptr<st::redis_storage>(std::move(e)),
                     d = std::shared_ptr<st::postgres_storage>(std::move(d))](redis_postgres* p) mutable {
@@ -148,6 +163,8 @@ struct backend<redis_postgres> {
                     d.reset();
                 }};
     }
+    backend<st::redis_storage> redis;
+    backend<st::postgres_storage> postgres;
 };
 
 

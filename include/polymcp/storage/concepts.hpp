@@ -11,9 +11,15 @@
 /// JSON objects by id in collections with unique constraints, listed with a
 /// filter and a cursor, written in atomic batches — connectors, servers,
 /// tokens. Models: `memory_storage` (polymcp/storage/memory.hpp),
-/// `sqlite_storage` (polymcp/storage/sqlite.hpp).
+/// `sqlite_storage` (sqlite.hpp), `redis_storage` (redis.hpp),
+/// `postgres_storage` (postgres.hpp) and `split_storage` (split.hpp).
+///
+/// The refinement *PublishSubscribe* (`publish_subscribe`), which every
+/// model above also meets, adds channels: short messages to every process
+/// sharing the backend.
 
 #include <polymcp/storage/error.hpp>
+#include <polymcp/storage/subscription.hpp>
 #include <polymcp/storage/types.hpp>
 
 #include <concepts>
@@ -92,6 +98,34 @@ concept storage = requires(S& s, std::string_view k, std::string_view v, ttl t, 
     s.async_get(std::string(k), [](std::error_code, std::optional<std::string>) {});
     s.async_commit(batch, [](std::error_code) {});
 };
+
+/// *PublishSubscribe*: a *Storage* that also carries short messages between
+/// the storage objects sharing its backend — every process of a deployment —
+/// for change notifications and cache invalidation. With `ch` a channel name
+/// (`valid_channel`), `msg` a `std::string_view` payload, `h` a
+/// `message_handler` and `ec` a `std::error_code&`:
+///
+/// | expression | returns | semantics |
+/// |---|---|---|
+/// | `s.publish(ch, msg, ec)` | `void` | delivers `msg` to every subscription of `ch` made through any storage object on the same backend, this one included; at most once, in publishing order per publisher; nothing is kept for later subscribers. `errc::invalid_argument` for a bad channel or payload (`valid_channel`, `valid_message`); `errc::unavailable`, `errc::timeout` when the backend cannot take it |
+/// | `s.subscribe(ch, h, ec)` | `subscription` | calls `h` for every message published on `ch` from the moment it returns until the `subscription` is reset; `errc::invalid_argument` (and an empty subscription) for a bad channel. When the backend cannot be reached it still subscribes, sets `errc::unavailable`, and delivery starts once it can, with `errc::messages_lost` first |
+/// | `s.async_publish(std::string(ch), std::string(msg), token)` | | `publish` without blocking the caller; completion `void(std::error_code)` |
+///
+/// After a lost connection a model reconnects by itself and calls every
+/// handler with `errc::messages_lost` before the next message, so that a
+/// subscriber rereads the state it caches. Models: `memory_storage` and
+/// `sqlite_storage` deliver within the process, on the publishing thread
+/// (processes sharing one SQLite file do not hear each other);
+/// `redis_storage` through `PUBLISH`/`PSUBSCRIBE`; `postgres_storage`
+/// through `NOTIFY`/`LISTEN`; `split_storage` through its ephemeral part.
+/// Thread-safety: every member may be called from many threads at once.
+template <class S>
+concept publish_subscribe =
+    storage<S> && requires(S& s, std::string_view ch, std::string_view msg, message_handler h, std::error_code& ec) {
+        { s.publish(ch, msg, ec) } -> std::same_as<void>;
+        { s.subscribe(ch, std::move(h), ec) } -> std::same_as<subscription>;
+        s.async_publish(std::string(ch), std::string(msg), [](std::error_code) {});
+    };
 
 namespace detail {
 
@@ -205,6 +239,12 @@ public:
     template <class Token>
     auto async_commit(write_batch batch, Token&& token) {
         return run<void>([b = std::move(batch)](Derived& s, std::error_code& ec) { s.commit(b, ec); }, std::forward<Token>(token));
+    }
+    template <class Token>
+    auto async_publish(std::string channel, std::string message, Token&& token) {
+        return run<void>([ch = std::move(channel), m = std::move(message)](Derived& s, std::error_code& ec) {
+            s.publish(ch, m, ec);
+        }, std::forward<Token>(token));
     }
 
 private:

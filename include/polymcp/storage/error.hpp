@@ -44,6 +44,11 @@ enum class errc {
     backend_error,
     /// The storage object was shut down.
     shut_down,
+    /// Given to a channel subscription's handler (polymcp/storage/subscription.hpp)
+    /// when delivery resumes after the connection to the backend was lost:
+    /// messages published meanwhile did not arrive. Resynchronise from the
+    /// stored state.
+    messages_lost,
 };
 
 /// The category of `polymcp::storage::errc` codes (name "polymcp.storage"). Thread-safe.

@@ -6,6 +6,7 @@
 /// in this process's memory and lost when it exits.
 
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/detail/channel_hub.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
 
@@ -28,7 +29,9 @@ namespace polymcp::storage {
 /// at once and complete through the handler's executor.
 ///
 /// Use it for a single process, tests and development; its state is not
-/// shared between processes and does not survive a restart.
+/// shared between processes and does not survive a restart. Its channels
+/// (*PublishSubscribe*) reach the subscriptions of this object only, on the
+/// publishing thread, before `publish` returns.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
 class memory_storage : public detail::async_interface<memory_storage> {
@@ -65,6 +68,10 @@ public:
     POLYMCP_DECL page list(std::string_view collection, const filter& f, const page_request& request,
                            std::error_code& ec);
     POLYMCP_DECL void commit(const write_batch& batch, std::error_code& ec);
+
+    // Channels (*PublishSubscribe*): within this object, on the publishing thread.
+    POLYMCP_DECL void publish(std::string_view channel, std::string_view message, std::error_code& ec);
+    POLYMCP_DECL subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
 
     /// Runs the asynchronous forms (detail).
     detail::inline_runner& runner() noexcept { return runner_; }
@@ -105,9 +112,10 @@ private:
     std::multimap<clock::time_point, std::string> expiries_;
     std::map<std::string, collection, std::less<>> collections_;
     detail::inline_runner runner_;
+    detail::channel_hub hub_;
 };
 
-static_assert(storage<memory_storage>);
+static_assert(publish_subscribe<memory_storage>);
 
 }  // namespace polymcp::storage
 

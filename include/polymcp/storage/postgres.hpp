@@ -6,6 +6,8 @@
 /// (12 or later), through libpq. Link the CMake target `polymcp::postgres`.
 
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/detail/channel_hub.hpp>
+#include <polymcp/storage/detail/channel_listener.hpp>
 #include <polymcp/storage/detail/reconnect.hpp>
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
@@ -79,6 +81,13 @@ struct postgres_options {
 ///   valid UTF-8 (else `errc::invalid_argument`); values and members are bytes.
 /// - The schema is versioned (`polymcp_migrations`) and migrated forward
 ///   under an advisory lock, so processes starting together migrate once.
+/// - **Channels** (*PublishSubscribe*) ride on one PostgreSQL notification
+///   channel named after `schema`: `publish` is `pg_notify(schema, channel
+///   || ' ' || message)` on a pooled connection (delivered when it commits,
+///   at once outside a transaction); the first `subscribe` starts one
+///   listener thread with a connection of its own (`LISTEN`), which hands
+///   messages to this object's handlers, reconnects with the same backoff,
+///   and then calls every handler with `errc::messages_lost`.
 /// - **Connections**: a pool of `pool_size` libpq connections driven in
 ///   non-blocking mode with a deadline on every statement; a broken one is
 ///   dropped and reopened on next use, with backoff after failures. The
@@ -121,12 +130,22 @@ public:
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
 
+    // Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp).
+    /// `pg_notify` of `channel + ' ' + message`; errors as for `set`.
+    void publish(std::string_view channel, std::string_view message, std::error_code& ec);
+    /// Subscribes `handler`; the first call starts the listener and waits
+    /// for it up to `connect_timeout + command_timeout` (`errc::unavailable`
+    /// when it is not there yet: the subscription stands and hears
+    /// `errc::messages_lost` once the listener is listening).
+    subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
+
     /// Drops the schema and everything in it (`DROP SCHEMA ... CASCADE`):
     /// for tests and uninstalling. The object must not be used afterwards.
     void drop_schema(std::error_code& ec);
 
-    /// Completes queued asynchronous operations with `errc::shut_down` and
-    /// waits for running ones. Called by the destructor.
+    /// Completes queued asynchronous operations with `errc::shut_down`,
+    /// waits for running ones and stops the channel listener. Called by the
+    /// destructor.
     void shutdown();
 
     /// Runs the asynchronous forms (detail).
@@ -141,6 +160,7 @@ private:
     using lease = detail::connection_pool<connection>::lease;
     lease acquire(std::error_code& ec);
     bool connect(connection& c);
+    detail::channel_listener::backend listener_backend();
     // Runs one statement (prepared once per connection) within command_timeout.
     result exec(connection& c, std::string_view sql, const std::vector<param>& params, std::error_code& ec);
     // Runs `body` in BEGIN ... COMMIT, retrying on serialization failures and deadlocks.
@@ -155,9 +175,12 @@ private:
     detail::schema_cache schemas_;
     std::atomic<std::uint64_t> writes_{0};
     std::unique_ptr<detail::blocking_runner> runner_;
+    detail::channel_hub hub_;
+    std::unique_ptr<connection> listen_;  // the listener's connection (used on its thread only)
+    std::unique_ptr<detail::channel_listener> listener_;
 };
 
-static_assert(storage<postgres_storage>);
+static_assert(publish_subscribe<postgres_storage>);
 
 }  // namespace polymcp::storage
 

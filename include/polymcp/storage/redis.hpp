@@ -6,6 +6,8 @@
 /// hiredis. Link the CMake target `polymcp::redis`.
 
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/detail/channel_hub.hpp>
+#include <polymcp/storage/detail/channel_listener.hpp>
 #include <polymcp/storage/detail/reconnect.hpp>
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
@@ -88,6 +90,12 @@ struct redis_options {
 ///   server is down every operation fails with `errc::unavailable` (or
 ///   `errc::timeout`) within `connect_timeout + command_timeout`, and within
 ///   `operation_timeout` for the asynchronous forms.
+/// - **Channels** (*PublishSubscribe*) are Redis channels named
+///   `key_prefix + channel`: `publish` is `PUBLISH` on a pooled connection;
+///   the first `subscribe` starts one listener thread with a connection of
+///   its own, `PSUBSCRIBE key_prefix*`, which hands messages to this
+///   object's handlers. The listener reconnects with the same backoff, and
+///   then calls every handler with `errc::messages_lost`.
 /// - Not for Redis Cluster: a batch's keys span hash slots.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
@@ -132,8 +140,18 @@ public:
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
 
-    /// Completes queued asynchronous operations with `errc::shut_down` and
-    /// waits for running ones. Called by the destructor.
+    // Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp).
+    /// `PUBLISH` of `message` on `key_prefix + channel`; errors as for `set`.
+    void publish(std::string_view channel, std::string_view message, std::error_code& ec);
+    /// Subscribes `handler`; the first call starts the listener and waits
+    /// for it up to `connect_timeout + command_timeout` (`errc::unavailable`
+    /// when it is not there yet: the subscription stands and hears
+    /// `errc::messages_lost` once the listener is subscribed).
+    subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
+
+    /// Completes queued asynchronous operations with `errc::shut_down`,
+    /// waits for running ones and stops the channel listener. Called by the
+    /// destructor.
     void shutdown();
 
     /// Runs the asynchronous forms (detail).
@@ -146,7 +164,9 @@ private:
     void init(std::error_code& ec);
     using lease = detail::connection_pool<connection>::lease;
     lease acquire(std::error_code& ec);
-    bool connect(connection& c);
+    // Opens `c`: AUTH, SELECT and, with `scripts`, SCRIPT LOAD.
+    bool connect(connection& c, bool scripts = true);
+    detail::channel_listener::backend listener_backend();
     // Runs one command; on an I/O error or timeout drops the connection.
     reply command(connection& c, const std::vector<std::string_view>& args, std::error_code& ec);
     // EVALSHA of one of the scripts (loading it again after NOSCRIPT).
@@ -161,9 +181,12 @@ private:
     std::mutex sha_mu_;
     std::vector<std::string> script_sha_;
     std::unique_ptr<detail::blocking_runner> runner_;
+    detail::channel_hub hub_;
+    std::unique_ptr<connection> listen_;  // the listener's connection (used on its thread only)
+    std::unique_ptr<detail::channel_listener> listener_;
 };
 
-static_assert(storage<redis_storage>);
+static_assert(publish_subscribe<redis_storage>);
 
 }  // namespace polymcp::storage
 

@@ -22,8 +22,11 @@ namespace polymcp::storage {
 /// Forwards get/set/set_if_absent/erase/expire/increment/set_*/scan/
 /// erase_prefix (and their async_ forms) to `ephemeral`, and define/create/
 /// read/update/remove/list/commit to `durable`; `ping` checks both. Holds
-/// references: both parts must outlive it. Thread-safety: that of the parts
-/// (every model is safe to call from many threads).
+/// references: both parts must outlive it. Its channels (*PublishSubscribe*),
+/// when a part has them, are those of the ephemeral part, else those of the
+/// durable one: with Redis sessions they are Redis channels.
+/// Thread-safety: that of the parts (every model is safe to call from many
+/// threads).
 ///
 /// @code
 /// polymcp::storage::redis_storage sessions(redis_opts);
@@ -77,6 +80,23 @@ public:
         return d_.list(c, f, pr, ec);
     }
     void commit(const write_batch& batch, std::error_code& ec) { d_.commit(batch, ec); }
+
+    /// The part whose channels this storage uses: the ephemeral one when it
+    /// meets *PublishSubscribe*, else the durable one.
+    auto& channels() noexcept {
+        if constexpr (publish_subscribe<Ephemeral>) return e_;
+        else return d_;
+    }
+    void publish(std::string_view channel, std::string_view message, std::error_code& ec)
+        requires(publish_subscribe<Ephemeral> || publish_subscribe<Durable>)
+    {
+        channels().publish(channel, message, ec);
+    }
+    subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec)
+        requires(publish_subscribe<Ephemeral> || publish_subscribe<Durable>)
+    {
+        return channels().subscribe(channel, std::move(handler), ec);
+    }
 
     // The asynchronous forms, forwarded to the part that holds the data.
     template <class Token>
@@ -150,6 +170,12 @@ public:
     template <class Token>
     auto async_commit(write_batch batch, Token&& token) {
         return d_.async_commit(std::move(batch), std::forward<Token>(token));
+    }
+
+    template <class Token>
+        requires(publish_subscribe<Ephemeral> || publish_subscribe<Durable>)
+    auto async_publish(std::string channel, std::string message, Token&& token) {
+        return channels().async_publish(std::move(channel), std::move(message), std::forward<Token>(token));
     }
 
     /// Pings the ephemeral part, then the durable one.

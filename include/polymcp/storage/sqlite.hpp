@@ -6,6 +6,7 @@
 /// SQLite 3. Link the CMake target `polymcp::sqlite`.
 
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/detail/channel_hub.hpp>
 #include <polymcp/storage/detail/pool.hpp>
 #include <polymcp/storage/detail/records.hpp>
 #include <polymcp/storage/detail/runner.hpp>
@@ -63,6 +64,10 @@ struct sqlite_options {
 /// - The asynchronous forms run on `pool_size` worker threads, one
 ///   connection each, and complete with `errc::timeout` after
 ///   `operation_timeout`.
+/// - Channels (*PublishSubscribe*) reach the subscriptions of this object
+///   only, on the publishing thread: SQLite has no way to wake another
+///   process, so processes sharing one file do not hear each other's
+///   messages. Several instances of a deployment use Redis or PostgreSQL.
 ///
 /// Thread-safety: every member function may be called from many threads at once.
 class sqlite_storage : public detail::async_interface<sqlite_storage>,
@@ -101,6 +106,14 @@ public:
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
 
+    // Channels (*PublishSubscribe*): within this object, on the publishing thread.
+    void publish(std::string_view channel, std::string_view message, std::error_code& ec) {
+        hub_.publish(channel, message, ec);
+    }
+    subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec) {
+        return hub_.subscribe(channel, std::move(handler), ec);
+    }
+
     /// `PRAGMA integrity_check` on both files: true when SQLite reports "ok".
     bool integrity_check(std::error_code& ec);
 
@@ -127,9 +140,10 @@ private:
     detail::schema_cache schemas_;
     std::atomic<std::uint64_t> writes_{0};
     std::unique_ptr<detail::blocking_runner> runner_;
+    detail::channel_hub hub_;
 };
 
-static_assert(storage<sqlite_storage>);
+static_assert(publish_subscribe<sqlite_storage>);
 
 }  // namespace polymcp::storage
 

@@ -25,6 +25,7 @@ public:
             case errc::corrupt_data: return "stored data could not be decoded";
             case errc::backend_error: return "storage backend error";
             case errc::shut_down: return "storage was shut down";
+            case errc::messages_lost: return "channel delivery was interrupted; messages published meanwhile were lost";
         }
         return "unknown polymcp.storage error";
     }

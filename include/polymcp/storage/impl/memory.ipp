@@ -397,6 +397,14 @@ void memory_storage::commit(const write_batch& batch, std::error_code& ec) {
     }
 }
 
+void memory_storage::publish(std::string_view channel, std::string_view message, std::error_code& ec) {
+    hub_.publish(channel, message, ec);
+}
+
+subscription memory_storage::subscribe(std::string_view channel, message_handler handler, std::error_code& ec) {
+    return hub_.subscribe(channel, std::move(handler), ec);
+}
+
 }  // namespace polymcp::storage
 
 #endif

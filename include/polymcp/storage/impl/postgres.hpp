@@ -256,6 +256,7 @@ inline postgres_storage::~postgres_storage() { shutdown(); }
 
 inline void postgres_storage::shutdown() {
     if (runner_) runner_->stop();
+    if (listener_) listener_->stop();
 }
 
 inline bool postgres_storage::connect(connection& c) {
@@ -467,6 +468,9 @@ inline void postgres_storage::open(std::error_code& ec) {
         return;
     }
     for (std::size_t i = 0; i < options_.pool_size; ++i) pool_.add(std::make_unique<connection>());
+    listen_ = std::make_unique<connection>();
+    listener_ = std::make_unique<detail::channel_listener>(listener_backend(), hub_, options_.reconnect_backoff_initial,
+                                                           options_.reconnect_backoff_max);
     {
         auto c = acquire(ec);
         if (ec) return;
@@ -665,6 +669,57 @@ inline void postgres_storage::ping(std::error_code& ec) {
     auto c = acquire(ec);
     if (ec) return;
     exec(*c, "SELECT 1", {}, ec);
+}
+
+inline void postgres_storage::publish(std::string_view channel, std::string_view message, std::error_code& ec) {
+    ec.clear();
+    if (!valid_channel(channel) || !valid_message(message)) {
+        ec = errc::invalid_argument;
+        return;
+    }
+    auto c = acquire(ec);
+    if (ec) return;
+    std::string payload = std::string(channel) + ' ' + std::string(message);
+    exec(*c, "SELECT pg_notify($1, $2)", {param::text(options_.schema), param::text(payload)}, ec);
+}
+
+inline subscription postgres_storage::subscribe(std::string_view channel, message_handler handler,
+                                                std::error_code& ec) {
+    auto sub = hub_.subscribe(channel, std::move(handler), ec);
+    if (ec) return sub;
+    if (!listener_->start_and_wait(options_.connect_timeout + options_.command_timeout)) ec = errc::unavailable;
+    return sub;
+}
+
+// The listener's connection: LISTEN on the schema's channel, then the
+// notifications libpq has read, each "channel message".
+inline detail::channel_listener::backend postgres_storage::listener_backend() {
+    detail::channel_listener::backend b;
+    b.open = [this]() -> int {
+        if (!connect(*listen_)) return -1;
+        std::error_code ec;
+        exec(*listen_, "LISTEN \"" + options_.schema + "\"", {}, ec);
+        if (ec) {
+            listen_->drop();
+            return -1;
+        }
+        return PQsocket(listen_->conn);
+    };
+    b.read = [this]() {
+        PGconn* conn = listen_->conn;
+        if (conn == nullptr || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) return false;
+        while (PGnotify* n = PQnotifies(conn)) {
+            std::string_view payload = n->extra != nullptr ? n->extra : "";
+            auto space = payload.find(' ');
+            if (options_.schema == n->relname && space != std::string_view::npos)
+                hub_.deliver(payload.substr(0, space), payload.substr(space + 1));
+            PQfreemem(n);
+        }
+        return true;
+    };
+    b.close = [this] { listen_->drop(); };
+    b.log = options_.log;
+    return b;
 }
 
 inline void postgres_storage::define(const collection_schema& schema, std::error_code& ec) {

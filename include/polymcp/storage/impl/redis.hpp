@@ -255,6 +255,9 @@ inline void redis_storage::init(std::error_code& ec) {
     for (int i = 0; i < redis_detail::script_count; ++i) script_sha_.emplace_back();
     for (std::size_t i = 0; i < o.pool_size; ++i) pool_.add(std::make_unique<connection>());
     runner_ = std::make_unique<detail::blocking_runner>(o.pool_size, o.operation_timeout);
+    listen_ = std::make_unique<connection>();
+    listener_ = std::make_unique<detail::channel_listener>(listener_backend(), hub_, o.reconnect_backoff_initial,
+                                                           o.reconnect_backoff_max);
     auto c = acquire(ec);  // connect once now; later operations reconnect as needed
 }
 
@@ -262,9 +265,10 @@ inline redis_storage::~redis_storage() { shutdown(); }
 
 inline void redis_storage::shutdown() {
     if (runner_) runner_->stop();
+    if (listener_) listener_->stop();
 }
 
-inline bool redis_storage::connect(connection& c) {
+inline bool redis_storage::connect(connection& c, bool scripts) {
     auto log = [this](const std::string& what) {
         if (options_.log) options_.log("redis: " + what);
     };
@@ -309,7 +313,7 @@ inline bool redis_storage::connect(connection& c) {
             return false;
         }
     }
-    for (int i = 0; i < redis_detail::script_count; ++i) {
+    for (int i = 0; scripts && i < redis_detail::script_count; ++i) {
         std::string text = redis_detail::script_text(i);
         auto r = simple({"SCRIPT", "LOAD", text}, "SCRIPT LOAD");
         if (!r || r->type != REDIS_REPLY_STRING) {
@@ -552,6 +556,63 @@ inline void redis_storage::ping(std::error_code& ec) {
     if (ec) return;
     auto r = command(*c, {"PING"}, ec);
     if (!ec && (r->type != REDIS_REPLY_STATUS || r.str() != "PONG")) ec = errc::backend_error;
+}
+
+inline void redis_storage::publish(std::string_view channel, std::string_view message, std::error_code& ec) {
+    ec.clear();
+    if (!valid_channel(channel) || !valid_message(message)) {
+        ec = errc::invalid_argument;
+        return;
+    }
+    auto c = acquire(ec);
+    if (ec) return;
+    std::string full = key(channel);
+    auto r = command(*c, {"PUBLISH", full, message}, ec);
+    if (!ec && r->type != REDIS_REPLY_INTEGER) ec = errc::corrupt_data;
+}
+
+inline subscription redis_storage::subscribe(std::string_view channel, message_handler handler, std::error_code& ec) {
+    auto sub = hub_.subscribe(channel, std::move(handler), ec);
+    if (ec) return sub;
+    if (!listener_->start_and_wait(options_.connect_timeout + options_.command_timeout)) ec = errc::unavailable;
+    return sub;
+}
+
+// The listener's connection: PSUBSCRIBE key_prefix*, then pmessage replies
+// read as they arrive (never blocking: the socket is read only when poll()
+// says it is readable).
+inline detail::channel_listener::backend redis_storage::listener_backend() {
+    detail::channel_listener::backend b;
+    b.open = [this]() -> int {
+        if (!connect(*listen_, false)) return -1;
+        std::string pattern = redis_detail::glob_escape(options_.key_prefix) + "*";
+        std::error_code ec;
+        auto r = command(*listen_, {"PSUBSCRIBE", pattern}, ec);
+        if (ec || !r || r->type != REDIS_REPLY_ARRAY) {
+            listen_->drop();
+            return -1;
+        }
+        return listen_->ctx->fd;
+    };
+    b.read = [this]() {
+        redisContext* ctx = listen_->ctx;
+        pollfd p{ctx->fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0 && redisBufferRead(ctx) != REDIS_OK) return false;
+        while (true) {
+            void* raw = nullptr;
+            if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) return false;
+            if (raw == nullptr) return true;
+            reply r{std::unique_ptr<redisReply, redis_detail::reply_deleter>(static_cast<redisReply*>(raw))};
+            // {"pmessage", pattern, channel, payload}; subscription confirmations are skipped.
+            if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || reply::str(r->element[0]) != "pmessage") continue;
+            auto ch = reply::str(r->element[2]);
+            if (ch.substr(0, options_.key_prefix.size()) != options_.key_prefix) continue;
+            hub_.deliver(ch.substr(options_.key_prefix.size()), reply::str(r->element[3]));
+        }
+    };
+    b.close = [this] { listen_->drop(); };
+    b.log = options_.log;
+    return b;
 }
 
 inline void redis_storage::define(const collection_schema& schema, std::error_code& ec) {
