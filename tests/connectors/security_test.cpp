@@ -14,6 +14,7 @@
 #include "support/expect_connector_error.hpp"
 #include "support/fake_http_server.hpp"
 #include "support/run_coro.hpp"
+#include "support/storage_backends.hpp"
 #include "support/test_manager.hpp"
 
 #include <catch2/catch.hpp>
@@ -392,6 +393,69 @@ TEST_CASE("revocation: a disabled or deleted catalog server or connector stops a
         CHECK(changes >= 1);
     }
     a->unsubscribe(sub);
+    a->close_all();
+    b->close_all();
+}
+
+TEMPLATE_TEST_CASE("revocation reaches a gateway process on another storage object at once, through the storage's channel",
+                   "[connectors][security][channels]", st::redis_storage, st::postgres_storage) {
+    // Two storage objects on one Redis or PostgreSQL: two gateway processes.
+    polymcp::test::backend<TestType> backend;
+    auto first = backend.make();
+    auto second = backend.peer();
+    asio::io_context io;
+    auto key = polymcp::crypto::fernet::generate_key();
+    auto o = test_options();  // upstream_idle_timeout 10 min: the periodic check would wait 30 s
+    auto a = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(first.get(), [](TestType*) {}), key, o);
+    auto b = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(second.get(), [](TestType*) {}), key, o);
+    const pc::session_key s{"t1", "alice", "default"};
+    pc::server_record server;
+    pc::connector c;
+    const std::string tool = "scripted__seen";
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = scripted_server();
+        server = co_await a->create_server(admin, body);
+        json cb = {{"name", "scripted"}, {"server_id", server.id}};
+        c = co_await a->create_connector(alice, cb);
+        co_await a->connect(s, c.id);
+        std::string t = tool;
+        json args = json::object();
+        co_await a->call_tool(s, t, args);
+        co_await b->call_tool(s, t, args);
+    });
+    REQUIRE(a->live_upstreams() == 1);
+    REQUIRE(b->live_upstreams() == 1);
+    std::atomic<int> b_changes{0};
+    auto sub = b->subscribe(s, [&] { ++b_changes; });
+
+    int revocation = 0;
+    SECTION("a connector disabled") { revocation = 0; }
+    SECTION("a catalog server deleted") { revocation = 1; }
+    SECTION("a catalog server's credentials changed") { revocation = 2; }
+    const auto t0 = std::chrono::steady_clock::now();
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        if (revocation == 0) {
+            json patch = {{"enabled", false}};
+            co_await a->update_connector(alice, c.id, patch);
+        } else if (revocation == 1) {
+            co_await a->delete_server(admin, server.id);
+        } else {
+            json patch = {{"auth_config", {{"type", "none"}}}};
+            co_await a->update_server(admin, server.id, patch);
+        }
+        asio::steady_timer t(io);
+        for (int i = 0; i < 250 && (b->live_upstreams() > 0 || b_changes == 0); ++i) {
+            t.expires_after(20ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    });
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    CHECK(a->live_upstreams() == 0);
+    CHECK(b->live_upstreams() == 0);  // its child closed without a call on it
+    CHECK(b_changes >= 1);            // and its session told (list_changed)
+    CHECK(took < 2s);
+    WARN("the other process closed its upstream and notified its session " << took.count() << " ms after the revocation");
+    b->unsubscribe(sub);
     a->close_all();
     b->close_all();
 }

@@ -2,7 +2,8 @@
 // this test starts, so that it can also stop it) and one PostgreSQL (the
 // test server of scripts/services.sh, in a schema of its own). A user's
 // connectors, connections, tools and token refreshes work whichever instance
-// serves each request; the TypeScript SDK client is the agent; when Redis
+// serves each request; a connector disabled on one is revoked at once on the
+// other (list_changed through Redis); the TypeScript SDK client is the agent; when Redis
 // goes down the API answers STORAGE_UNAVAILABLE and /readyz 503, and nothing
 // is half-written.
 // Usage: node gateway_scale_out.mjs <gateway> <everything_server>
@@ -20,6 +21,7 @@ import { freePort, start } from "./processes.mjs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [gatewayBin, everythingBin] = process.argv.slice(2);
 const postgres = process.env.POLYMCP_TEST_POSTGRES || "host=127.0.0.1 port=54329 user=polymcp dbname=postgres";
@@ -175,6 +177,29 @@ test("a disconnect on one instance takes the tools away on the other", async () 
   assert.ok(!names.includes("calendar__book"), names.join(" "));
   assert.ok(names.includes("ours__test_simple_text"));
   await a.close();
+});
+
+test("a connector disabled on one instance is revoked on the other at once: list_changed, no tools, calls refused", async () => {
+  const b = await agent(1);
+  let names = (await b.listTools()).tools.map((t) => t.name);  // instance b now watches this session for the client
+  assert.ok(names.includes("ours__test_simple_text"), names.join(" "));
+  const changed = new Promise((resolve) => b.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve(Date.now())));
+  await new Promise((r) => setTimeout(r, 300));  // the standalone GET stream opens
+  const t0 = Date.now();
+  let r = await api(0, "PATCH", `/api/connectors/${ids.ours}`, { enabled: false });
+  assert.equal(r.status, 200, r.text);
+  // Pushed through Redis: well within the periodic check's period (30 s by default).
+  const at = await Promise.race([changed, new Promise((res) => setTimeout(() => res(0), 3000))]);
+  assert.ok(at > 0, "notifications/tools/list_changed from the other instance within 3 s");
+  console.log(`# list_changed reached the other instance's session ${at - t0} ms after the PATCH answered`);
+  names = (await b.listTools()).tools.map((t) => t.name);
+  assert.ok(!names.includes("ours__test_simple_text"), names.join(" "));
+  const refused = await b.callTool({ name: "ours__test_simple_text", arguments: {} });
+  assert.equal(refused.isError, true);
+  assert.match(refused.content[0].text, /^DISABLED: /);
+  r = await api(1, "PATCH", `/api/connectors/${ids.ours}`, { enabled: true });
+  assert.equal(r.status, 200, r.text);
+  await b.close();
 });
 
 test("when Redis goes down: 503 STORAGE_UNAVAILABLE, /readyz 503, nothing half-written", async () => {

@@ -27,11 +27,15 @@ inline connectors::manager_options test_manager_options() {
 }
 
 /// A manager on `storage` (share one between two managers for two gateway
-/// instances), sealing with `key`, its collections declared.
-inline std::shared_ptr<test_manager> make_test_manager(asio::io_context& io, std::shared_ptr<storage::memory_storage> storage,
-                                                       const crypto::fernet::key_type& key,
-                                                       connectors::manager_options o = test_manager_options()) {
-    auto m = std::make_shared<test_manager>(io.get_executor(), std::move(storage), crypto::fernet(key), std::move(o));
+/// instances in one process, or give each a storage object of its own on one
+/// Redis or PostgreSQL for two processes), sealing with `key`, its
+/// collections declared.
+template <class Storage = storage::memory_storage>
+std::shared_ptr<connectors::connector_manager<Storage, crypto::fernet>> make_test_manager(
+    asio::io_context& io, std::shared_ptr<Storage> storage, const crypto::fernet::key_type& key,
+    connectors::manager_options o = test_manager_options()) {
+    auto m = std::make_shared<connectors::connector_manager<Storage, crypto::fernet>>(io.get_executor(), std::move(storage),
+                                                                                       crypto::fernet(key), std::move(o));
     ::test::run_coro(io, [&]() -> asio::awaitable<void> { co_await m->define(); });
     return m;
 }

@@ -22,7 +22,14 @@
 ///   tools and is passed on to `subscribe`rs of the session;
 /// - credentials come from a connector's sealed `auth_config` through a
 ///   token provider that refreshes an expired or refused token once, under
-///   a lock shared by all instances (polymcp/connectors/token_provider.hpp).
+///   a lock shared by all instances (polymcp/connectors/token_provider.hpp);
+/// - a revocation (a connector deleted, disabled or changed, a catalog
+///   server disabled, deleted or changed) closes the upstream sessions it
+///   concerns and tells the sessions concerned, here at once and on every
+///   other instance as soon as the storage's channel
+///   (`revocation_channel`, *PublishSubscribe* in
+///   polymcp/storage/concepts.hpp) carries it there — a Redis or
+///   PostgreSQL round trip.
 ///
 /// Create it with `std::make_shared` (callbacks from upstreams hold weak
 /// references). Every coroutine throws `connector_error`. Thread-safe: any
@@ -39,10 +46,13 @@
 #include <polymcp/connectors/token_provider.hpp>
 #include <polymcp/connectors/upstream.hpp>
 #include <polymcp/connectors/validator.hpp>
+#include <polymcp/core/random.hpp>
+#include <polymcp/storage/concepts.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -99,7 +109,8 @@ struct manager_options {
     /// another upstream session opens. The same periodic check closes the
     /// upstream sessions of connectors revoked on another instance (deleted,
     /// disabled, or their catalog server disabled or deleted) and sends their
-    /// sessions `list_changed`.
+    /// sessions `list_changed`, should the revocation's message on
+    /// `revocation_channel` not have arrived.
     std::chrono::milliseconds upstream_idle_timeout{10 * 60'000};
 };
 
@@ -141,10 +152,17 @@ public:
     session_state<Storage>& sessions() noexcept { return sessions_; }
     const manager_options& options() const noexcept { return opts_; }
 
-    /// Declares the collections (idempotent); once at start.
+    /// The storage channel on which managers sharing a storage tell each
+    /// other of revocations: JSON messages `{"origin", "server"}` or
+    /// `{"origin", "tenant", "user", "connector"}`.
+    static constexpr std::string_view revocation_channel = "polymcp.connectors.revoked";
+
+    /// Declares the collections (idempotent) and subscribes to
+    /// `revocation_channel`; once at start.
     asio::awaitable<void> define() {
         co_await catalog_.define();
         co_await store_->define();
+        listen();
     }
 
     // ---- connectors ------------------------------------------------------------
@@ -506,6 +524,7 @@ public:
     /// changed in this process: a connect, disconnect, logout, or an
     /// upstream's list_changed. @return a token for `unsubscribe`
     std::uint64_t subscribe(const session_key& k, std::function<void()> f) {
+        listen();
         std::lock_guard lock(mu_);
         auto id = ++next_subscription_;
         subscribers_[k.prefix()][id] = std::move(f);
@@ -883,16 +902,24 @@ private:
     void notify_user(const caller& who) { notify_user(&who); }
 
     // Connector `id` of `who` changed, was disabled or deleted: its upstream
-    // sessions here close and `who`'s sessions hear of it.
+    // sessions close and `who`'s sessions hear of it, here and, through
+    // revocation_channel, on every other instance.
     void revoke_connector(const caller& who, const std::string& id) {
         close_connector(who, id);
         notify_user(who);
+        announce({{"tenant", who.tenant}, {"user", who.user}, {"connector", id}});
     }
 
     // Catalog server `id` changed, was disabled or deleted: the upstream
-    // sessions of every connector using it close here, and every session
-    // hears of it.
+    // sessions of every connector using it close, and every session hears
+    // of it, here and on every other instance.
     void revoke_server(const std::string& id) {
+        close_server(id);
+        notify_user(nullptr);
+        announce({{"server", id}});
+    }
+
+    void close_server(const std::string& id) {
         std::vector<std::shared_ptr<live_upstream>> closing;
         {
             std::lock_guard lock(mu_);
@@ -906,7 +933,66 @@ private:
             }
         }
         for (auto& l : closing) close_session(l);
-        notify_user(nullptr);
+    }
+
+    // Subscribes to revocation_channel, once; a storage that cannot be
+    // reached now is subscribed all the same and delivers when it can.
+    void listen() {
+        if constexpr (storage::publish_subscribe<Storage>) {
+            {
+                std::lock_guard lock(mu_);
+                if (listening_) return;
+                listening_ = true;
+            }
+            std::weak_ptr<connector_manager> weak = this->weak_from_this();
+            std::error_code ec;
+            auto sub = storage_->subscribe(
+                revocation_channel,
+                [weak, ex = ex_](std::error_code lost, std::string_view message) {
+                    asio::post(ex, [weak, lost, m = std::string(message)] {
+                        if (auto self = weak.lock()) self->on_revocation(lost, m);
+                    });
+                },
+                ec);
+            std::lock_guard lock(mu_);
+            revocations_ = std::move(sub);
+        }
+    }
+
+    // Tells the other instances (best effort: when the storage cannot take
+    // the message, their periodic check and per-call checks remain).
+    void announce(json message) {
+        if constexpr (storage::publish_subscribe<Storage>) {
+            message["origin"] = instance_;
+            storage_->async_publish(std::string(revocation_channel),
+                                    message.dump(-1, ' ', false, json::error_handler_t::replace),
+                                    asio::bind_executor(ex_, [](std::error_code) {}));
+        }
+    }
+
+    // A revocation from another instance, or news that some were lost.
+    void on_revocation(std::error_code lost, const std::string& message) {
+        if (lost) {
+            asio::co_spawn(ex_, [self = this->shared_from_this()]() -> asio::awaitable<void> {
+                co_await self->close_revoked();
+                self->notify_user(nullptr);
+            }, asio::detached);
+            return;
+        }
+        auto m = json::parse(message, nullptr, false);
+        if (!m.is_object() || !m.contains("origin") || m["origin"] == instance_) return;
+        auto text = [&](const char* name) {
+            auto it = m.find(name);
+            return it != m.end() && it->is_string() ? it->template get<std::string>() : std::string();
+        };
+        if (auto server = text("server"); !server.empty()) {
+            close_server(server);
+            notify_user(nullptr);
+        } else if (auto id = text("connector"); !id.empty()) {
+            const caller who{text("tenant"), text("user")};
+            close_connector(who, id);
+            notify_user(who);
+        }
     }
 
     // Opens an upstream session for connector `c` in session `k` and keeps
@@ -1209,6 +1295,9 @@ private:
     std::uint64_t next_subscription_ = 0;                                                // guarded by mu_
     std::map<std::string, std::size_t> tests_in_progress_;  // stdio children starting, by user key; guarded by mu_
     std::shared_ptr<asio::steady_timer> sweeper_;          // guarded by mu_
+    bool listening_ = false;                               // guarded by mu_
+    const std::string instance_ = random_hex_id(16);       // the origin of this manager's announcements
+    storage::subscription revocations_;                    // guarded by mu_; reset first on destruction
 };
 
 }  // namespace polymcp::connectors
