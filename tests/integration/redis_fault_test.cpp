@@ -84,12 +84,8 @@ std::chrono::milliseconds until_ping(st::redis_storage& s, std::chrono::millisec
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
 }
 
-}  // namespace
-
-TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers when it is back",
-          "[storage][redis][fault]") {
-    auto port = free_port();
-    redis_process server(port);
+// Short timeouts and backoff, so that the tests see outages and recoveries quickly.
+st::redis_options fault_options(std::uint16_t port) {
     st::redis_options o;
     o.port = port;
     o.pool_size = 2;
@@ -98,6 +94,16 @@ TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers wh
     o.operation_timeout = 800ms;
     o.reconnect_backoff_initial = 50ms;
     o.reconnect_backoff_max = 400ms;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("redis_storage fails fast while Redis is down or hung, and recovers when it is back",
+          "[storage][redis][fault]") {
+    auto port = free_port();
+    redis_process server(port);
+    auto o = fault_options(port);
     std::vector<std::string> logs;
     std::mutex log_mu;
     o.log = [&](std::string_view m) {
@@ -200,13 +206,7 @@ TEST_CASE("A channel subscription outlives a Redis restart: its handler hears me
           "[storage][redis][fault][channels]") {
     auto port = free_port();
     redis_process server(port);
-    st::redis_options o;
-    o.port = port;
-    o.pool_size = 1;
-    o.connect_timeout = 300ms;
-    o.command_timeout = 300ms;
-    o.reconnect_backoff_initial = 50ms;
-    o.reconnect_backoff_max = 200ms;
+    auto o = fault_options(port);
     std::error_code ec;
     st::redis_storage s(o, ec);
     until_ping(s, 5s);

@@ -147,6 +147,17 @@ private:
     unsigned attempts_ = 0;   // connection attempts; guarded by mu_
 };
 
+// subscribe() of a networked model: adds the handler to `hub`, then starts
+// the listener and waits up to `wait` for it (errc::unavailable when it is
+// not there yet; the subscription stands).
+inline subscription subscribe_listening(channel_hub& hub, channel_listener& listener, std::string_view channel,
+                                        message_handler handler, std::chrono::milliseconds wait, std::error_code& ec) {
+    auto sub = hub.subscribe(channel, std::move(handler), ec);
+    if (ec) return sub;
+    if (!listener.start_and_wait(wait)) ec = errc::unavailable;
+    return sub;
+}
+
 }  // namespace polymcp::storage::detail
 
 #endif

@@ -685,10 +685,8 @@ inline void postgres_storage::publish(std::string_view channel, std::string_view
 
 inline subscription postgres_storage::subscribe(std::string_view channel, message_handler handler,
                                                 std::error_code& ec) {
-    auto sub = hub_.subscribe(channel, std::move(handler), ec);
-    if (ec) return sub;
-    if (!listener_->start_and_wait(options_.connect_timeout + options_.command_timeout)) ec = errc::unavailable;
-    return sub;
+    return detail::subscribe_listening(hub_, *listener_, channel, std::move(handler),
+                                       options_.connect_timeout + options_.command_timeout, ec);
 }
 
 // The listener's connection: LISTEN on the schema's channel, then the

@@ -572,10 +572,8 @@ inline void redis_storage::publish(std::string_view channel, std::string_view me
 }
 
 inline subscription redis_storage::subscribe(std::string_view channel, message_handler handler, std::error_code& ec) {
-    auto sub = hub_.subscribe(channel, std::move(handler), ec);
-    if (ec) return sub;
-    if (!listener_->start_and_wait(options_.connect_timeout + options_.command_timeout)) ec = errc::unavailable;
-    return sub;
+    return detail::subscribe_listening(hub_, *listener_, channel, std::move(handler),
+                                       options_.connect_timeout + options_.command_timeout, ec);
 }
 
 // The listener's connection: PSUBSCRIBE key_prefix*, then pmessage replies
