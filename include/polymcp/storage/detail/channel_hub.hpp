@@ -17,16 +17,20 @@
 
 namespace polymcp::storage::detail {
 
+// Clears `ec`, or sets errc::invalid_argument for a channel or message
+// publish() refuses; whether they may be published.
+inline bool publishable(std::string_view channel, std::string_view message, std::error_code& ec) {
+    ec.clear();
+    if (valid_channel(channel) && valid_message(message)) return true;
+    ec = errc::invalid_argument;
+    return false;
+}
+
 class channel_hub {
 public:
     // publish() of an in-process model: validates, then delivers here.
     void publish(std::string_view channel, std::string_view message, std::error_code& ec) {
-        ec.clear();
-        if (!valid_channel(channel) || !valid_message(message)) {
-            ec = errc::invalid_argument;
-            return;
-        }
-        deliver(channel, message);
+        if (publishable(channel, message, ec)) deliver(channel, message);
     }
 
     // subscribe() of every model: validates, then adds.

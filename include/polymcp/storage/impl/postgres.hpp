@@ -672,11 +672,7 @@ inline void postgres_storage::ping(std::error_code& ec) {
 }
 
 inline void postgres_storage::publish(std::string_view channel, std::string_view message, std::error_code& ec) {
-    ec.clear();
-    if (!valid_channel(channel) || !valid_message(message)) {
-        ec = errc::invalid_argument;
-        return;
-    }
+    if (!detail::publishable(channel, message, ec)) return;
     auto c = acquire(ec);
     if (ec) return;
     std::string payload = std::string(channel) + ' ' + std::string(message);

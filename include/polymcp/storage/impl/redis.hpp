@@ -559,11 +559,7 @@ inline void redis_storage::ping(std::error_code& ec) {
 }
 
 inline void redis_storage::publish(std::string_view channel, std::string_view message, std::error_code& ec) {
-    ec.clear();
-    if (!valid_channel(channel) || !valid_message(message)) {
-        ec = errc::invalid_argument;
-        return;
-    }
+    if (!detail::publishable(channel, message, ec)) return;
     auto c = acquire(ec);
     if (ec) return;
     std::string full = key(channel);
