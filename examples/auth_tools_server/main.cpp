@@ -13,7 +13,7 @@
 //       auth_tools_server --stdio
 // It prints the chat service's URL and a demo token on stderr.
 
-#include <polymcp/auth/tool_auth.hpp>
+#include <polymcp/tool_auth/sign_in.hpp>
 #include <polymcp/http/server.hpp>
 #include <polymcp/polymcp.hpp>
 #include <polymcp/transport/streamable_http.hpp>
@@ -132,19 +132,19 @@ struct post_args {
     BOOST_HANA_DEFINE_STRUCT(post_args, (std::string, message));
 };
 
-using gate_type = polymcp::auth::tool_auth<chat_login>;
+using gate_type = polymcp::tool_auth::sign_in<chat_login>;
 
-polymcp::auth::verification verify(const chat_login& c) {
+polymcp::tool_auth::verification verify(const chat_login& c) {
     if (c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0)
-        return polymcp::auth::verification::failure("the url must start with http:// or https://");
+        return polymcp::tool_auth::verification::failure("the url must start with http:// or https://");
     auto r = http_call("GET", c.url + "/api/v4/users/me", c.token);
-    if (!r.error.empty()) return polymcp::auth::verification::failure("the chat service is unreachable: " + r.error);
-    if (r.status == 401) return polymcp::auth::verification::failure("the chat service refused the token (HTTP 401)");
+    if (!r.error.empty()) return polymcp::tool_auth::verification::failure("the chat service is unreachable: " + r.error);
+    if (r.status == 401) return polymcp::tool_auth::verification::failure("the chat service refused the token (HTTP 401)");
     if (r.status != 200)
-        return polymcp::auth::verification::failure("the chat service answered HTTP " + std::to_string(r.status));
+        return polymcp::tool_auth::verification::failure("the chat service answered HTTP " + std::to_string(r.status));
     auto me = nlohmann::json::parse(r.body, nullptr, false);
-    if (!me.is_object()) return polymcp::auth::verification::failure("the chat service answered something that is not JSON");
-    return polymcp::auth::verification::success({{"username", me.value("username", "")}, {"team", me.value("team", "")}});
+    if (!me.is_object()) return polymcp::tool_auth::verification::failure("the chat service answered something that is not JSON");
+    return polymcp::tool_auth::verification::success({{"username", me.value("username", "")}, {"team", me.value("team", "")}});
 }
 
 void add_chat_tools(polymcp::tool_registry& reg, std::shared_ptr<gate_type> gate) {
@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
     polymcp::server_options options{.info = {.name = "auth-tools-example", .version = "1.0.0"}};
     std::atomic<int> reconnects{0};
     auto gate = gate_type::create({.verify = verify, .diagnostics = options.diagnostics});
-    gate->on_change([&reconnects](const polymcp::auth::auth_change& c) {
+    gate->on_change([&reconnects](const polymcp::tool_auth::auth_change& c) {
         // A real server would (re)connect its event stream to the chat service here.
         if (c.authenticated)
             std::fprintf(stderr, "auth_tools_server: session %llu signed in as %s; event stream reconnected (%d)\n",

@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 // From an I/O thread, storage is used through its asynchronous forms: they
 // never block the thread, and a backend that does not answer completes them
 // with st::errc::timeout.
-// (Arguments are named locals: GCC 12 miscompiles temporaries inside co_await expressions.)
+// (Arguments are named locals: docs/portability.md.)
 template <st::publish_subscribe S>
 asio::awaitable<void> tour(S& store) {
     auto use = asio::use_awaitable;

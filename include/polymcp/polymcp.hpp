@@ -21,13 +21,13 @@
 #include <polymcp/resources/registry.hpp>
 #include <polymcp/resources/resource.hpp>
 #include <polymcp/resources/uri_template.hpp>
-#include <polymcp/server/completion.hpp>
+#include <polymcp/handler/completion.hpp>
 #include <polymcp/server/features.hpp>
-#include <polymcp/server/context.hpp>
+#include <polymcp/handler/context.hpp>
 #include <polymcp/server/core.hpp>
 #include <polymcp/server/options.hpp>
-#include <polymcp/server/outbound.hpp>
-#include <polymcp/server/server.hpp>
+#include <polymcp/handler/outbound.hpp>
+#include <polymcp/server.hpp>
 #include <polymcp/server/session.hpp>
 #include <polymcp/tools/registry.hpp>
 #include <polymcp/tools/tool.hpp>

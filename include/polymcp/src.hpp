@@ -34,7 +34,7 @@
 #include <polymcp/connectors/impl/types.ipp>
 #include <polymcp/core/impl/error.ipp>
 #include <polymcp/core/impl/random.ipp>
-#include <polymcp/crypto/detail/impl/openssl.ipp>
+#include <polymcp/crypto/impl/openssl.ipp>
 #include <polymcp/crypto/impl/aes_gcm.ipp>
 #include <polymcp/crypto/impl/concepts.ipp>
 #include <polymcp/crypto/impl/error.ipp>
@@ -53,14 +53,14 @@
 #include <polymcp/resources/impl/registry.ipp>
 #include <polymcp/resources/impl/resource.ipp>
 #include <polymcp/resources/impl/uri_template.ipp>
-#include <polymcp/server/detail/impl/catalog.ipp>
-#include <polymcp/server/detail/impl/run_handler.ipp>
-#include <polymcp/server/impl/context.ipp>
+#include <polymcp/handler/impl/catalog.ipp>
+#include <polymcp/handler/impl/run_handler.ipp>
+#include <polymcp/handler/impl/context.ipp>
 #include <polymcp/server/impl/core.ipp>
 #include <polymcp/server/impl/session.ipp>
 #include <polymcp/storage/impl/error.ipp>
 #include <polymcp/storage/impl/memory.ipp>
-#include <polymcp/tools/impl/header_params.ipp>
+#include <polymcp/protocol/impl/header_params.ipp>
 #include <polymcp/tools/impl/registry.ipp>
 #include <polymcp/tools/impl/tool.ipp>
 #include <polymcp/tools/impl/tool_entry.ipp>
@@ -72,8 +72,8 @@
 
 // The MCP client's HTTP transports need libcurl (CMake: defined when found).
 #if defined(POLYMCP_WITH_CURL_CLIENT)
-#include <polymcp/client/detail/impl/curl_multi.ipp>
-#include <polymcp/client/detail/impl/http_exchange.ipp>
+#include <polymcp/client/impl/curl_multi.ipp>
+#include <polymcp/client/impl/http_exchange.ipp>
 #include <polymcp/client/impl/legacy_sse.ipp>
 #include <polymcp/client/impl/oauth.ipp>
 #include <polymcp/client/impl/oauth_loopback.ipp>

@@ -469,7 +469,7 @@ TEST_CASE("limits: children and upstream sessions per user, session names, conne
     auto m = make_manager(io, std::make_shared<st::memory_storage>(), o);
     pc::server_record server;
     pc::connector c;
-    // Named: GCC 12 frees temporaries in co_await arguments too early.
+    // Named locals: docs/portability.md.
     const pc::session_key s1{"t1", "alice", "s1"}, s2{"t1", "alice", "s2"}, s3{"t1", "alice", "s3"};
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         json body = scripted_server();

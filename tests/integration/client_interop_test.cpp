@@ -106,7 +106,7 @@ asio::awaitable<void> walk_server_everything(mc::session& s, seen_by_handlers& s
 
     std::string name = "echo";
     json args = {{"message", "hello from C++"}};
-    auto echoed = co_await s.call_tool(name, args);  // (no co_await inside CHECK: GCC 12 runs it twice)
+    auto echoed = co_await s.call_tool(name, args);  // (no co_await inside CHECK: docs/portability.md)
     CHECK(text_of(echoed) == "Echo: hello from C++");
 
     name = "get-sum";
@@ -274,7 +274,7 @@ TEST_CASE("client vs a TypeScript SDK v2 server under 2026-07-28", "[client][int
             CHECK(init.server_info.name == "ts-sdk-v2-server");
             std::string name = "echo";
             json args = {{"text", "hi"}};
-            auto echoed = co_await s.call_tool(name, args);  // (no co_await inside CHECK: GCC 12)
+            auto echoed = co_await s.call_tool(name, args);  // (no co_await inside CHECK: docs/portability.md)
             CHECK(text_of(echoed) == "echo: hi");
             // The server answers InputRequiredResult; the session's handlers fill it and retry.
             name = "greet";

@@ -1,11 +1,10 @@
-// Tenant credentials resolved once per call (the seeds' two-step credential
-// retrieval), over real HTTP: the tenant comes from the caller's principal
+// Tenant credentials resolved once per call, in two steps, over real HTTP: the tenant comes from the caller's principal
 // (API keys mapped to tenants), the credentials from a storage policy
 // (memory), decrypted with a cipher policy (Fernet), and handed to the
 // handler as a typed value. Failures have one shape.
 
 #include <polymcp/auth.hpp>
-#include <polymcp/auth/credentials.hpp>
+#include <polymcp/tool_auth/tenant_credentials.hpp>
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/polymcp.hpp>
 #include <polymcp/storage/memory.hpp>
@@ -40,7 +39,7 @@ struct sent {
     BOOST_HANA_DEFINE_STRUCT(sent, (std::string, account_sid), (std::string, to));
 };
 
-using store_type = auth::credential_store<polymcp::storage::memory_storage, polymcp::crypto::fernet>;
+using store_type = polymcp::tool_auth::credential_store<polymcp::storage::memory_storage, polymcp::crypto::fernet>;
 
 std::string key_of(int i) { return "tenant-key-" + std::to_string(1000 + i) + "-abcdefghij"; }
 
@@ -72,13 +71,13 @@ struct credentials_fixture {
 
         auto tools = polymcp::tools(
             polymcp::tool<"send_sms">("Sends an SMS with the tenant's account",
-                                      auth::with_tenant_credentials<sms_account>(
+                                      polymcp::tool_auth::with_tenant_credentials<sms_account>(
                                           store, "sms",
                                           [](sms_args a, const sms_account& acct, polymcp::request_context&) {
                                               return sent{acct.account_sid, a.to};
                                           })),
             polymcp::tool<"failing">("Throws after the credentials resolved",
-                                     auth::with_tenant_credentials<sms_account>(
+                                     polymcp::tool_auth::with_tenant_credentials<sms_account>(
                                          store, "sms",
                                          [](sms_args, const sms_account&, polymcp::request_context&) -> std::string {
                                              throw std::runtime_error("the SMS gateway said no");

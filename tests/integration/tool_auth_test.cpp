@@ -1,11 +1,11 @@
-// Tool-level authentication (polymcp/auth/tool_auth.hpp) over real HTTP:
+// Tool-level authentication (polymcp/tool_auth/sign_in.hpp) over real HTTP:
 // gating of tools and resources per session, tools/list filtering,
 // notifications/tools/list_changed on the session's GET stream, callbacks
 // (a failing one does not fail the sign-in), logout, the end of a session,
 // and the URL-mode elicitation path (URLElicitationRequiredError, then
 // completion out of band).
 
-#include <polymcp/auth/tool_auth.hpp>
+#include <polymcp/tool_auth/sign_in.hpp>
 #include <polymcp/polymcp.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
@@ -27,7 +27,7 @@ namespace {
 struct login {
     BOOST_HANA_DEFINE_STRUCT(login, (std::string, token));
 };
-using gate_type = polymcp::auth::tool_auth<login>;
+using gate_type = polymcp::tool_auth::sign_in<login>;
 
 struct tool_auth_fixture {
     polymcp::test::log_capture log;
@@ -40,8 +40,8 @@ struct tool_auth_fixture {
         gate = gate_type::create(
             {.verify = [](const login& l) {
                  if (l.token == "throw") throw std::runtime_error("verifier exploded with the token inside");
-                 return l.token == "good-token-123" ? polymcp::auth::verification::success({{"username", "alice"}})
-                                                    : polymcp::auth::verification::failure("unknown token");
+                 return l.token == "good-token-123" ? polymcp::tool_auth::verification::success({{"username", "alice"}})
+                                                    : polymcp::tool_auth::verification::failure("unknown token");
              },
              .public_tools = {"help"},
              .public_resources = {"file:///public"},
@@ -51,8 +51,8 @@ struct tool_auth_fixture {
                                                })
                                          : nullptr,
              .diagnostics = log.sink()});
-        gate->on_change([this](const polymcp::auth::auth_change& c) { ++(c.authenticated ? signed_in : signed_out); });
-        gate->on_change([](const polymcp::auth::auth_change& c) {
+        gate->on_change([this](const polymcp::tool_auth::auth_change& c) { ++(c.authenticated ? signed_in : signed_out); });
+        gate->on_change([](const polymcp::tool_auth::auth_change& c) {
             if (c.authenticated) throw std::runtime_error("stream reconnect failed");
         });
         auto reg = polymcp::make_dynamic_tool_registry();

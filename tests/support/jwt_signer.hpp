@@ -4,7 +4,7 @@
 #ifndef POLYMCP_TEST_SUPPORT_JWT_SIGNER_HPP
 #define POLYMCP_TEST_SUPPORT_JWT_SIGNER_HPP
 
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>

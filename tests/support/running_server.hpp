@@ -3,7 +3,7 @@
 #ifndef POLYMCP_TEST_SUPPORT_RUNNING_SERVER_HPP
 #define POLYMCP_TEST_SUPPORT_RUNNING_SERVER_HPP
 
-#include <polymcp/server/server.hpp>
+#include <polymcp/server.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // header text, and how a server compares received headers with the body.
 
 #include <polymcp/polymcp.hpp>
-#include <polymcp/tools/header_params.hpp>
+#include <polymcp/protocol/header_params.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -5,7 +5,7 @@
 
 #include <polymcp/auth.hpp>
 #include <polymcp/auth/detail/jose.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 
 #include <catch2/catch.hpp>
 

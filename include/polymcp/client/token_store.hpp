@@ -16,7 +16,7 @@
 
 #include <polymcp/client/oauth.hpp>
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 #include <polymcp/storage/concepts.hpp>
 #include <polymcp/storage/error.hpp>
 

@@ -4,8 +4,7 @@
 /// @file polymcp/connectors/catalog.hpp
 /// `polymcp::connectors::catalog<Storage>`: the catalog of MCP servers
 /// (`mcp_` ids) and their categories (`ctg_` ids) in the durable records of
-/// any *Storage* (polymcp/storage/concepts.hpp), with the ownership rules of
-/// seed 003:
+/// any *Storage* (polymcp/storage/concepts.hpp), with these ownership rules:
 ///
 /// - a user sees the public servers of their tenant, the global servers
 ///   (from configuration, `tenant` empty) and their own;

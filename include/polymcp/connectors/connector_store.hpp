@@ -26,7 +26,7 @@
 #include <polymcp/connectors/detail/storage_ops.hpp>
 #include <polymcp/connectors/types.hpp>
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 #include <polymcp/storage/concepts.hpp>
 
 #include <asio/awaitable.hpp>
@@ -46,7 +46,7 @@ namespace polymcp::connectors {
 struct connector_store_options {
     /// The records collection.
     std::string collection = "polymcp_connectors";
-    /// Connectors per user at most (seed 002: 10).
+    /// Connectors per user at most.
     std::size_t max_per_user = 10;
     /// How long a creation may hold its user's lock, in ms (a crashed
     /// process's lock expires after this).

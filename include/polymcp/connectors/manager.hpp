@@ -3,7 +3,7 @@
 
 /// @file polymcp/connectors/manager.hpp
 /// `polymcp::connectors::connector_manager<Storage, Cipher>`: the connector
-/// manager of seeds 002 and 003 as one object, generic over the storage
+/// manager, generic over the storage
 /// policy (records and ephemeral state) and the cipher policy (credentials):
 ///
 /// - the catalog (`servers()`), users' connectors (`connectors()`) and the
@@ -723,7 +723,7 @@ private:
         std::optional<validation_result> out;
         std::exception_ptr failure;
         try {
-            std::string not_stored;  // named: GCC 12 mishandles temporaries in co_await arguments
+            std::string not_stored;  // a named local: docs/portability.md
             auto user = co_await tokens_->credentials(who, not_stored, config);
             auto creds = merged(t.server_credentials, std::move(user));
             out = co_await connectors::test_connection(ex_, t.server, std::move(creds), opts_.validation);

@@ -4,7 +4,7 @@
 /// @file polymcp/connectors/session_state.hpp
 /// `polymcp::connectors::session_state<Storage>`: which connectors each
 /// session has connected, with their status and cached tools, in the
-/// ephemeral state of a *Storage* (seed 003's Redis manager), isolated per
+/// ephemeral state of a *Storage*, isolated per
 /// (tenant, user, session):
 ///
 /// | key (after the backend's own prefix) | holds |
@@ -32,7 +32,7 @@
 
 namespace polymcp::connectors {
 
-/// The connection status of a connector in a session (seed 003).
+/// The connection status of a connector in a session.
 enum class connection_status { connected, disconnected, failed };
 
 /// "CONNECTED", "DISCONNECTED", "FAILED".
@@ -97,7 +97,7 @@ struct connection_state {
 
 /// Settings of `session_state`.
 struct session_state_options {
-    /// How long a session's keys live after their last use, in ms (seed 003: 24 h).
+    /// How long a session's keys live after their last use, in ms.
     std::chrono::milliseconds ttl{24 * 3600 * 1000};
 };
 

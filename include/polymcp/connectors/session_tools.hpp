@@ -19,7 +19,7 @@
 #include <polymcp/connectors/error.hpp>
 #include <polymcp/connectors/manager.hpp>
 #include <polymcp/connectors/session_state.hpp>
-#include <polymcp/server/context.hpp>
+#include <polymcp/handler/context.hpp>
 #include <polymcp/server/tool_provider.hpp>
 
 #include <asio/co_spawn.hpp>

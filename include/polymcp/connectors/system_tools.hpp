@@ -3,7 +3,7 @@
 
 /// @file polymcp/connectors/system_tools.hpp
 /// `polymcp::connectors::system_tool_registry`: the built-in tools of a
-/// gateway (seed 002's system tools registry) — each with an id, a display
+/// gateway — each with an id, a display
 /// name, a description, an icon, a category, the kind of authorization it
 /// needs (`auth_type`: "none", "oauth", "api_key", ...), and `enabled` and
 /// `beta` flags — listable by users (`GET /api/tools`), and, when it has an

@@ -4,8 +4,7 @@
 /// @file polymcp/connectors/token_provider.hpp
 /// `polymcp::connectors::token_provider<Storage, Cipher>`: the credentials
 /// an upstream request carries, from a connector's sealed `auth_config`
-/// (polymcp/connectors/auth_config.hpp) — seed 001's "auto token sync",
-/// done safely:
+/// (polymcp/connectors/auth_config.hpp):
 ///
 /// - `bearer`, `api_key`, `none`: sent as given; nothing to refresh.
 /// - `oauth`: the access token; refreshed with the refresh token at the

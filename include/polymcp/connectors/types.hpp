@@ -126,8 +126,8 @@ struct caller {
     std::string key() const { return storage::make_key({tenant, user}); }
 };
 
-/// A catalog entry: an MCP server users can connect to (MCP server records
-/// of seed 003). Id "mcp_" + 16 hex digits.
+/// A catalog entry: an MCP server users can connect to. Id "mcp_" + 16 hex
+/// digits.
 struct server_record {
     std::string id;
     std::string name;             ///< 1 to 64 characters, unique per owner
@@ -172,7 +172,7 @@ struct category {
 };
 
 /// A user's connector: their own connection to an MCP server, with their
-/// credentials (user MCP connectors of seed 002). Id "con_" + 16 hex digits.
+/// credentials. Id "con_" + 16 hex digits.
 struct connector {
     std::string id;
     std::string tenant;
@@ -196,7 +196,7 @@ struct connector {
     POLYMCP_DECL static connector from_record(const storage::record& r);
 };
 
-/// The outcome of testing a connection ("test connection", seed 002).
+/// The outcome of testing a connection (`test_connection`).
 struct validation_result {
     bool success = false;
     errc error = errc::success;    ///< when not `success`

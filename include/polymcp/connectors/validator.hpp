@@ -2,7 +2,7 @@
 #define POLYMCP_CONNECTORS_VALIDATOR_HPP
 
 /// @file polymcp/connectors/validator.hpp
-/// "Test connection" (seed 002): `test_connection` runs `initialize` and
+/// Testing a connection: `test_connection` runs `initialize` and
 /// `tools/list` against an upstream within a time limit and answers with the
 /// server's info and tools, or with a typed error code and a message a user
 /// can act on (`validation_result`, polymcp/connectors/types.hpp). A server

@@ -39,7 +39,7 @@ enum class errc {
     input_required,
     invalid_request_state,  ///< a `requestState` that fails verification (tampered, expired, for another request or caller)
     /// a tool whose `inputSchema` breaks the `x-mcp-header` rules (MCP
-    /// 2026-07-28 "Custom Headers from Tool Parameters"; polymcp/tools/header_params.hpp)
+    /// 2026-07-28 "Custom Headers from Tool Parameters"; polymcp/protocol/header_params.hpp)
     invalid_tool_schema,
 };
 

@@ -8,7 +8,7 @@
 /// keeping its timestamp.
 
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -7,7 +7,7 @@
 /// `Fernet.generate_key()` writes it), an environment variable or a file, or
 /// generated from the OpenSSL CSPRNG.
 
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 #include <polymcp/crypto/error.hpp>
 
 #include <array>

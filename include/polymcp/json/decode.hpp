@@ -10,8 +10,8 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/json/describe.hpp>
-#include <polymcp/json/detail/type_name.hpp>
-#include <polymcp/json/detail/type_traits.hpp>
+#include <polymcp/json/type_name.hpp>
+#include <polymcp/json/type_traits.hpp>
 #include <polymcp/json/schema.hpp>
 
 #include <cmath>

@@ -56,7 +56,7 @@ struct field_doc {
     /// `x-mcp-header`: the name of the HTTP header `Mcp-Param-{header}` that
     /// mirrors this parameter in a 2026-07-28 `tools/call` over Streamable
     /// HTTP (a token; string, integer or boolean fields of the top-level
-    /// struct or of nested structs only). See polymcp/tools/header_params.hpp.
+    /// struct or of nested structs only). See polymcp/protocol/header_params.hpp.
     std::string header{};
 };
 

@@ -6,7 +6,7 @@
 /// (a `std::nullopt` member is omitted), named enums their wire strings.
 
 #include <polymcp/json/describe.hpp>
-#include <polymcp/json/detail/type_traits.hpp>
+#include <polymcp/json/type_traits.hpp>
 #include <polymcp/json/schema.hpp>
 
 namespace polymcp {

@@ -23,7 +23,7 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/json/describe.hpp>
-#include <polymcp/json/detail/type_traits.hpp>
+#include <polymcp/json/type_traits.hpp>
 
 #include <limits>
 #include <stdexcept>

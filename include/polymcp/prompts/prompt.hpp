@@ -30,9 +30,9 @@
 #include <polymcp/json/schema.hpp>
 #include <polymcp/protocol/content.hpp>
 #include <polymcp/protocol/types.hpp>
-#include <polymcp/server/completion.hpp>
-#include <polymcp/server/context.hpp>
-#include <polymcp/server/detail/run_handler.hpp>
+#include <polymcp/handler/completion.hpp>
+#include <polymcp/handler/context.hpp>
+#include <polymcp/handler/run_handler.hpp>
 
 #include <functional>
 #include <map>

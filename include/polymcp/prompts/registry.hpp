@@ -10,7 +10,7 @@
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/prompts/prompt.hpp>
-#include <polymcp/server/detail/catalog.hpp>
+#include <polymcp/handler/catalog.hpp>
 
 #include <array>
 #include <memory>

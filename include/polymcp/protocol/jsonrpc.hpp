@@ -11,7 +11,7 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
-#include <polymcp/json/detail/type_name.hpp>
+#include <polymcp/json/type_name.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -41,7 +41,7 @@ inline constexpr int resource_not_found = -32002;   ///< MCP 2025-11-25 "Resourc
 /// declares (`data.requiredScopes`); over HTTP the answer is 403 instead.
 inline constexpr int insufficient_scope = -32003;
 /// polymcp: the session must authenticate first (tool-level auth,
-/// polymcp/auth/tool_auth.hpp); the message says how.
+/// polymcp/tool_auth/sign_in.hpp); the message says how.
 inline constexpr int authentication_required = -32004;
 /// MCP 2025-11-25 `URLElicitationRequiredError`: the client must complete
 /// the URL-mode elicitations in `data.elicitations` first.

@@ -11,7 +11,7 @@
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
 #include <polymcp/resources/resource.hpp>
-#include <polymcp/server/detail/catalog.hpp>
+#include <polymcp/handler/catalog.hpp>
 
 #include <array>
 #include <cstdint>

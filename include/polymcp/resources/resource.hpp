@@ -32,9 +32,9 @@
 #include <polymcp/json/decode.hpp>
 #include <polymcp/protocol/types.hpp>
 #include <polymcp/resources/uri_template.hpp>
-#include <polymcp/server/completion.hpp>
-#include <polymcp/server/context.hpp>
-#include <polymcp/server/detail/run_handler.hpp>
+#include <polymcp/handler/completion.hpp>
+#include <polymcp/handler/context.hpp>
+#include <polymcp/handler/run_handler.hpp>
 
 #include <cstdint>
 #include <functional>

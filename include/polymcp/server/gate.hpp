@@ -4,7 +4,7 @@
 /// @file polymcp/server/gate.hpp
 /// `polymcp::call_gate`: a per-session gate the session consults before a
 /// tool runs or a resource is read, and when it lists tools. Tool-level
-/// authentication (`polymcp::auth::tool_auth`, polymcp/auth/tool_auth.hpp)
+/// authentication (`polymcp::tool_auth::sign_in`, polymcp/tool_auth/sign_in.hpp)
 /// is one; install one with `server_options::gate`.
 
 #include <polymcp/auth/principal.hpp>

@@ -83,7 +83,7 @@ struct server_options {
     auth::any_auth auth{};
     /// A per-session gate on tool calls, resource reads and `tools/list`
     /// (polymcp/server/gate.hpp), e.g. tool-level authentication
-    /// (`auth::tool_auth`). Null: none.
+    /// (`tool_auth::sign_in`, polymcp/tool_auth/sign_in.hpp). Null: none.
     std::shared_ptr<call_gate> gate{};
     /// Tools that depend on the caller, listed after the registry's and
     /// called like them (polymcp/server/tool_provider.hpp); e.g. a gateway's

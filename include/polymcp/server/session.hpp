@@ -12,11 +12,11 @@
 #include <polymcp/protocol/meta.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/protocol/types.hpp>
-#include <polymcp/server/context.hpp>
+#include <polymcp/handler/context.hpp>
 #include <polymcp/server/options.hpp>
-#include <polymcp/server/outbound.hpp>
+#include <polymcp/handler/outbound.hpp>
 #include <polymcp/server/tool_provider.hpp>
-#include <polymcp/server/detail/run_handler.hpp>
+#include <polymcp/handler/run_handler.hpp>
 #include <polymcp/server/features.hpp>
 #include <polymcp/tools/registry.hpp>
 

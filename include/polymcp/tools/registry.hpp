@@ -11,8 +11,8 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/error.hpp>
-#include <polymcp/server/detail/catalog.hpp>
-#include <polymcp/tools/header_params.hpp>
+#include <polymcp/handler/catalog.hpp>
+#include <polymcp/protocol/header_params.hpp>
 #include <polymcp/tools/tool.hpp>
 #include <polymcp/tools/tool_entry.hpp>
 
@@ -53,7 +53,7 @@ public:
     /// Adds a tool. Sets `errc::duplicate_tool` when the name is taken,
     /// `errc::invalid_tool_name` when it breaks the MCP naming rules, or
     /// `errc::invalid_tool_schema` when its `inputSchema` has an invalid
-    /// `x-mcp-header` annotation (polymcp/tools/header_params.hpp).
+    /// `x-mcp-header` annotation (polymcp/protocol/header_params.hpp).
     POLYMCP_DECL void add(tool_entry e, std::error_code& ec);
     /// Adds a tool; throws `std::system_error` with the codes of the
     /// `error_code` overload, naming the tool.

@@ -30,9 +30,9 @@
 #include <polymcp/json/schema.hpp>
 #include <polymcp/protocol/content.hpp>
 #include <polymcp/protocol/types.hpp>
-#include <polymcp/server/context.hpp>
-#include <polymcp/tools/detail/callable.hpp>
-#include <polymcp/tools/detail/result.hpp>
+#include <polymcp/handler/context.hpp>
+#include <polymcp/handler/callable.hpp>
+#include <polymcp/tools/result.hpp>
 #include <polymcp/tools/tool_entry.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>

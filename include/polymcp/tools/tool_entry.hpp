@@ -7,7 +7,7 @@
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/content.hpp>
 #include <polymcp/protocol/revision.hpp>
-#include <polymcp/server/context.hpp>
+#include <polymcp/handler/context.hpp>
 
 #include <functional>
 #include <memory>

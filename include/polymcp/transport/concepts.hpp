@@ -10,7 +10,7 @@
 ///   `core.make_session(out)` and handing each received message to the
 ///   session's `receive` on the session's strand;
 /// - the `outbound` it gives a session meets the requirements documented in
-///   `polymcp/server/outbound.hpp` (thread-safe, ordered, non-throwing);
+///   `polymcp/handler/outbound.hpp` (thread-safe, ordered, non-throwing);
 /// - before `run` returns, every session was shut down
 ///   (`session::shutdown`) and every message it sent was written.
 

@@ -4,11 +4,11 @@
 // Definitions for polymcp/client/oauth.hpp.
 
 #include <polymcp/core/utf8.hpp>
-#include <polymcp/client/detail/curl_multi.hpp>
-#include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/client/curl_multi.hpp>
+#include <polymcp/client/http_exchange.hpp>
 #include <polymcp/client/oauth.hpp>
 #include <polymcp/core/random.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>

@@ -8,7 +8,7 @@
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/meta.hpp>
 #include <polymcp/protocol/revision.hpp>
-#include <polymcp/tools/header_params.hpp>
+#include <polymcp/protocol/header_params.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/bind_cancellation_slot.hpp>

@@ -4,8 +4,8 @@
 // Definitions for polymcp/client/streamable_http.hpp.
 
 #include <polymcp/core/utf8.hpp>
-#include <polymcp/client/detail/curl_multi.hpp>
-#include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/client/curl_multi.hpp>
+#include <polymcp/client/http_exchange.hpp>
 #include <polymcp/client/detail/sse_parser.hpp>
 #include <polymcp/client/streamable_http.hpp>
 #include <polymcp/protocol/revision.hpp>

@@ -5,8 +5,8 @@
 // token endpoint, protected resource metadata), under the SSRF guard of
 // `upstream_options` and a deadline.
 
-#include <polymcp/client/detail/curl_multi.hpp>
-#include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/client/curl_multi.hpp>
+#include <polymcp/client/http_exchange.hpp>
 #include <polymcp/connectors/upstream.hpp>
 
 #include <asio/co_spawn.hpp>

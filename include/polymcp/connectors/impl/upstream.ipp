@@ -3,7 +3,7 @@
 
 // Definitions for polymcp/connectors/upstream.hpp.
 
-#include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/client/http_exchange.hpp>
 #include <polymcp/client/legacy_sse.hpp>
 #include <polymcp/client/stdio.hpp>
 #include <polymcp/client/streamable_http.hpp>

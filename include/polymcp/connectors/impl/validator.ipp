@@ -3,7 +3,7 @@
 
 // Definitions for polymcp/connectors/validator.hpp.
 
-#include <polymcp/client/detail/http_exchange.hpp>
+#include <polymcp/client/http_exchange.hpp>
 #include <polymcp/connectors/detail/fetch.hpp>
 #include <polymcp/connectors/validator.hpp>
 
@@ -94,7 +94,7 @@ inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endp
     std::shared_ptr<client::session> s;
     validation_result out;
     try {
-        client::session_options session_settings;  // a named local: GCC 12 mishandles temporaries in co_await arguments
+        client::session_options session_settings;  // a named local: docs/portability.md
         s = co_await open_upstream(ex, ep, creds, options.upstream, std::move(session_settings), deadline);
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
         if (left.count() <= 0) throw connector_error(errc::timeout, describe(ep) + " did not answer in time");

@@ -6,7 +6,7 @@
 // a slow reader never blocks the I/O thread.
 
 #include <polymcp/core/config.hpp>
-#include <polymcp/server/outbound.hpp>
+#include <polymcp/handler/outbound.hpp>
 
 #include <cstddef>
 #include <condition_variable>

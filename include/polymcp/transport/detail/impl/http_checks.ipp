@@ -4,7 +4,7 @@
 #include <polymcp/transport/detail/http_checks.hpp>
 #include <polymcp/core/random.hpp>
 #include <polymcp/core/utf8.hpp>
-#include <polymcp/crypto/detail/openssl.hpp>
+#include <polymcp/crypto/openssl.hpp>
 #include <polymcp/http/fields.hpp>
 
 #include <asio/ip/address.hpp>

@@ -1,0 +1,2 @@
+// A lower layer reaching up: refused.
+#include <polymcp/server/b.hpp>

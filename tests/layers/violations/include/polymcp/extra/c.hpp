@@ -1,0 +1,1 @@
+// An area the table does not name.
