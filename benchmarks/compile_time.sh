@@ -25,7 +25,7 @@ echo "$("$cxx" --version | head -1), $(nproc) cores; one TU at -O2"
 measure "hello_stdio, header-only (polymcp::polymcp)" "$root/examples/hello_stdio/main.cpp"
 measure "hello_stdio, separate compilation (polymcp::compiled)" \
   -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$root/examples/hello_stdio/main.cpp"
-measure "polymcp::compiled itself (once per build)" \
+measure "polymcp::compiled itself, the core (once per build)" \
   -DPOLYMCP_SEPARATE_COMPILATION -DASIO_SEPARATE_COMPILATION "$tmp/compiled.cpp"
 
 # What each optional storage backend adds to a TU that uses it (the header
@@ -38,7 +38,7 @@ done
 
 # The auth policies: the umbrella header (API keys, JWT, resource server),
 # header-only and with separate compilation (their definitions are in
-# polymcp::compiled), and the optional JWKS client on libcurl.
+# polymcp::crypto_compiled), and the optional JWKS client on libcurl.
 printf '#include <polymcp/auth.hpp>\n' > "$tmp/auth.cpp"
 measure "auth.hpp alone, header-only" "$tmp/auth.cpp"
 measure "auth.hpp alone, separate compilation" -DPOLYMCP_SEPARATE_COMPILATION "$tmp/auth.cpp"
