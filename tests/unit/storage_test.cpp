@@ -519,11 +519,14 @@ TEMPLATE_LIST_TEST_CASE("reencrypt moves every stored credential to the primary 
     s->commit(batch, ec);
     REQUIRE_FALSE(ec);
 
-    // The server keeps writing while the rotation runs.
+    // The server keeps writing while the rotation runs: a write every
+    // millisecond (a writer in a tight loop would starve SQLite's other
+    // writers past busy_timeout on a loaded machine, which no server does).
     std::atomic<bool> done{false};
     std::thread writer([&] {
         int n = 0;
         while (!done) {
+            std::this_thread::sleep_for(1ms);
             std::error_code wec;
             auto r = s->read("connectors", "c1000", wec);
             if (r) {
