@@ -905,8 +905,7 @@ private:
     // sessions close and `who`'s sessions hear of it, here and, through
     // revocation_channel, on every other instance.
     void revoke_connector(const caller& who, const std::string& id) {
-        close_connector(who, id);
-        notify_user(who);
+        drop_connector(who, id);
         announce({{"tenant", who.tenant}, {"user", who.user}, {"connector", id}});
     }
 
@@ -914,9 +913,19 @@ private:
     // sessions of every connector using it close, and every session hears
     // of it, here and on every other instance.
     void revoke_server(const std::string& id) {
+        drop_server(id);
+        announce({{"server", id}});
+    }
+
+    // What a revocation does in this process (revoke_* here, on_revocation
+    // for those of other instances).
+    void drop_connector(const caller& who, const std::string& id) {
+        close_connector(who, id);
+        notify_user(who);
+    }
+    void drop_server(const std::string& id) {
         close_server(id);
         notify_user(nullptr);
-        announce({{"server", id}});
     }
 
     void close_server(const std::string& id) {
@@ -985,14 +994,8 @@ private:
             auto it = m.find(name);
             return it != m.end() && it->is_string() ? it->template get<std::string>() : std::string();
         };
-        if (auto server = text("server"); !server.empty()) {
-            close_server(server);
-            notify_user(nullptr);
-        } else if (auto id = text("connector"); !id.empty()) {
-            const caller who{text("tenant"), text("user")};
-            close_connector(who, id);
-            notify_user(who);
-        }
+        if (auto server = text("server"); !server.empty()) drop_server(server);
+        else if (auto id = text("connector"); !id.empty()) drop_connector(caller{text("tenant"), text("user")}, id);
     }
 
     // Opens an upstream session for connector `c` in session `k` and keeps
