@@ -437,12 +437,13 @@ int main(int argc, char** argv) {
     if (quiet) options.diagnostics = [](std::string_view) {};
     // requestState (MCP 2026-07-28 input-required results) sealed with Fernet
     // under a key made at start: valid for this process only.
-    options.request_state = polymcp::request_state_with(polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key()));
+    const polymcp::crypto::fernet cipher(polymcp::crypto::fernet::generate_key());
+    auto storage = std::make_shared<polymcp::storage::memory_storage>();
     auto prompts = make_prompts();
     auto features = polymcp::features(make_tools(prompts), make_resources(), prompts);
 
     if (stdio) {
-        polymcp::server srv(options, features);
+        polymcp::server srv(options, features, polymcp::stdio_transport{}, polymcp::auth::no_auth{}, storage, cipher);
         resource_watcher watcher(srv.core().resources());
         return srv.run() ? 1 : 0;
     }
@@ -462,6 +463,7 @@ int main(int argc, char** argv) {
         }
     }
     const char* scheme = tls_cert.empty() ? "http" : "https";
+    polymcp::auth::any_auth policy;  // none unless --auth-jwks
     if (!auth_jwks.empty()) {
         namespace auth = polymcp::auth;
         try {
@@ -488,7 +490,7 @@ int main(int argc, char** argv) {
             jo.algorithms = {auth::jws_algorithm::RS256, auth::jws_algorithm::ES256, auth::jws_algorithm::PS256};
             jo.issuer = auth_issuer;
             jo.audiences = {auth_resource};
-            options.auth = auth::oauth_resource_server(
+            policy = auth::oauth_resource_server(
                 {.resource = auth_resource, .authorization_servers = {auth_issuer}, .scopes_supported = scopes,
                  .required_scopes = scopes, .resource_name = "polymcp everything_server"},
                 auth::jwt_verifier(jo, keys));
@@ -503,8 +505,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "everything_server: listening on %s://%s:%u%s\n", scheme,
                      ep.address().to_string().c_str(), static_cast<unsigned>(ep.port()), path.c_str());
     };
-    polymcp::server<polymcp::streamable_http_transport> srv(options, features,
-                                                            polymcp::streamable_http_transport(http));
+    polymcp::server srv(options, features, polymcp::streamable_http_transport(http), policy, storage, cipher);
     resource_watcher watcher(srv.core().resources());
     auto ec = srv.run();
     if (ec) std::fprintf(stderr, "everything_server: %s\n", ec.message().c_str());

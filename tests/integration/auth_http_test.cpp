@@ -56,13 +56,12 @@ struct auth_fixture {
     unsigned short port;
 
     auth_fixture(polymcp::auth::any_auth policy, unsigned short fixed_port = 0, std::string address = "127.0.0.1")
-        : running(options(log, std::move(policy)), auth_features(), http_options(log, fixed_port, address)),
+        : running(options(log), auth_features(), http_options(log, fixed_port, address), std::move(policy)),
           port(running.port()) {}
 
 private:
-    static polymcp::server_options options(polymcp::test::log_capture& log, polymcp::auth::any_auth policy) {
+    static polymcp::server_options options(polymcp::test::log_capture& log) {
         polymcp::server_options o;
-        o.auth = std::move(policy);
         o.diagnostics = log.sink();
         return o;
     }
@@ -370,10 +369,9 @@ TEST_CASE("stdio: credentials come from the environment once; without them the s
     keys.add("stdio-key-0123456789abcdef", {.subject = "local", .tenant = "t1"});
     polymcp::test::log_capture log;
     polymcp::server_options o;
-    o.auth = keys;
     o.diagnostics = log.sink();
     ::unsetenv("POLYMCP_API_KEY");
-    polymcp::server srv(o, auth_features());
+    polymcp::server srv(o, auth_features(), polymcp::stdio_transport{}, keys);
     auto ec = srv.run();
     CHECK(ec == auth::errc::no_credentials);
     CHECK(log.logged("refusing to serve"));
@@ -415,13 +413,12 @@ namespace {
 std::map<int, json> run_stdio(polymcp::auth::any_auth policy, const std::string& api_key, const std::string& input,
                               polymcp::test::log_capture& log, std::error_code& ec) {
     polymcp::server_options o;
-    o.auth = std::move(policy);
     o.diagnostics = log.sink();
     int in[2], out[2];
     REQUIRE(::pipe(in) == 0);
     REQUIRE(::pipe(out) == 0);
     ::setenv("POLYMCP_API_KEY", api_key.c_str(), 1);
-    polymcp::server<polymcp::stdio_transport> srv(o, auth_features(), polymcp::stdio_transport({in[0], out[1], false}));
+    polymcp::server srv(o, auth_features(), polymcp::stdio_transport({in[0], out[1], false}), std::move(policy));
     std::thread runner([&] {
         ec = srv.run();
         ::close(out[1]);

@@ -188,7 +188,7 @@ struct protected_server {
         ro.scopes_supported = {"mcp", "files:write"};
         ro.required_scopes = {"mcp"};
         polymcp::server_options so;
-        so.auth = auth::oauth_resource_server(
+        auto policy = auth::oauth_resource_server(
             ro, auth::jwt_verifier(o, std::make_shared<auth::static_keys>(json{{"keys", {as.signer.jwk()}}})));
         so.diagnostics = [](std::string_view) {};
         auto tools = polymcp::tools(
@@ -201,7 +201,7 @@ struct protected_server {
         ho.http.port = port;
         ho.http.address = "127.0.0.1";
         ho.http.diagnostics = [](std::string_view) {};
-        running = std::make_unique<polymcp::test::running_server>(so, polymcp::features(tools), ho);
+        running = std::make_unique<polymcp::test::running_server>(so, polymcp::features(tools), ho, policy);
     }
 };
 

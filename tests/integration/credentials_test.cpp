@@ -83,12 +83,11 @@ struct credentials_fixture {
                                              throw std::runtime_error("the SMS gateway said no");
                                          })));
         polymcp::server_options so;
-        so.auth = keys;
         so.diagnostics = log.sink();
         so.io_threads = 2;
         polymcp::streamable_http_options ho;
         ho.http.diagnostics = log.sink();
-        running = std::make_unique<polymcp::test::running_server>(so, tools, ho);
+        running = std::make_unique<polymcp::test::running_server>(so, tools, ho, keys);
         port = running->port();
     }
 

@@ -16,12 +16,13 @@ namespace polymcp::test {
 
 class running_server {
 public:
-    using server_type = polymcp::server<polymcp::streamable_http_transport>;
+    using server_type = polymcp::server<polymcp::streamable_http_transport, polymcp::auth::any_auth>;
 
     template <class Features>
-    running_server(polymcp::server_options so, Features&& features, polymcp::streamable_http_options ho)
+    running_server(polymcp::server_options so, Features&& features, polymcp::streamable_http_options ho,
+                   polymcp::auth::any_auth auth = {})
         : srv_(std::make_unique<server_type>(std::move(so), std::forward<Features>(features),
-                                             polymcp::streamable_http_transport(std::move(ho)))) {
+                                             polymcp::streamable_http_transport(std::move(ho)), std::move(auth))) {
         runner_ = std::thread([this] { srv_->run(); });
         for (int i = 0; i < 500 && port_ == 0; ++i) {
             port_ = srv_->transport().local_endpoint().port();

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,14 +36,18 @@ private:
 };
 
 struct harness {
-    polymcp::server_core core;
+    std::unique_ptr<polymcp::server_core> own;
+    polymcp::server_core& core;
     std::shared_ptr<capture_outbound> out = std::make_shared<capture_outbound>();
     std::shared_ptr<polymcp::session> session = core.make_session(out);
     std::size_t seen = 0;
 
     explicit harness(std::shared_ptr<polymcp::tool_registry> tools, polymcp::server_options o = {})
-        : core(std::move(o), std::move(tools)) {}
-    explicit harness(polymcp::server_features f, polymcp::server_options o = {}) : core(std::move(o), std::move(f)) {}
+        : own(std::make_unique<polymcp::server_core>(std::move(o), std::move(tools))), core(*own) {}
+    explicit harness(polymcp::server_features f, polymcp::server_options o = {})
+        : own(std::make_unique<polymcp::server_core>(std::move(o), std::move(f))), core(*own) {}
+    /// A session of a server made elsewhere (a composed `polymcp::server`'s `core()`).
+    explicit harness(polymcp::server_core& c) : core(c) {}
 
     /// Feeds one raw message and runs the io_context until it is idle.
     void feed(const std::string& text) {

@@ -8,7 +8,7 @@
 /// @code
 /// polymcp::auth::api_key_auth keys;
 /// keys.add_hashed("sha256:9f86d0...", {.subject = "ci-bot", .tenant = "acme", .scopes = {"tools"}});
-/// opts.auth = keys;   // server_options::auth
+/// polymcp::server srv(opts, features, transport, keys);   // the server's Auth policy
 /// @endcode
 
 #include <polymcp/auth/bearer.hpp>

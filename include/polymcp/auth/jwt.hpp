@@ -13,7 +13,7 @@
 /// polymcp::auth::jwt_verifier v({.algorithms = {polymcp::auth::jws_algorithm::RS256},
 ///                                .issuer = "https://as.example.com",
 ///                                .audiences = {"https://mcp.example.com/mcp"}}, keys);
-/// opts.auth = polymcp::auth::jwt_auth(v);
+/// polymcp::server srv(opts, features, transport, polymcp::auth::jwt_auth(v));
 /// @endcode
 
 #include <polymcp/auth/bearer.hpp>

@@ -11,7 +11,7 @@
 namespace polymcp::auth {
 
 /// Lets every request in as an anonymous principal (empty subject, issuer
-/// "none"). The default of `server_options::auth`. A Streamable HTTP server
+/// "none"). The default `Auth` of `polymcp::server`. A Streamable HTTP server
 /// bound to a non-loopback address with this policy logs a warning at start:
 /// anyone who can reach the port can call every tool.
 struct no_auth {

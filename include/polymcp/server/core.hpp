@@ -25,6 +25,13 @@ public:
     /// @param options configuration (copied)
     /// @param features the tools, resources and prompts sessions serve
     POLYMCP_DECL server_core(server_options options, server_features features);
+    /// A core on an application's own I/O context, which must outlive it:
+    /// objects the application makes before the server (a connector manager,
+    /// clients, timers) share its executor, and the transport's `run` runs it
+    /// on `options.io_threads` threads. Run nothing else on `io` while a
+    /// transport runs, or stop that work before the transport's `run` is
+    /// expected to return: it returns when `io` has no work left.
+    POLYMCP_DECL server_core(asio::io_context& io, server_options options, server_features features);
     /// A server with tools only.
     server_core(server_options options, std::shared_ptr<tool_registry> tools)
         : server_core(std::move(options), server_features{std::move(tools), nullptr, nullptr}) {}
@@ -35,8 +42,9 @@ public:
     /// The thread pool's executor (for work that may block, such as an auth
     /// policy that fetches keys).
     asio::any_io_executor blocking_executor() noexcept { return pool_.get_executor(); }
-    /// The I/O context transports and sessions run on.
-    asio::io_context& io() noexcept { return io_; }
+    /// The I/O context transports and sessions run on: the core's own, or
+    /// the one given to the constructor.
+    asio::io_context& io() noexcept { return *io_; }
     /// The server's options.
     const server_options& options() const noexcept { return shared_->options; }
     /// The tool registry.
@@ -55,7 +63,10 @@ public:
     POLYMCP_DECL std::shared_ptr<session> make_session(std::shared_ptr<outbound> out);
 
 private:
-    asio::io_context io_;
+    POLYMCP_DECL void init(server_options options, server_features features);
+
+    std::unique_ptr<asio::io_context> own_io_;
+    asio::io_context* io_;
     asio::thread_pool pool_;
     std::shared_ptr<const server_shared> shared_;
 };

@@ -75,9 +75,10 @@ struct server_options {
     /// Bytes read but not yet handled at which a transport stops reading
     /// (back-pressure); at least `max_message_bytes` is always accepted.
     std::size_t max_pending_input_bytes = 16 * 1024 * 1024;
-    /// Who may call, and as whom: any *AuthPolicy* (polymcp/auth/concepts.hpp,
-    /// docs/auth.md): `auth::no_auth` (the default), `auth::api_key_auth`,
-    /// `auth::jwt_auth`, `auth::oauth_resource_server`, or your own.
+    /// Who may call, and as whom: the compiled core's view of the auth
+    /// policy, set by `polymcp::server` from its `Auth` parameter (leave it
+    /// alone there; set it when using `server_core` directly): any
+    /// *AuthPolicy* (polymcp/auth/concepts.hpp, docs/auth.md), type-erased.
     /// Streamable HTTP applies it to every request; stdio once at start,
     /// from the environment.
     auth::any_auth auth{};
@@ -93,9 +94,9 @@ struct server_options {
     /// (2026-07-28) list and read requests. Default: 0 ms, private.
     cache_hints cache{};
     /// Seals the `requestState` of multi round-trip requests (2026-07-28;
-    /// polymcp/server/request_state.hpp): `request_state_with(cipher)` lets
-    /// every instance holding the key resume a request. Null: a
-    /// `memory_request_state_codec` of this process (one instance only).
+    /// polymcp/server/request_state.hpp). Null: `polymcp::server` picks one
+    /// from its cipher and storage policies (docs/composition.md); a
+    /// `server_core` used directly keeps states in its memory.
     std::shared_ptr<const request_state_codec> request_state{};
     /// How long a `requestState` stays valid, in seconds: the client must
     /// retry within it (the input may need a person: keep it generous).

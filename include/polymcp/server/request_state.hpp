@@ -14,13 +14,18 @@
 /// opens bound to anything else, is refused with -32602.
 ///
 /// @code
-/// // Sealed with the cipher policy: any instance holding the key can resume.
+/// // A composed server picks its codec from its policies (docs/composition.md):
+/// // a cipher seals states (any instance holding the key resumes them); without
+/// // one, states stay in the storage under handles (any instance on its backend).
+/// polymcp::server srv(options, features, transport, auth, storage, polymcp::crypto::fernet(key));
+/// // The codec for a server_core used directly:
 /// options.request_state = polymcp::request_state_with(polymcp::crypto::fernet(key));
 /// @endcode
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/core/random.hpp>
 #include <polymcp/crypto/concepts.hpp>
+#include <polymcp/storage/concepts.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -58,24 +63,34 @@ class cipher_request_state_codec final : public request_state_codec {
 public:
     explicit cipher_request_state_codec(Cipher c) : cipher_(std::move(c)) {}
 
-    std::string seal(std::string_view plaintext) const override { return cipher_.encrypt(plaintext, associated()); }
+    std::string seal(std::string_view plaintext) const override {
+        if constexpr (Cipher::binds_associated_data) return cipher_.encrypt(plaintext, purpose);
+        else return cipher_.encrypt(std::string(purpose) + '\n' + std::string(plaintext), {});
+    }
 
     std::optional<std::string> open(std::string_view token, std::chrono::seconds ttl) const override {
         crypto::decrypt_options o;
         o.ttl = ttl;
         std::error_code ec;
-        auto pt = cipher_.decrypt(token, associated(), o, ec);
-        if (ec) return std::nullopt;
-        return pt;
+        if constexpr (Cipher::binds_associated_data) {
+            auto pt = cipher_.decrypt(token, purpose, o, ec);
+            if (ec) return std::nullopt;
+            return pt;
+        } else {
+            auto pt = cipher_.decrypt(token, {}, o, ec);
+            if (ec || pt.size() <= purpose.size() || pt.compare(0, purpose.size(), purpose) != 0 ||
+                pt[purpose.size()] != '\n')
+                return std::nullopt;
+            return pt.substr(purpose.size() + 1);
+        }
     }
 
 private:
-    // Bound as associated data where the cipher authenticates it; the
-    // payload carries its own binding either way.
-    static std::string_view associated() noexcept {
-        if constexpr (Cipher::binds_associated_data) return "polymcp request state v1";
-        else return {};
-    }
+    // What the key seals here, so that a token the same key sealed for
+    // another purpose (a stored credential, say) never opens as a request
+    // state: the associated data where the cipher authenticates it (AES-GCM),
+    // else a first line of the plaintext (Fernet).
+    static constexpr std::string_view purpose = "polymcp request state v1";
 
     Cipher cipher_;
 };
@@ -86,6 +101,49 @@ template <crypto::cipher Cipher>
 std::shared_ptr<const request_state_codec> request_state_with(Cipher cipher) {
     return std::make_shared<const cipher_request_state_codec<Cipher>>(std::move(cipher));
 }
+
+/// Keeps states in a *Storage* (polymcp/storage/concepts.hpp) under the key
+/// `polymcp:request_state:<handle>` with the state's TTL; the client holds
+/// the random 128-bit handle (32 hex digits, from getrandom(2)). Every
+/// instance sharing the storage's backend can resume the request (Redis,
+/// PostgreSQL); with `storage::memory_storage` only this process can. The
+/// plaintext stays inside the deployment: what `polymcp::server` uses when
+/// its cipher is `crypto::no_cipher`. A token that is not a handle is
+/// refused without a storage round trip. `seal` and `open` use the storage's
+/// synchronous forms on the calling thread: one round trip each, bounded by
+/// the storage's operation timeout. Thread-safe.
+template <storage::storage Storage>
+class storage_request_state_codec final : public request_state_codec {
+public:
+    /// @param storage where states live (shared with the rest of the server)
+    /// @param ttl how long a state is kept, in seconds (`server_options::request_state_ttl`)
+    storage_request_state_codec(std::shared_ptr<Storage> storage, std::chrono::seconds ttl)
+        : storage_(std::move(storage)), ttl_(ttl) {}
+
+    /// @throws std::system_error with the storage's error when it cannot keep the state
+    std::string seal(std::string_view plaintext) const override {
+        auto handle = random_hex_id(16);
+        std::error_code ec;
+        storage_->set(key_of(handle), plaintext, std::chrono::duration_cast<storage::ttl>(ttl_), ec);
+        if (ec) throw std::system_error(ec, "cannot keep the request state");
+        return handle;
+    }
+
+    std::optional<std::string> open(std::string_view token, std::chrono::seconds) const override {
+        if (token.size() != 32) return std::nullopt;
+        for (char c : token)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+        std::error_code ec;
+        auto v = storage_->get(key_of(token), ec);
+        if (ec) return std::nullopt;
+        return v;
+    }
+
+private:
+    static std::string key_of(std::string_view handle) { return "polymcp:request_state:" + std::string(handle); }
+    std::shared_ptr<Storage> storage_;
+    std::chrono::seconds ttl_;
+};
 
 /// The default when no cipher is configured: states stay in this process's
 /// memory and the client holds a random 128-bit handle (from getrandom(2)).

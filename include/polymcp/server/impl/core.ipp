@@ -8,8 +8,18 @@
 namespace polymcp {
 
 server_core::server_core(server_options options, server_features features)
-    : io_(options.io_threads > 1 ? static_cast<int>(options.io_threads) : 1),
+    : own_io_(std::make_unique<asio::io_context>(options.io_threads > 1 ? static_cast<int>(options.io_threads) : 1)),
+      io_(own_io_.get()),
       pool_(options.blocking_threads ? options.blocking_threads : 1) {
+    init(std::move(options), std::move(features));
+}
+
+server_core::server_core(asio::io_context& io, server_options options, server_features features)
+    : io_(&io), pool_(options.blocking_threads ? options.blocking_threads : 1) {
+    init(std::move(options), std::move(features));
+}
+
+void server_core::init(server_options options, server_features features) {
     auto s = std::make_shared<server_shared>();
     s->options = std::move(options);
     if (!s->options.request_state) s->options.request_state = std::make_shared<const memory_request_state_codec>();
@@ -48,7 +58,7 @@ std::vector<std::string> server_core::required_scopes(const nlohmann::json& m) c
 }
 
 std::shared_ptr<session> server_core::make_session(std::shared_ptr<outbound> out) {
-    return std::make_shared<session>(shared_, asio::make_strand(io_), std::move(out));
+    return std::make_shared<session>(shared_, asio::make_strand(*io_), std::move(out));
 }
 
 }  // namespace polymcp

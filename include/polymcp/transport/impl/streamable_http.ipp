@@ -839,7 +839,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
     if (policy.anonymous() && !state->loopback_bound)
         core.options().diagnostics("WARNING: serving on " + options_.http.address +
                                    ", a non-loopback address, with auth policy 'none': anyone who can reach this "
-                                   "port can call every tool. Set server_options::auth (docs/auth.md).");
+                                   "port can call every tool. Give the server an auth policy (docs/auth.md).");
     std::weak_ptr<streamable_http_state> weak = state;
     state->http = std::make_unique<http::server>(io, options_.http,
                                                  [weak](http::request req, std::shared_ptr<http::responder> res) {
