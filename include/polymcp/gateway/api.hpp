@@ -1,94 +1,65 @@
-// The gateway's JSON management API beside its MCP endpoint (docs/gateway.md
-// "API reference"): connectors, their sessions, the catalog, the system
-// tools, health. Every error is {"error": CODE, "message": ...} with the
-// status of the code (polymcp::connectors::http_status); another user's ids
-// are 404 like missing ones; no response ever contains a credential.
-#pragma once
+#ifndef POLYMCP_GATEWAY_API_HPP
+#define POLYMCP_GATEWAY_API_HPP
 
-#include <polymcp/auth/any_auth.hpp>
+/// @file polymcp/gateway/api.hpp
+/// `polymcp::gateway::api<Manager>`: a gateway's JSON management API beside
+/// its MCP endpoint (docs/gateway.md "API reference"): connectors, their
+/// sessions, the catalog and its categories, the system tools, health.
+/// Every error is `{"error": CODE, "message": ...}` with the status of the
+/// code (`polymcp::connectors::http_status`); another user's ids are 404
+/// like missing ones; no response ever contains a credential.
+
 #include <polymcp/connectors/manager.hpp>
-#include <polymcp/connectors/session_tools.hpp>
 #include <polymcp/connectors/system_tools.hpp>
+#include <polymcp/core/utf8.hpp>
+#include <polymcp/gateway/session_auth.hpp>
 #include <polymcp/http/message.hpp>
 #include <polymcp/http/responder.hpp>
-#include <polymcp/core/utf8.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
 #include <functional>
+#include <memory>
+#include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
-#include <memory>
-#include <string>
 #include <vector>
 
-namespace gateway {
+namespace polymcp::gateway {
 
-namespace pc = polymcp::connectors;
-using nlohmann::json;
-
-/// The auth policy of the gateway: any policy (API keys, JWT), plus the
-/// caller's connector session from the `X-Gateway-Session` header (1 to 128
-/// of [A-Za-z0-9._:-]; "default" without it) put into the principal's
-/// `gateway_session` claim, where the MCP endpoint and the API find it.
-/// Every caller belongs to a tenant: a principal without one gets
-/// `default_tenant`, or is refused (403) when that is empty.
-class session_auth {
-public:
-    explicit session_auth(polymcp::auth::any_auth inner, std::string default_tenant = {})
-        : inner_(std::move(inner)), default_tenant_(std::move(default_tenant)) {}
-
-    polymcp::auth::auth_result authenticate(const polymcp::auth::auth_request& r) const {
-        auto res = inner_.authenticate(r);
-        if (!res) return res;
-        if (res.who().tenant.empty() && default_tenant_.empty())
-            return polymcp::auth::auth_result::reject(polymcp::auth::auth_rejection{
-                make_error_code(polymcp::auth::errc::invalid_claims), 403, "insufficient_scope",
-                "the credential names no tenant; the gateway serves only callers of a tenant (set auth.jwt.tenant_claim, "
-                "or auth.jwt.default_tenant)",
-                {}});
-        std::string session = "default";
-        if (r.headers)
-            if (auto h = r.headers->get("X-Gateway-Session")) {
-                session = std::string(*h);
-                bool ok = !session.empty() && session.size() <= 128;
-                for (char c : session)
-                    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-');
-                if (!ok)
-                    return polymcp::auth::auth_result::reject(polymcp::auth::auth_rejection{
-                        make_error_code(polymcp::auth::errc::malformed_request), 400, "invalid_request",
-                        "X-Gateway-Session must be 1 to 128 characters of A-Z a-z 0-9 . _ : -", {}});
-            }
-        auto p = res.who();
-        if (p.tenant.empty()) p.tenant = default_tenant_;
-        p.claims["gateway_session"] = session;
-        return polymcp::auth::auth_result::accept(std::move(p));
-    }
-    std::string challenge(const polymcp::auth::auth_rejection& rej) const { return inner_.challenge(rej); }
-    std::vector<polymcp::auth::well_known_document> documents() const { return inner_.documents(); }
-    bool may_block() const { return inner_.may_block(); }
-    std::string_view name() const { return inner_.name(); }
-
-private:
-    polymcp::auth::any_auth inner_;
-    std::string default_tenant_;
-};
-
+/// The management API over a `connectors::connector_manager<Storage, Cipher>`:
+/// the `fallback` handler of a Streamable HTTP transport
+/// (`streamable_http_options::fallback`), serving `/healthz`, `/readyz` and
+/// `/api/...` (routes in docs/gateway.md). Requests are authenticated with
+/// the gateway's `session_auth`; administrators are callers with
+/// `admin_scope`. Handlers run as coroutines on `ex`.
+///
+/// Thread-safety: the call operator may be called from many threads at once.
 template <class Manager>
 class api {
+    using json = nlohmann::json;
+
 public:
+    /// An HTTP status and a JSON body.
     using reply = std::pair<unsigned, json>;
     using catalog_type = std::remove_reference_t<decltype(std::declval<Manager&>().servers())>;
 
-    api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<pc::system_tool_registry> system,
+    /// @param ex where request handlers run (the server's executor)
+    /// @param manager the connector manager the API manages
+    /// @param system the system tools listed by `GET /api/tools`
+    /// @param auth authenticates every `/api/` request
+    /// @param admin_scope the scope that makes a caller an administrator
+    /// @param ready `/readyz`: whether the storage answers
+    api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<connectors::system_tool_registry> system,
         std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready)
         : ex_(std::move(ex)), m_(std::move(manager)), system_(std::move(system)), auth_(std::move(auth)),
           admin_scope_(std::move(admin_scope)), ready_(std::move(ready)) {}
 
     /// The fallback handler of the Streamable HTTP transport.
-    void operator()(polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+    void operator()(http::request req, std::shared_ptr<http::responder> res) {
         const auto path = std::string(req.path());
         if (path == "/healthz") return send(*res, {200, {{"status", "ok"}}});
         if (path == "/readyz") {
@@ -97,7 +68,7 @@ public:
         }
         if (path.rfind("/api/", 0) != 0)
             return send(*res, {404, error("NOT_FOUND", "no such route; the API is under /api/ and MCP at /mcp")});
-        polymcp::auth::auth_request ar;
+        auth::auth_request ar;
         ar.headers = &req.fields;
         ar.method = req.method;
         ar.target = req.target;
@@ -105,7 +76,7 @@ public:
         auto who = auth_->authenticate(ar);
         if (!who) {
             const auto& rej = who.rejection();
-            auto r = polymcp::http::response::with_body(
+            auto r = http::response::with_body(
                 rej.status, "application/json",
                 polymcp::jsonrpc::serialize_json(
                     error(rej.status == 400 ? "INVALID_REQUEST" : rej.status == 403 ? "FORBIDDEN" : "UNAUTHENTICATED",
@@ -119,14 +90,14 @@ public:
 private:
     static json error(std::string code, std::string message) { return {{"error", std::move(code)}, {"message", std::move(message)}}; }
 
-    static void send(polymcp::http::responder& res, const reply& r) {
-        if (r.first == 204) return res.respond(polymcp::http::response::with_body(204, "application/json", ""));
-        auto out = polymcp::http::response::with_body(r.first, "application/json", polymcp::jsonrpc::serialize_json(r.second));
+    static void send(http::responder& res, const reply& r) {
+        if (r.first == 204) return res.respond(http::response::with_body(204, "application/json", ""));
+        auto out = http::response::with_body(r.first, "application/json", polymcp::jsonrpc::serialize_json(r.second));
         out.fields.set("Cache-Control", "no-store");
         res.respond(std::move(out));
     }
 
-    asio::awaitable<void> readiness(std::shared_ptr<polymcp::http::responder> res) {
+    asio::awaitable<void> readiness(std::shared_ptr<http::responder> res) {
         bool ok = false;
         try {
             ok = co_await ready_();
@@ -136,24 +107,24 @@ private:
                       : reply{503, error("STORAGE_UNAVAILABLE", "the storage backend does not answer")});
     }
 
-    asio::awaitable<void> route(polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res,
-                                polymcp::auth::principal who) {
+    asio::awaitable<void> route(http::request req, std::shared_ptr<http::responder> res,
+                                auth::principal who) {
         reply out;
         try {
             out = co_await dispatch(req, who);
-        } catch (const pc::connector_error& e) {
-            out = {pc::http_status(e.value()), e.to_json()};
+        } catch (const connectors::connector_error& e) {
+            out = {connectors::http_status(e.value()), e.to_json()};
         } catch (const std::exception& e) {
             out = {500, error("INTERNAL_ERROR", std::string("the gateway failed: ") + e.what())};
         }
         send(*res, out);
     }
 
-    static json body_of(const polymcp::http::request& req) {
+    static json body_of(const http::request& req) {
         if (req.body.empty()) return json::object();
         auto j = json::parse(req.body, nullptr, false);
         if (j.is_discarded() || !j.is_object())
-            throw pc::connector_error(pc::errc::invalid_request, "the request body must be a JSON object");
+            throw connectors::connector_error(connectors::errc::invalid_request, "the request body must be a JSON object");
         return j;
     }
 
@@ -178,13 +149,13 @@ private:
     }
 
     // Connect and disconnect talk to upstreams: their failures are 502 (504 for a timeout).
-    static bool upstream_failure(pc::errc e) {
-        return pc::http_status(e) == 422 || e == pc::errc::upstream_error;
+    static bool upstream_failure(connectors::errc e) {
+        return connectors::http_status(e) == 422 || e == connectors::errc::upstream_error;
     }
 
-    asio::awaitable<reply> dispatch(const polymcp::http::request& req, const polymcp::auth::principal& who) {
-        const auto caller = pc::caller::of(who, admin_scope_);
-        pc::session_key key{who.tenant, who.subject, who.claims.value("gateway_session", "default")};
+    asio::awaitable<reply> dispatch(const http::request& req, const auth::principal& who) {
+        const auto caller = connectors::caller::of(who, admin_scope_);
+        connectors::session_key key{who.tenant, who.subject, who.claims.value("gateway_session", "default")};
         std::vector<std::string> seg;
         {
             std::string p(req.path().substr(5));  // after "/api/"
@@ -217,7 +188,7 @@ private:
                 for (const auto& c : list) {
                     auto j = c.to_json();
                     auto s = co_await m_->status(key, c.id);
-                    j["status"] = pc::to_string(s.status);
+                    j["status"] = connectors::to_string(s.status);
                     out.push_back(std::move(j));
                 }
                 co_return reply{200, {{"connectors", std::move(out)}, {"session", key.session}}};
@@ -228,7 +199,7 @@ private:
                     auto c = co_await m_->connectors().get(caller, id);
                     auto s = co_await m_->status(key, id);
                     auto j = c.to_json();
-                    j["status"] = pc::to_string(s.status);
+                    j["status"] = connectors::to_string(s.status);
                     co_return reply{200, j};
                 }
                 if (method == "PATCH") {
@@ -244,17 +215,17 @@ private:
             }
             if (n == 3 && (seg[2] == "connect" || seg[2] == "disconnect")) {
                 if (method != "POST") co_return method_not_allowed("POST");
-                std::optional<pc::connector_error> failure;
-                pc::connection_state state;
+                std::optional<connectors::connector_error> failure;
+                connectors::connection_state state;
                 try {
                     if (seg[2] == "connect") state = co_await m_->connect(key, id);
                     else state = co_await m_->disconnect(key, id);
-                } catch (const pc::connector_error& e) {
+                } catch (const connectors::connector_error& e) {
                     failure = e;
                 }
                 if (failure) {
                     if (!upstream_failure(failure->value())) throw *failure;
-                    co_return reply{failure->value() == pc::errc::timeout ? 504u : 502u, failure->to_json()};
+                    co_return reply{failure->value() == connectors::errc::timeout ? 504u : 502u, failure->to_json()};
                 }
                 auto j = state.to_json();
                 j["session"] = key.session;
@@ -344,15 +315,17 @@ private:
                 co_return method_not_allowed("GET, PATCH, DELETE");
             }
         }
-        co_return reply{404, error("NOT_FOUND", "no such route: " + method + " " + polymcp::utf8_excerpt(req.path(), 200))};
+        co_return reply{404, error("NOT_FOUND", "no such route: " + method + " " + utf8_excerpt(req.path(), 200))};
     }
 
     asio::any_io_executor ex_;
     std::shared_ptr<Manager> m_;
-    std::shared_ptr<pc::system_tool_registry> system_;
+    std::shared_ptr<connectors::system_tool_registry> system_;
     std::shared_ptr<session_auth> auth_;
     std::string admin_scope_;
     std::function<asio::awaitable<bool>()> ready_;
 };
 
-}  // namespace gateway
+}  // namespace polymcp::gateway
+
+#endif

@@ -1,7 +1,10 @@
-// The gateway's configuration: a JSON file (--config FILE), then environment
-// variables, then command-line options; every setting has an embedded
-// default (docs/gateway.md lists them all).
-#pragma once
+#ifndef POLYMCP_GATEWAY_CONFIG_HPP
+#define POLYMCP_GATEWAY_CONFIG_HPP
+
+/// @file polymcp/gateway/config.hpp
+/// A gateway's configuration: a JSON file, then environment variables (a
+/// program applies its command-line options last); every setting has an
+/// embedded default (docs/gateway.md, "Configuration", lists them all).
 
 #include <polymcp/auth/principal.hpp>
 #include <polymcp/connectors/manager.hpp>
@@ -11,11 +14,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace gateway {
+namespace polymcp::gateway {
 
 using nlohmann::json;
 
@@ -37,6 +41,7 @@ struct jwt_settings {
     std::string default_tenant;
 };
 
+/// Everything a gateway is configured with.
 struct config {
     // Listening.
     std::string address = "127.0.0.1";
@@ -70,10 +75,25 @@ struct config {
     json servers = json::array();
     json categories = json::array();
 
+    /// Whether Redis and PostgreSQL hold the state (several instances).
     bool scaled_out() const { return !redis.empty() || !postgres.empty(); }
 };
 
-namespace config_detail {
+/// A TCP port from a JSON number or a decimal string: 0 to 65535.
+/// @throws std::invalid_argument naming `where` otherwise
+inline std::uint16_t port_from(const json& v, const std::string& where) {
+    long long n = -1;
+    if (v.is_number_integer()) n = v.get<long long>();
+    else if (v.is_string()) {
+        const auto& s = v.get_ref<const std::string&>();
+        if (!s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos) n = std::stoll(s);
+    }
+    if (n < 0 || n > 65535)
+        throw std::invalid_argument(where + " must be a port number from 0 to 65535 (0: any free port), not " + v.dump());
+    return static_cast<std::uint16_t>(n);
+}
+
+namespace detail {
 inline std::string env(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
@@ -93,19 +113,6 @@ inline polymcp::auth::principal principal_from(const json& j) {
     return p;
 }
 
-// A TCP port from a JSON number or a decimal string: 0 to 65535.
-inline std::uint16_t port_from(const json& v, const std::string& where) {
-    long long n = -1;
-    if (v.is_number_integer()) n = v.get<long long>();
-    else if (v.is_string()) {
-        const auto& s = v.get_ref<const std::string&>();
-        if (!s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos) n = std::stoll(s);
-    }
-    if (n < 0 || n > 65535)
-        throw std::invalid_argument(where + " must be a port number from 0 to 65535 (0: any free port), not " + v.dump());
-    return static_cast<std::uint16_t>(n);
-}
-
 // A count from a JSON number: 1 to `max`.
 inline std::size_t count_from(const json& obj, const char* name, std::size_t dflt, std::size_t max = 1'000'000) {
     auto it = obj.find(name);
@@ -114,7 +121,7 @@ inline std::size_t count_from(const json& obj, const char* name, std::size_t dfl
         throw std::invalid_argument(std::string(name) + " must be a whole number from 1 to " + std::to_string(max));
     return static_cast<std::size_t>(it->get<long long>());
 }
-}  // namespace config_detail
+}  // namespace detail
 
 /// Reads `path` (when not empty), then the environment:
 /// POLYMCP_GATEWAY_ADDRESS, POLYMCP_GATEWAY_PORT, POLYMCP_GATEWAY_DATA_DIR,
@@ -134,10 +141,10 @@ inline config load(const std::string& path) {
     try {
         if (auto l = j.find("listen"); l != j.end()) {
             c.address = l->value("address", c.address);
-            if (l->contains("port")) c.port = config_detail::port_from((*l)["port"], "listen.port");
+            if (l->contains("port")) c.port = port_from((*l)["port"], "listen.port");
             if (l->contains("allowed_origins")) c.allowed_origins = (*l)["allowed_origins"].get<std::vector<std::string>>();
             if (l->contains("allowed_hosts")) c.allowed_hosts = (*l)["allowed_hosts"].get<std::vector<std::string>>();
-            c.io_threads = config_detail::count_from(*l, "io_threads", c.io_threads, 256);
+            c.io_threads = detail::count_from(*l, "io_threads", c.io_threads, 256);
         }
         c.data_dir = j.value("data_dir", c.data_dir);
         if (auto s = j.find("storage"); s != j.end()) {
@@ -154,7 +161,7 @@ inline config load(const std::string& path) {
         if (auto a = j.find("auth"); a != j.end()) {
             if (auto keys = a->find("api_keys"); keys != a->end())
                 for (const auto& k : *keys)
-                    c.api_keys.push_back({k.value("key", ""), k.value("key_sha256", ""), config_detail::principal_from(k)});
+                    c.api_keys.push_back({k.value("key", ""), k.value("key_sha256", ""), detail::principal_from(k)});
             if (auto jw = a->find("jwt"); jw != a->end())
                 c.jwt = jwt_settings{jw->value("jwks", ""), jw->value("issuer", ""), jw->value("audience", ""),
                                      jw->value("tenant_claim", "tenant"), jw->value("default_tenant", "")};
@@ -162,7 +169,7 @@ inline config load(const std::string& path) {
         }
         auto& m = c.manager;
         if (auto k = j.find("connectors"); k != j.end()) {
-            using config_detail::count_from;
+            using detail::count_from;
             if (k->contains("users_may_add_stdio"))
                 throw std::invalid_argument(
                     "connectors.users_may_add_stdio is not a setting: users never choose a command the gateway runs; "
@@ -193,9 +200,9 @@ inline config load(const std::string& path) {
     } catch (const json::exception& e) {
         throw std::invalid_argument((path.empty() ? std::string("the configuration") : path) + ": " + e.what());
     }
-    using config_detail::env;
+    using detail::env;
     if (auto v = env("POLYMCP_GATEWAY_ADDRESS"); !v.empty()) c.address = v;
-    if (auto v = env("POLYMCP_GATEWAY_PORT"); !v.empty()) c.port = config_detail::port_from(json(v), "POLYMCP_GATEWAY_PORT");
+    if (auto v = env("POLYMCP_GATEWAY_PORT"); !v.empty()) c.port = port_from(json(v), "POLYMCP_GATEWAY_PORT");
     if (auto v = env("POLYMCP_GATEWAY_DATA_DIR"); !v.empty()) c.data_dir = v;
     if (auto v = env("POLYMCP_REDIS"); !v.empty()) c.redis = v;
     if (auto v = env("POLYMCP_REDIS_PASSWORD"); !v.empty()) c.redis_password = v;
@@ -206,4 +213,6 @@ inline config load(const std::string& path) {
     return c;
 }
 
-}  // namespace gateway
+}  // namespace polymcp::gateway
+
+#endif
