@@ -21,6 +21,7 @@
 #include <polymcp/auth/jwks_client.hpp>
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/server/request_state.hpp>
+#include <polymcp/storage/memory.hpp>
 #include <polymcp/auth/resource_server.hpp>
 #include <polymcp/http/tls.hpp>
 #include <polymcp/transport/streamable_http.hpp>

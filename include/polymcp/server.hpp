@@ -9,7 +9,7 @@
 /// |---|---|---|---|
 /// | `Transport` | `polymcp::transport` (transport/concepts.hpp) | `stdio_transport` | moves messages; maps typed errors to statuses |
 /// | `Auth` | `auth::auth_policy` (auth/concepts.hpp) | `auth::no_auth` | authenticates every request (Streamable HTTP) or the process once (stdio) |
-/// | `Storage` | `storage::storage` (storage/concepts.hpp) | `storage::memory_storage` | holds the server's own state that outlives a request: the `requestState` of multi round-trip requests when there is no cipher |
+/// | `Storage` | `storage::storage` (storage/concepts.hpp) | `storage::memory_storage` | holds the server's own state that outlives a request: the `requestState` of multi round-trip requests when there is no cipher (with `memory_storage`, the server's own memory) |
 /// | `Cipher` | `crypto::cipher` (crypto/concepts.hpp) or `crypto::no_cipher` | `crypto::no_cipher` | seals what leaves the process: the `requestState` of multi round-trip requests |
 ///
 /// The defaults give the smallest server: stdio, no auth, in-memory storage,
@@ -38,7 +38,6 @@
 #include <polymcp/server/features.hpp>
 #include <polymcp/server/request_state.hpp>
 #include <polymcp/storage/concepts.hpp>
-#include <polymcp/storage/memory.hpp>
 #include <polymcp/tools/registry.hpp>
 #include <polymcp/transport/concepts.hpp>
 #include <polymcp/transport/stdio.hpp>
@@ -48,6 +47,10 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+
+namespace polymcp::storage {
+class memory_storage;  // polymcp/storage/memory.hpp: not needed unless one is given
+}  // namespace polymcp::storage
 
 namespace polymcp {
 
@@ -67,7 +70,8 @@ class server {
                   "polymcp::server<Transport, Auth, ...>: Auth is not an auth policy: it needs a const member "
                   "`polymcp::auth::auth_result authenticate(const polymcp::auth::auth_request&)` and copies (see "
                   "polymcp/auth/concepts.hpp)");
-    static_assert(storage::storage<Storage>,
+    static constexpr bool in_memory = std::is_same_v<Storage, storage::memory_storage>;
+    static_assert(in_memory || storage::storage<Storage>,
                   "polymcp::server<Transport, Auth, Storage, ...>: Storage is not a storage policy (see the "
                   "requirement table in polymcp/storage/concepts.hpp)");
     static_assert(crypto::cipher_or_none<Cipher>,
@@ -92,7 +96,8 @@ public:
     /// @param auth the auth policy object
     /// @param storage the storage object, shared with the application; null
     ///        makes a default-constructed one when `Storage` has a default
-    ///        constructor (`memory_storage` does)
+    ///        constructor; with `memory_storage` (the default) null means
+    ///        none, and request states stay in the core's memory either way
     /// @param cipher the cipher, ignored for `crypto::no_cipher`
     /// @throws std::invalid_argument when `options.auth` is set while
     ///         `Auth` is `auth::no_auth`, or `storage` is null and `Storage`
@@ -138,7 +143,7 @@ public:
     Transport& transport() noexcept { return transport_; }
     /// The auth policy.
     const Auth& auth() const noexcept { return auth_; }
-    /// The storage.
+    /// The storage (null for the default `memory_storage` when none was given).
     const std::shared_ptr<Storage>& storage() const noexcept { return storage_; }
     /// The cipher (`crypto::no_cipher` when there is none).
     const Cipher& cipher() const noexcept { return cipher_; }
@@ -146,7 +151,8 @@ public:
 private:
     static std::shared_ptr<Storage> storage_or_default(std::shared_ptr<Storage> s) {
         if (s) return s;
-        if constexpr (std::is_default_constructible_v<Storage>) return std::make_shared<Storage>();
+        if constexpr (in_memory) return s;
+        else if constexpr (std::is_default_constructible_v<Storage>) return std::make_shared<Storage>();
         else throw std::invalid_argument("polymcp::server: give the storage object (this Storage has no default)");
     }
 
@@ -163,11 +169,13 @@ private:
                     "Auth policy (docs/composition.md)");
             o.auth = auth_;
         }
+        // Request states: sealed by the cipher; without one, kept in the
+        // storage, or (memory_storage) in the core's own memory.
         if (!o.request_state) {
-            if constexpr (std::is_same_v<Cipher, crypto::no_cipher>)
-                o.request_state = std::make_shared<const storage_request_state_codec<Storage>>(storage_, o.request_state_ttl);
-            else
+            if constexpr (!std::is_same_v<Cipher, crypto::no_cipher>)
                 o.request_state = request_state_with(cipher_);
+            else if constexpr (!in_memory)
+                o.request_state = std::make_shared<const storage_request_state_codec<Storage>>(storage_, o.request_state_ttl);
         }
         return o;
     }

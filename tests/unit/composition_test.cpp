@@ -68,17 +68,12 @@ TEST_CASE("composition: the defaults are the smallest server: stdio, no auth, me
     STATIC_REQUIRE(std::is_same_v<decltype(srv), polymcp::server<polymcp::stdio_transport, polymcp::auth::no_auth,
                                                                  st::memory_storage, polymcp::crypto::no_cipher>>);
     CHECK(srv.core().options().auth.anonymous());
-    REQUIRE(srv.storage() != nullptr);
+    CHECK(srv.storage() == nullptr);  // none given: nothing to hold
 
-    SECTION("without a cipher the request state stays in the storage; the client holds a handle") {
+    SECTION("without a cipher the request state stays in the server's memory; the client holds a handle") {
         harness h(srv.core());
         const auto state = ask(h);
         CHECK(is_handle(state));
-        std::error_code ec;
-        auto kept = srv.storage()->get("polymcp:request_state:" + state, ec);
-        REQUIRE_FALSE(ec);
-        REQUIRE(kept.has_value());
-        CHECK(json::parse(*kept)["b"]["params"]["name"] == "greet");
         harness other(srv.core());  // another session of the same server
         CHECK(answer(other, state)["result"]["content"][0]["text"] == "Hello, Alice!");
     }
@@ -98,6 +93,25 @@ TEST_CASE("composition: the defaults are the smallest server: stdio, no auth, me
             CHECK(r["error"]["code"] == -32602);
         }
     }
+}
+
+TEST_CASE("composition: without a cipher a storage keeps the request state under the client's handle",
+          "[composition][storage]") {
+    std::shared_ptr<st::sqlite_storage> storage(polymcp::test::backend<st::sqlite_storage>().make());
+    polymcp::server srv({}, greeter(), polymcp::stdio_transport{}, polymcp::auth::no_auth{}, storage);
+    STATIC_REQUIRE(std::is_same_v<decltype(srv)::storage_type, st::sqlite_storage>);
+    harness h(srv.core());
+    const auto state = ask(h);
+    REQUIRE(is_handle(state));
+    std::error_code ec;
+    auto kept = storage->get("polymcp:request_state:" + state, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(kept.has_value());
+    CHECK(json::parse(*kept)["b"]["params"]["name"] == "greet");
+    CHECK(answer(h, state)["result"]["content"][0]["text"] == "Hello, Alice!");
+    // Gone from the storage, gone for the client.
+    storage->erase("polymcp:request_state:" + state, ec);
+    CHECK(answer(h, state)["error"]["code"] == -32602);
 }
 
 TEMPLATE_LIST_TEST_CASE("composition: two servers on one shared storage resume each other's requests",
