@@ -9,14 +9,15 @@
 /// (polymcp/crypto/concepts.hpp).
 ///
 /// Each entry is one record whose id is the SHA-256 of its key (so that no
-/// user, server or issuer appears in clear) and whose only field is the
-/// sealed `{key, value}`; ciphers that bind associated data bind the key
-/// too. A sealed value copied under another key — another user's, another
-/// server's — does not open there (`crypto::errc::authentication_failed`).
+/// user, server or issuer appears in clear) and whose only field, `secret`,
+/// is the value sealed for purpose "polymcp.oauth" and bound to the key
+/// (polymcp/crypto/sealed.hpp). A sealed value copied under another key —
+/// another user's, another server's — does not open there
+/// (`crypto::errc::authentication_failed`).
 
 #include <polymcp/client/oauth.hpp>
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/openssl.hpp>
+#include <polymcp/crypto/sealed.hpp>
 #include <polymcp/storage/concepts.hpp>
 #include <polymcp/storage/error.hpp>
 
@@ -42,7 +43,7 @@ public:
     /// @param collection the records collection to use
     encrypted_token_store(std::shared_ptr<Storage> storage, Cipher cipher,
                           std::string collection = "polymcp_oauth_tokens")
-        : storage_(std::move(storage)), cipher_(std::move(cipher)), collection_(std::move(collection)) {}
+        : storage_(std::move(storage)), sealer_(std::move(cipher)), collection_(std::move(collection)) {}
 
     /// Declares the collection (idempotent); call once at start.
     void define(std::error_code& ec) { storage_->define({collection_, {}}, ec); }
@@ -56,22 +57,16 @@ public:
         if (secret == rec->data.end() || !secret->is_string())
             throw std::system_error(make_error_code(storage::errc::corrupt_data), "an OAuth token entry has no secret");
         std::error_code dec;
-        auto plain = cipher_.decrypt(secret->template get_ref<const std::string&>(), associated_data(key), dec);
-        if (dec) throw std::system_error(dec, "decrypting an OAuth token entry");
-        auto j = json::parse(plain, nullptr, false);
-        crypto::detail::cleanse(plain);
-        if (!j.is_object() || j.value("key", "") != key || !j.contains("value"))
-            throw std::system_error(make_error_code(crypto::errc::authentication_failed),
-                                    "an OAuth token entry was sealed for another key");
-        co_return std::move(j["value"]);
+        auto value = sealer_.open(purpose, {key}, secret->template get_ref<const std::string&>(), dec);
+        if (dec)
+            throw std::system_error(dec, "opening an OAuth token entry (a changed encryption key, an altered record, or "
+                                         "an entry sealed for another key)");
+        co_return value;
     }
 
     asio::awaitable<void> save(const std::string& key, json value) override {
-        json plain = {{"key", key}, {"value", std::move(value)}};
-        std::string text = plain.dump();
         std::error_code ec;
-        auto sealed = cipher_.encrypt(text, associated_data(key), ec);
-        crypto::detail::cleanse(text);
+        auto sealed = sealer_.seal(purpose, {key}, value, ec);
         if (ec) throw std::system_error(ec, "encrypting an OAuth token entry");
         json data = {{"secret", sealed}};
         std::string collection = collection_, id = record_id(key);
@@ -112,14 +107,12 @@ public:
         return out;
     }
 
-private:
-    static std::string associated_data(const std::string& key) {
-        if constexpr (Cipher::binds_associated_data) return "polymcp.oauth\n" + key;
-        else return {};
-    }
+    /// The purpose entries are sealed for (polymcp/crypto/sealed.hpp), bound to their key.
+    static constexpr std::string_view purpose = "polymcp.oauth";
 
+private:
     std::shared_ptr<Storage> storage_;
-    Cipher cipher_;
+    crypto::sealer<Cipher> sealer_;
     std::string collection_;
 };
 

@@ -13,10 +13,10 @@
 ///   creations of one user are serialized across processes by a lock in the
 ///   storage's ephemeral state (set-if-absent with a TTL), so that two
 ///   concurrent creations cannot both pass the limit.
-/// - `auth_config` is sealed as `{tenant, user, connector, auth_config}`
-///   (ciphers with associated data also bind "polymcp.connector", tenant,
-///   user and id), so a sealed value copied onto another user's or another
-///   connector's record does not open there (`crypto_error`). No member
+/// - `auth_config` is sealed for purpose "polymcp.connector" and bound to
+///   tenant, user and connector id (polymcp/crypto/sealed.hpp), so a sealed
+///   value copied onto another user's or another connector's record does
+///   not open there (`crypto_error`). No member
 ///   returns it except `auth_config()`, which the manager uses to connect.
 ///
 /// Coroutines throwing `connector_error`; nothing is written when one throws.
@@ -26,7 +26,7 @@
 #include <polymcp/connectors/detail/storage_ops.hpp>
 #include <polymcp/connectors/types.hpp>
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/openssl.hpp>
+#include <polymcp/crypto/sealed.hpp>
 #include <polymcp/storage/concepts.hpp>
 
 #include <asio/awaitable.hpp>
@@ -61,7 +61,7 @@ public:
     /// @param storage the backend (records, and the ephemeral state for locks); kept
     /// @param cipher seals `auth_config` (copied)
     connector_store(std::shared_ptr<Storage> storage, Cipher cipher, connector_store_options options = {})
-        : storage_(std::move(storage)), cipher_(std::move(cipher)), opts_(std::move(options)) {}
+        : storage_(std::move(storage)), sealer_(std::move(cipher)), opts_(std::move(options)) {}
 
     const connector_store_options& options() const noexcept { return opts_; }
 
@@ -176,15 +176,12 @@ public:
     }
 
     /// Seals the own credentials of catalog server `server_id` (its
-    /// `auth_config`, polymcp/connectors/auth_config.hpp) as
-    /// `{server, auth_config}` (ciphers with associated data also bind
-    /// "polymcp.server" and the id), for `server_record::auth_sealed`.
+    /// `auth_config`, polymcp/connectors/auth_config.hpp) for purpose
+    /// "polymcp.server", bound to the id, for `server_record::auth_sealed`.
     /// @throws connector_error `crypto_error`
     std::string seal_server(const std::string& server_id, const json& config) const {
-        std::string text = json({{"server", server_id}, {"auth_config", config}}).dump();
         std::error_code ec;
-        auto token = cipher_.encrypt(text, server_associated_data(server_id), ec);
-        crypto::detail::cleanse(text);
+        auto token = sealer_.seal(server_purpose, {server_id}, config, ec);
         if (ec) throw connector_error(errc::crypto_error, "sealing a server's credentials failed: " + ec.message());
         return token;
     }
@@ -195,22 +192,21 @@ public:
     json open_server(const std::string& server_id, const std::string& token) const {
         if (token.empty()) return json();
         std::error_code ec;
-        auto plain = cipher_.decrypt(token, server_associated_data(server_id), ec);
+        auto config = sealer_.open(server_purpose, {server_id}, token, ec);
         if (ec)
             throw connector_error(errc::crypto_error, "the credentials of server '" + server_id + "' do not open (" +
-                                                          ec.message() + "); was the encryption key changed?");
-        auto j = json::parse(plain, nullptr, false);
-        crypto::detail::cleanse(plain);
-        if (!j.is_object() || j.value("server", "") != server_id)
-            throw connector_error(errc::crypto_error, "the credentials of server '" + server_id + "' were sealed for another server");
-        return j["auth_config"];
+                                                          ec.message() + "): the encryption key changed, the record "
+                                                          "was altered, or they were sealed for another server");
+        return config;
     }
 
+    /// The purposes credentials are sealed for (polymcp/crypto/sealed.hpp):
+    /// a connector's, bound to tenant, user and connector id; a catalog
+    /// server's, bound to the server id.
+    static constexpr std::string_view connector_purpose = "polymcp.connector";
+    static constexpr std::string_view server_purpose = "polymcp.server";
+
 private:
-    static std::string server_associated_data(const std::string& id) {
-        if constexpr (Cipher::binds_associated_data) return "polymcp.server\n" + id;
-        else return {};
-    }
 
     connector_error limit_error() const {
         return connector_error(errc::connector_limit_reached,
@@ -225,16 +221,9 @@ private:
         return d;
     }
 
-    static std::string associated_data(const std::string& tenant, const std::string& user, const std::string& id) {
-        if constexpr (Cipher::binds_associated_data) return "polymcp.connector\n" + tenant + "\n" + user + "\n" + id;
-        else return {};
-    }
-
     std::string seal(const connector& c, const json& config) const {
-        std::string text = json({{"tenant", c.tenant}, {"user", c.user}, {"connector", c.id}, {"auth_config", config}}).dump();
         std::error_code ec;
-        auto token = cipher_.encrypt(text, associated_data(c.tenant, c.user, c.id), ec);
-        crypto::detail::cleanse(text);
+        auto token = sealer_.seal(connector_purpose, {c.tenant, c.user, c.id}, config, ec);
         if (ec) throw connector_error(errc::crypto_error, "sealing a connector's credentials failed: " + ec.message());
         return token;
     }
@@ -242,18 +231,12 @@ private:
     json open(const caller& who, const std::string& id, const std::string& token) const {
         if (token.empty()) return json();
         std::error_code ec;
-        auto plain = cipher_.decrypt(token, associated_data(who.tenant, who.user, id), ec);
+        auto config = sealer_.open(connector_purpose, {who.tenant, who.user, id}, token, ec);
         if (ec)
-            throw connector_error(errc::crypto_error, "the credentials of connector '" + id +
-                                                          "' do not open (" + ec.message() +
-                                                          "); was the encryption key changed?");
-        auto j = json::parse(plain, nullptr, false);
-        crypto::detail::cleanse(plain);
-        if (!j.is_object() || j.value("tenant", "") != who.tenant || j.value("user", "") != who.user ||
-            j.value("connector", "") != id)
-            throw connector_error(errc::crypto_error, "the credentials of connector '" + id +
-                                                          "' were sealed for another connector or user");
-        return j["auth_config"];
+            throw connector_error(errc::crypto_error, "the credentials of connector '" + id + "' do not open (" +
+                                                          ec.message() + "): the encryption key changed, the record "
+                                                          "was altered, or they were sealed for another connector or user");
+        return config;
     }
 
     asio::awaitable<storage::record> read_own(const caller& who, const std::string& id) {
@@ -298,7 +281,7 @@ private:
     }
 
     std::shared_ptr<Storage> storage_;
-    Cipher cipher_;
+    crypto::sealer<Cipher> sealer_;
     connector_store_options opts_;
 };
 

@@ -25,7 +25,7 @@
 /// decryption failed, the stored credentials do not decode, the handler threw).
 
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/openssl.hpp>
+#include <polymcp/crypto/sealed.hpp>
 #include <polymcp/json/decode.hpp>
 #include <polymcp/json/encode.hpp>
 #include <polymcp/protocol/content.hpp>
@@ -80,17 +80,18 @@ struct credential_store_options {
 
 /// Tenants' credentials per provider ("twilio", "stripe", ...) in a
 /// *Storage* (polymcp/storage/concepts.hpp), encrypted with a *Cipher*
-/// (polymcp/crypto/concepts.hpp). The plaintext names its tenant and provider,
-/// and ciphers that bind associated data bind both too, so a ciphertext
-/// copied to another tenant's record does not decrypt there
-/// (`crypto::errc::authentication_failed`). Thread-safe.
+/// (polymcp/crypto/concepts.hpp): sealed for purpose
+/// "polymcp.tenant_credentials" and bound to the tenant and provider
+/// (polymcp/crypto/sealed.hpp), so a ciphertext copied to another tenant's
+/// record does not open there (`crypto::errc::authentication_failed`).
+/// Thread-safe.
 template <storage::storage Storage, crypto::cipher Cipher>
 class credential_store {
 public:
     /// @param storage where the records live (shared; must outlive nothing: it is kept)
     /// @param cipher encrypts the credentials (copied)
     credential_store(std::shared_ptr<Storage> storage, Cipher cipher, credential_store_options options = {})
-        : storage_(std::move(storage)), cipher_(std::move(cipher)), options_(std::move(options)) {}
+        : storage_(std::move(storage)), sealer_(std::move(cipher)), options_(std::move(options)) {}
 
     /// Declares the collection (idempotent); call once at start.
     void define(std::error_code& ec) { storage_->define({options_.collection, {}}, ec); }
@@ -101,8 +102,7 @@ public:
     void put(std::string_view tenant, std::string_view provider, const nlohmann::json& credentials,
              std::error_code& ec) {
         if (tenant.empty() || provider.empty()) throw std::invalid_argument("credential_store: empty tenant or provider");
-        nlohmann::json plain = {{"tenant", tenant}, {"provider", provider}, {"credentials", credentials}};
-        auto sealed = cipher_.encrypt(plain.dump(), associated_data(tenant, provider), ec);
+        auto sealed = sealer_.seal(purpose, {tenant, provider}, credentials, ec);
         if (ec) return;
         nlohmann::json data = {{"tenant", tenant}, {"provider", provider}, {"active", true}, {"secret", sealed}};
         const auto id = record_id(tenant, provider);
@@ -176,6 +176,9 @@ public:
 
     const credential_store_options& options() const noexcept { return options_; }
 
+    /// The purpose credentials are sealed for (polymcp/crypto/sealed.hpp).
+    static constexpr std::string_view purpose = "polymcp.tenant_credentials";
+
 private:
     static std::string escape(std::string_view s) {
         std::string out;
@@ -194,12 +197,6 @@ private:
     static std::string record_id(std::string_view tenant, std::string_view provider) {
         return escape(tenant) + "/" + escape(provider);
     }
-    static std::string associated_data(std::string_view tenant, std::string_view provider) {
-        if constexpr (Cipher::binds_associated_data)
-            return "polymcp.credentials\n" + std::string(tenant) + "\n" + std::string(provider);
-        else
-            return {};
-    }
     std::optional<nlohmann::json> open(const storage::record& r, std::string_view tenant, std::string_view provider,
                                        std::error_code& ec) const {
         if (!r.data.value("active", false)) return std::nullopt;
@@ -208,20 +205,13 @@ private:
             ec = storage::errc::corrupt_data;
             return std::nullopt;
         }
-        auto plain = cipher_.decrypt(secret->get_ref<const std::string&>(), associated_data(tenant, provider), ec);
-        if (ec) return std::nullopt;
-        auto j = nlohmann::json::parse(plain, nullptr, false);
-        crypto::detail::cleanse(plain);
-        if (j.is_discarded() || !j.is_object() || j.value("tenant", "") != tenant || j.value("provider", "") != provider ||
-            !j.contains("credentials")) {
-            ec = crypto::errc::authentication_failed;  // sealed for another tenant or provider
-            return std::nullopt;
-        }
-        return std::move(j["credentials"]);
+        auto credentials = sealer_.open(purpose, {tenant, provider}, secret->get_ref<const std::string&>(), ec);
+        if (ec) return std::nullopt;  // authentication_failed: another key, altered, or another tenant's or provider's
+        return credentials;
     }
 
     std::shared_ptr<Storage> storage_;
-    Cipher cipher_;
+    crypto::sealer<Cipher> sealer_;
     credential_store_options options_;
 };
 
