@@ -22,6 +22,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -529,4 +530,67 @@ TEST_CASE("connector manager: an OAuth access token is refreshed with its refres
     std::lock_guard lock(mu);
     CHECK(grants == 2);
     m->close_all();
+}
+
+TEST_CASE("connector manager: the Asio-style forms complete with (error_code, result) and a diagnostics message",
+          "[connectors][manager][async]") {
+    everything_http everything;
+    asio::io_context io;
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s1{"t1", "alice", "async"};
+    polymcp::diagnostics diag;
+
+    // A callback: no coroutine, no exception.
+    std::optional<std::error_code> done;
+    pc::connector created;
+    m->async_create_connector(alice, json{{"name", "everything"}, {"url", everything.url()}}, diag,
+                              [&](std::error_code ec, pc::connector c) {
+                                  done = ec;
+                                  created = std::move(c);
+                              });
+    io.restart();  // make_test_manager ran it to completion: stopped until restarted
+    while (!done && io.run_one() > 0) {
+    }
+    REQUIRE(done);
+    CHECK_FALSE(*done);
+    CHECK(diag.message.empty());
+    CHECK(created.tools.size() > 5);
+
+    // A failure: the manager's code, the message the throwing form says, a default result.
+    done.reset();
+    pc::connector refused;
+    refused.name = "untouched";
+    m->async_create_connector(alice, json{{"name", ""}, {"url", everything.url()}}, diag,
+                              [&](std::error_code ec, pc::connector c) {
+                                  done = ec;
+                                  refused = std::move(c);
+                              });
+    io.restart();  // the last run left it out of work, hence stopped
+    while (!done && io.run_one() > 0) {
+    }
+    REQUIRE(done);
+    CHECK(*done == pc::errc::invalid_request);
+    CHECK(pc::http_status(static_cast<pc::errc>(done->value())) == 400);
+    CHECK(diag.message.find("name") != std::string::npos);
+    CHECK(refused.name.empty());
+
+    // Completion tokens compose: as_tuple(use_awaitable) in a coroutine.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        using asio::experimental::as_tuple;
+        auto [ec, state] = co_await m->async_connect(s1, created.id, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(ec);
+        CHECK(state.status == pc::connection_status::connected);
+        std::string tool = "everything__test_simple_text";
+        auto [cec, r] = co_await m->async_call_tool(s1, tool, json::object(), pc::call_options{}, diag,
+                                                   as_tuple(asio::use_awaitable));
+        CHECK_FALSE(cec);
+        CHECK(text_of(r) == "This is a simple text response for testing.");
+        auto [uec, none] = co_await m->async_call_tool(s1, "no_such_tool", json::object(), pc::call_options{}, diag,
+                                                      as_tuple(asio::use_awaitable));
+        CHECK(uec == pc::errc::unknown_tool);
+        CHECK(diag.message.find("no_such_tool") != std::string::npos);
+        auto [lec] = co_await m->async_logout(s1, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(lec);
+        CHECK(diag.message.empty());  // cleared at the start of each operation
+    });
 }

@@ -13,6 +13,7 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -396,4 +397,59 @@ TEST_CASE("stdio transport: destroying it kills and reaps the child", "[client][
     CHECK(process_gone(pid));
     int st = 0;
     CHECK(::waitpid(pid, &st, WNOHANG) == -1);  // already reaped by the transport
+}
+
+TEST_CASE("client: the Asio-style forms complete any token with (error_code, result), the message in diagnostics",
+          "[client][stdio][async]") {
+    asio::io_context io;
+    mc::session s(everything(io));
+    polymcp::diagnostics diag;
+    auto run_until = [&io](const bool& done) {
+        io.restart();  // the last run may have left it out of work, hence stopped
+        while (!done && io.run_one() > 0) {
+        }
+    };
+
+    // Before initialize: the client's code, no exception.
+    bool done = false;
+    std::error_code early;
+    s.async_list_tools({}, diag, [&](std::error_code ec, std::vector<mc::tool_info>) {
+        early = ec;
+        done = true;
+    });
+    run_until(done);
+    CHECK(early == mc::errc::not_initialized);
+    CHECK_FALSE(diag.message.empty());
+
+    done = false;
+    mc::initialize_result info;
+    std::error_code init;
+    s.async_initialize({}, diag, [&](std::error_code ec, mc::initialize_result r) {
+        init = ec;
+        info = std::move(r);
+        done = true;
+    });
+    run_until(done);
+    REQUIRE(done);
+    REQUIRE_FALSE(init);
+    CHECK(s.is_open());
+    CHECK(diag.message.empty());
+    CHECK(info.server_info.name == "mcp-conformance-test-server");
+
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        using asio::experimental::as_tuple;
+        auto [ec, r] = co_await s.async_call_tool("test_simple_text", json::object(), {}, diag, as_tuple(asio::use_awaitable));
+        INFO(diag.message);
+        REQUIRE_FALSE(ec);
+        CHECK(std::get<polymcp::text_content>(r.content[0]).text == "This is a simple text response for testing.");
+        // A JSON-RPC error from the server: rpc_error, the server's message in diag.
+        auto [rec, none] = co_await s.async_read_resource("test://no/such/resource", {}, diag, as_tuple(asio::use_awaitable));
+        CHECK(rec == mc::errc::rpc_error);
+        CHECK(diag.message.find("test://no/such/resource") != std::string::npos);
+        CHECK(none.contents.empty());
+        auto [pec] = co_await s.async_ping({}, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(pec);
+        auto [cec] = co_await s.async_close(diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(cec);
+    });
 }

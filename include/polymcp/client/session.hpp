@@ -64,6 +64,7 @@
 #include <polymcp/client/error.hpp>
 #include <polymcp/client/transport.hpp>
 #include <polymcp/client/types.hpp>
+#include <polymcp/core/async.hpp>
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/types.hpp>
 
@@ -267,6 +268,150 @@ public:
     /// Ends the session: fails pending requests with `connection_closed` and
     /// closes the transport. Idempotent; never throws.
     POLYMCP_DECL asio::awaitable<void> close();
+
+    // ---- The Asio-style forms (polymcp/core/async.hpp) ---------------------
+    // Each `async_X(args..., diag, token)` runs `X(args...)` on `get_executor()`
+    // and completes `token` with `(std::error_code, R)` (`(std::error_code)`
+    // for operations without a result): the `client_error` code of a failure
+    // (or the transport's), its message in `diag`. The session must outlive
+    // the operation.
+
+
+    /// `initialize` in the Asio style: completes with `(std::error_code, initialize_result)`.
+    template <class CompletionToken>
+    auto async_initialize(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<initialize_result>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return initialize(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_tools` in the Asio style: completes with `(std::error_code, std::vector<tool_info>)`.
+    template <class CompletionToken>
+    auto async_list_tools(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<tool_info>>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return list_tools(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `call_tool` in the Asio style: completes with `(std::error_code, call_tool_result)`.
+    template <class CompletionToken>
+    auto async_call_tool(std::string name, json arguments, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<call_tool_result>(
+            get_executor(), diag, [this, name = std::move(name), arguments = std::move(arguments), options = std::move(options)]() mutable { return call_tool(std::move(name), std::move(arguments), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_resources` in the Asio style: completes with `(std::error_code, std::vector<resource_info>)`.
+    template <class CompletionToken>
+    auto async_list_resources(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<resource_info>>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return list_resources(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_resource_templates` in the Asio style: completes with `(std::error_code, std::vector<resource_template_info>)`.
+    template <class CompletionToken>
+    auto async_list_resource_templates(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<resource_template_info>>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return list_resource_templates(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `read_resource` in the Asio style: completes with `(std::error_code, read_resource_result)`.
+    template <class CompletionToken>
+    auto async_read_resource(std::string uri, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<read_resource_result>(
+            get_executor(), diag, [this, uri = std::move(uri), options = std::move(options)]() mutable { return read_resource(std::move(uri), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `subscribe` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_subscribe(std::string uri, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this, uri = std::move(uri), options = std::move(options)]() mutable { return subscribe(std::move(uri), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `unsubscribe` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_unsubscribe(std::string uri, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this, uri = std::move(uri), options = std::move(options)]() mutable { return unsubscribe(std::move(uri), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_prompts` in the Asio style: completes with `(std::error_code, std::vector<prompt_info>)`.
+    template <class CompletionToken>
+    auto async_list_prompts(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<prompt_info>>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return list_prompts(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `get_prompt` in the Asio style: completes with `(std::error_code, get_prompt_result)`.
+    template <class CompletionToken>
+    auto async_get_prompt(std::string name, std::map<std::string, std::string> arguments, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<get_prompt_result>(
+            get_executor(), diag, [this, name = std::move(name), arguments = std::move(arguments), options = std::move(options)]() mutable { return get_prompt(std::move(name), std::move(arguments), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `complete` in the Asio style: completes with `(std::error_code, complete_result)`.
+    template <class CompletionToken>
+    auto async_complete(completion_reference ref, std::string argument, std::string value, std::map<std::string, std::string> context, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<complete_result>(
+            get_executor(), diag, [this, ref = std::move(ref), argument = std::move(argument), value = std::move(value), context = std::move(context), options = std::move(options)]() mutable { return complete(std::move(ref), std::move(argument), std::move(value), std::move(context), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `ping` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_ping(request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this, options = std::move(options)]() mutable { return ping(std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `set_logging_level` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_set_logging_level(logging_level level, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this, level = std::move(level), options = std::move(options)]() mutable { return set_logging_level(std::move(level), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `request` in the Asio style: completes with `(std::error_code, json)`.
+    template <class CompletionToken>
+    auto async_request(std::string method, json params, request_options options, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<json>(
+            get_executor(), diag, [this, method = std::move(method), params = std::move(params), options = std::move(options)]() mutable { return request(std::move(method), std::move(params), std::move(options)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `notify` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_notify(std::string method, json params, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this, method = std::move(method), params = std::move(params)]() mutable { return notify(std::move(method), std::move(params)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `notify_roots_list_changed` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_notify_roots_list_changed(diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this]() mutable { return notify_roots_list_changed(); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `close` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_close(diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            get_executor(), diag, [this]() mutable { return close(); },
+            std::forward<CompletionToken>(token));
+    }
 
 private:
     POLYMCP_DECL asio::awaitable<json> list_all(std::string method, const char* member, request_options options);

@@ -46,6 +46,7 @@
 #include <polymcp/connectors/token_provider.hpp>
 #include <polymcp/connectors/upstream.hpp>
 #include <polymcp/connectors/validator.hpp>
+#include <polymcp/core/async.hpp>
 #include <polymcp/core/random.hpp>
 #include <polymcp/storage/concepts.hpp>
 
@@ -556,6 +557,150 @@ public:
             all.swap(live_);
         }
         for (auto& [key, l] : all) close_session(l);
+    }
+
+    // ---- The Asio-style forms (polymcp/core/async.hpp) ---------------------
+    // Each `async_X(args..., diag, token)` runs `X(args...)` on the manager's
+    // executor and completes `token` with `(std::error_code, R)`
+    // (`(std::error_code)` for operations without a result): the
+    // `connectors::errc` of a failure (`connectors::http_status` maps it),
+    // its message in `diag`. The manager must outlive the operation.
+
+
+    /// `define` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_define(diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            ex_, diag, [this]() mutable { return define(); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `test_connection` in the Asio style: completes with `(std::error_code, validation_result)`.
+    template <class CompletionToken>
+    auto async_test_connection(caller who, json body, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<validation_result>(
+            ex_, diag, [this, who = std::move(who), body = std::move(body)]() mutable { return test_connection(std::move(who), std::move(body)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `create_connector` in the Asio style: completes with `(std::error_code, connector)`.
+    template <class CompletionToken>
+    auto async_create_connector(caller who, json body, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connector>(
+            ex_, diag, [this, who = std::move(who), body = std::move(body)]() mutable { return create_connector(std::move(who), std::move(body)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `update_connector` in the Asio style: completes with `(std::error_code, connector)`.
+    template <class CompletionToken>
+    auto async_update_connector(caller who, std::string id, json patch, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connector>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id), patch = std::move(patch)]() mutable { return update_connector(std::move(who), std::move(id), std::move(patch)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `delete_connector` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_delete_connector(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return delete_connector(std::move(who), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `create_server` in the Asio style: completes with `(std::error_code, server_record)`.
+    template <class CompletionToken>
+    auto async_create_server(caller who, json body, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<server_record>(
+            ex_, diag, [this, who = std::move(who), body = std::move(body)]() mutable { return create_server(std::move(who), std::move(body)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `update_server` in the Asio style: completes with `(std::error_code, server_record)`.
+    template <class CompletionToken>
+    auto async_update_server(caller who, std::string id, json patch, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<server_record>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id), patch = std::move(patch)]() mutable { return update_server(std::move(who), std::move(id), std::move(patch)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `delete_server` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_delete_server(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return delete_server(std::move(who), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `put_global_server` in the Asio style: completes with `(std::error_code, server_record)`.
+    template <class CompletionToken>
+    auto async_put_global_server(json body, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<server_record>(
+            ex_, diag, [this, body = std::move(body)]() mutable { return put_global_server(std::move(body)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `connect` in the Asio style: completes with `(std::error_code, connection_state)`.
+    template <class CompletionToken>
+    auto async_connect(session_key k, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connection_state>(
+            ex_, diag, [this, k = std::move(k), id = std::move(id)]() mutable { return connect(std::move(k), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `disconnect` in the Asio style: completes with `(std::error_code, connection_state)`.
+    template <class CompletionToken>
+    auto async_disconnect(session_key k, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connection_state>(
+            ex_, diag, [this, k = std::move(k), id = std::move(id)]() mutable { return disconnect(std::move(k), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `status` in the Asio style: completes with `(std::error_code, connection_state)`.
+    template <class CompletionToken>
+    auto async_status(session_key k, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connection_state>(
+            ex_, diag, [this, k = std::move(k), id = std::move(id)]() mutable { return status(std::move(k), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `connections` in the Asio style: completes with `(std::error_code, std::vector<connection_state>)`.
+    template <class CompletionToken>
+    auto async_connections(session_key k, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<connection_state>>(
+            ex_, diag, [this, k = std::move(k)]() mutable { return connections(std::move(k)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `logout` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_logout(session_key k, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            ex_, diag, [this, k = std::move(k)]() mutable { return logout(std::move(k)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `tools` in the Asio style: completes with `(std::error_code, aggregation)`.
+    template <class CompletionToken>
+    auto async_tools(session_key k, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<aggregation>(
+            ex_, diag, [this, k = std::move(k)]() mutable { return tools(std::move(k)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `callable_tools` in the Asio style: completes with `(std::error_code, aggregation)`.
+    template <class CompletionToken>
+    auto async_callable_tools(session_key k, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<aggregation>(
+            ex_, diag, [this, k = std::move(k)]() mutable { return callable_tools(std::move(k)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `call_tool` in the Asio style: completes with `(std::error_code, client::call_tool_result)`.
+    template <class CompletionToken>
+    auto async_call_tool(session_key k, std::string name, json arguments, call_options o, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<client::call_tool_result>(
+            ex_, diag, [this, k = std::move(k), name = std::move(name), arguments = std::move(arguments), o = std::move(o)]() mutable { return call_tool(std::move(k), std::move(name), std::move(arguments), std::move(o)); },
+            std::forward<CompletionToken>(token));
     }
 
 private:
