@@ -48,7 +48,7 @@ struct diagnostics {
     void clear() noexcept { message.clear(); }
 };
 
-namespace async_detail {
+namespace core_detail {
 template <class T>
 struct signature {
     using type = void(std::error_code, T);
@@ -73,7 +73,7 @@ inline std::error_code code_of(std::exception_ptr e, diagnostics& diag) {
     }
     return make_error_code(errc::internal_error);
 }
-}  // namespace async_detail
+}  // namespace core_detail
 
 /// Starts the coroutine `make()` (returning `asio::awaitable<T>`) on `ex`
 /// and completes `token` with `(error_code, T)` — `(error_code)` for `void`
@@ -87,7 +87,7 @@ inline std::error_code code_of(std::exception_ptr e, diagnostics& diag) {
 /// @param token any Asio completion token
 template <class T, class Executor, class Factory, class CompletionToken>
 auto async_from_awaitable(Executor ex, diagnostics& diag, Factory make, CompletionToken&& token) {
-    using sig = typename async_detail::signature<T>::type;
+    using sig = typename core_detail::signature<T>::type;
     return asio::async_initiate<CompletionToken, sig>(
         [ex, &diag](auto handler, Factory m) {
             diag.clear();
@@ -96,7 +96,7 @@ auto async_from_awaitable(Executor ex, diagnostics& diag, Factory make, Completi
                 asio::co_spawn(ex, std::move(m)(),
                                asio::bind_executor(where, [h = std::move(handler), &diag](std::exception_ptr e) mutable {
                                    std::error_code ec;
-                                   if (e) ec = async_detail::code_of(e, diag);
+                                   if (e) ec = core_detail::code_of(e, diag);
                                    std::move(h)(ec);
                                }));
             } else {
@@ -104,7 +104,7 @@ auto async_from_awaitable(Executor ex, diagnostics& diag, Factory make, Completi
                                asio::bind_executor(where, [h = std::move(handler), &diag](std::exception_ptr e, T v) mutable {
                                    std::error_code ec;
                                    if (e) {
-                                       ec = async_detail::code_of(e, diag);
+                                       ec = core_detail::code_of(e, diag);
                                        v = T{};
                                    }
                                    std::move(h)(ec, std::move(v));

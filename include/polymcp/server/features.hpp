@@ -29,7 +29,7 @@ struct server_features {
     std::shared_ptr<prompt_registry> prompts;
 };
 
-namespace features_detail {
+namespace server_detail {
 template <class... T>
 void add(server_features& f, const tool_set<T...>& s) { f.tools = s.make_registry(); }
 template <class... T>
@@ -39,7 +39,7 @@ void add(server_features& f, const prompt_set<T...>& s) { f.prompts = s.make_reg
 inline void add(server_features& f, std::shared_ptr<tool_registry> r) { f.tools = std::move(r); }
 inline void add(server_features& f, std::shared_ptr<resource_registry> r) { f.resources = std::move(r); }
 inline void add(server_features& f, std::shared_ptr<prompt_registry> r) { f.prompts = std::move(r); }
-}  // namespace features_detail
+}  // namespace server_detail
 
 /// Gathers tool, resource and prompt sets or registries (at most one of each
 /// kind) into `server_features`.
@@ -47,7 +47,7 @@ inline void add(server_features& f, std::shared_ptr<prompt_registry> r) { f.prom
 template <class... Parts>
 server_features features(const Parts&... parts) {
     server_features f;
-    (features_detail::add(f, parts), ...);
+    (server_detail::add(f, parts), ...);
     if (!f.tools) f.tools = std::make_shared<tool_registry>(false);
     return f;
 }

@@ -215,7 +215,7 @@ private:
     credential_store_options options_;
 };
 
-namespace credentials_detail {
+namespace detail {
 
 template <class F>
 struct three_params {
@@ -288,7 +288,7 @@ struct credentialed {
     }
 };
 
-}  // namespace credentials_detail
+}  // namespace detail
 
 /// Wraps `handler` — `R handler(Args, const Credentials&, request_context&)`,
 /// plain or returning `asio::awaitable<R>` — into a tool handler that
@@ -298,7 +298,7 @@ struct credentialed {
 /// `Credentials` is a reflected struct decoded from the stored JSON.
 template <class Credentials, class Store, class F>
 auto with_tenant_credentials(std::shared_ptr<Store> store, std::string provider, F handler) {
-    return credentials_detail::credentialed<Credentials, Store, std::decay_t<F>>{std::move(store), std::move(provider),
+    return detail::credentialed<Credentials, Store, std::decay_t<F>>{std::move(store), std::move(provider),
                                                                                std::move(handler)};
 }
 

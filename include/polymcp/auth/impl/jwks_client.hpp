@@ -13,7 +13,7 @@
 
 namespace polymcp::auth {
 
-namespace jwks_detail {
+namespace detail {
 inline void global_init() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -32,14 +32,14 @@ inline std::size_t write(char* p, std::size_t size, std::size_t n, void* user) {
     s->body.append(p, size * n);
     return size * n;
 }
-}  // namespace jwks_detail
+}  // namespace detail
 
 inline jwks_client::jwks_client(jwks_options options)
     : options_(std::move(options)), keys_(std::make_shared<const jwk_set>()) {
     if (options_.url.empty()) throw std::invalid_argument("polymcp::auth::jwks_client: no URL");
     if (options_.url.rfind("https://", 0) != 0 && !(options_.allow_http && options_.url.rfind("http://", 0) == 0))
         throw std::invalid_argument("polymcp::auth::jwks_client: the JWKS URL must be https (keys must come over TLS)");
-    jwks_detail::global_init();
+    detail::global_init();
 }
 
 inline std::error_code jwks_client::fetch(std::string* why) const {
@@ -50,7 +50,7 @@ inline std::error_code jwks_client::fetch(std::string* why) const {
     ++fetches_;
     CURL* curl = curl_easy_init();
     if (!curl) return fail("libcurl could not create a handle");
-    jwks_detail::sink s;
+    detail::sink s;
     s.limit = options_.max_document_bytes;
     curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.allow_http ? "http,https" : "https");
@@ -60,7 +60,7 @@ inline std::error_code jwks_client::fetch(std::string* why) const {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &jwks_detail::write);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &detail::write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "polymcp-jwks");
     struct curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json, application/jwk-set+json");

@@ -14,7 +14,7 @@
 
 namespace polymcp::connectors {
 
-namespace aggregator_detail {
+namespace detail {
 inline std::string short_hash(const std::string& connector_id, const std::string& tool) {
     std::string in = connector_id + '\n' + tool;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -34,7 +34,7 @@ inline std::string with_suffix(const std::string& base, const std::string& suffi
     std::size_t keep = max > suffix.size() + 1 ? max - suffix.size() - 1 : 0;
     return base.substr(0, std::min(base.size(), keep)) + "_" + suffix;
 }
-}  // namespace aggregator_detail
+}  // namespace detail
 
 const aggregated_tool* aggregation::find(std::string_view name) const noexcept {
     auto it = std::lower_bound(tools.begin(), tools.end(), name,
@@ -88,12 +88,12 @@ aggregation aggregate(const std::vector<connection_state>& connected, const aggr
     std::map<std::string, const candidate*> taken;
     for (const auto& c : all) {
         std::string base = sanitize_name(c.conn->name) + o.separator + sanitize_name(c.tool_name);
-        const std::string hash = aggregator_detail::short_hash(c.conn->connector_id, c.tool_name);
-        std::string name = base.size() > o.max_name_length ? aggregator_detail::with_suffix(base, hash, o.max_name_length) : base;
+        const std::string hash = detail::short_hash(c.conn->connector_id, c.tool_name);
+        std::string name = base.size() > o.max_name_length ? detail::with_suffix(base, hash, o.max_name_length) : base;
         if (auto clash = taken.find(name); clash != taken.end()) {
-            std::string renamed = aggregator_detail::with_suffix(base, hash, o.max_name_length);
+            std::string renamed = detail::with_suffix(base, hash, o.max_name_length);
             for (int n = 2; taken.count(renamed); ++n)  // a hash clash too: count on
-                renamed = aggregator_detail::with_suffix(base, hash + std::to_string(n), o.max_name_length);
+                renamed = detail::with_suffix(base, hash + std::to_string(n), o.max_name_length);
             out.collisions.push_back("the tool '" + c.tool_name + "' of connector '" + c.conn->name + "' (" +
                                      c.conn->connector_id + ") is listed as '" + renamed + "': '" + name +
                                      "' is the tool '" + clash->second->tool_name + "' of connector '" +

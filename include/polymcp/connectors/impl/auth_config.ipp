@@ -12,7 +12,7 @@
 
 namespace polymcp::connectors {
 
-namespace auth_config_detail {
+namespace detail {
 
 inline void secret(const nlohmann::json& config, const char* member) {
     std::string v;
@@ -66,11 +66,11 @@ inline void api_key_destination(const nlohmann::json& config, const endpoint& ep
     }
 }
 
-}  // namespace auth_config_detail
+}  // namespace detail
 
 std::string validate_auth_config(const nlohmann::json& config, const endpoint& ep) {
     using detail::bad_field;
-    using auth_config_detail::secret;
+    using detail::secret;
     if (config.is_null()) return "none";
     if (!config.is_object()) bad_field("auth_config", "an object with a 'type'");
     std::string type;
@@ -87,7 +87,7 @@ std::string validate_auth_config(const nlohmann::json& config, const endpoint& e
     } else if (type == "api_key") {
         detail::only_fields(config, {"type", "key", "header", "query", "env"});
         secret(config, "key");
-        auth_config_detail::api_key_destination(config, ep, &ep.credential_env);
+        detail::api_key_destination(config, ep, &ep.credential_env);
     } else if (type == "oauth") {
         detail::only_fields(config, {"type", "access_token", "refresh_token", "expires_at", "token_endpoint",
                                      "client_id", "client_secret", "scope"});
@@ -133,11 +133,11 @@ std::string validate_server_auth_config(const nlohmann::json& config, const endp
         detail::only_fields(config, {"type"});
     } else if (type == "bearer" && ep.transport != transport_kind::stdio) {
         detail::only_fields(config, {"type", "token"});
-        auth_config_detail::secret(config, "token");
+        detail::secret(config, "token");
     } else if (type == "api_key") {
         detail::only_fields(config, {"type", "key", "header", "query", "env"});
-        auth_config_detail::secret(config, "key");
-        auth_config_detail::api_key_destination(config, ep, nullptr);
+        detail::secret(config, "key");
+        detail::api_key_destination(config, ep, nullptr);
         if (ep.transport == transport_kind::stdio) {
             const auto env = detail::str(config, "env");
             if (std::find(ep.credential_env.begin(), ep.credential_env.end(), env) != ep.credential_env.end() || ep.env.count(env))

@@ -11,7 +11,7 @@
 
 namespace polymcp::connectors {
 
-namespace environment_detail {
+namespace detail {
 
 inline std::string upper(std::string_view s) {
     std::string out(s);
@@ -24,7 +24,7 @@ inline bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-}  // namespace environment_detail
+}  // namespace detail
 
 bool valid_env_name(std::string_view name) noexcept {
     if (name.empty() || name.size() > 128 || (name.front() >= '0' && name.front() <= '9')) return false;
@@ -34,7 +34,7 @@ bool valid_env_name(std::string_view name) noexcept {
 }
 
 std::string credential_env_refusal(std::string_view name, const std::vector<std::string>& inherited) {
-    using namespace environment_detail;
+    using namespace detail;
     if (!valid_env_name(name))
         return "an environment variable name is 1 to 128 characters of A-Z a-z 0-9 _, not starting with a digit";
     const auto n = upper(name);

@@ -10,7 +10,7 @@
 
 namespace polymcp::connectors {
 
-namespace ssrf_detail {
+namespace detail {
 inline address_class classify_v4(std::uint32_t a) noexcept {
     auto in = [a](std::uint32_t net, int bits) {
         std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t(0) << (32 - bits);
@@ -27,7 +27,7 @@ inline address_class classify_v4(std::uint32_t a) noexcept {
         return address_class::private_network;
     return address_class::public_unicast;
 }
-}  // namespace ssrf_detail
+}  // namespace detail
 
 std::string_view describe(address_class c) noexcept {
     switch (c) {
@@ -41,7 +41,7 @@ std::string_view describe(address_class c) noexcept {
 }
 
 address_class classify(const asio::ip::address& a) noexcept {
-    if (a.is_v4()) return ssrf_detail::classify_v4(a.to_v4().to_uint());
+    if (a.is_v4()) return detail::classify_v4(a.to_v4().to_uint());
     const auto v6 = a.to_v6();
     const auto b = v6.to_bytes();
     auto starts = [&b](std::initializer_list<unsigned char> prefix) {
@@ -55,10 +55,10 @@ address_class classify(const asio::ip::address& a) noexcept {
                std::uint32_t(b[i + 3]);
     };
     // Addresses that carry an IPv4 address reach it: classified by it.
-    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff})) return ssrf_detail::classify_v4(v4_at(12));  // ::ffff:0:0/96, mapped
-    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0})) return ssrf_detail::classify_v4(v4_at(12));  // ::ffff:0:0:0/96, translated (RFC 2765)
-    if (starts({0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) return ssrf_detail::classify_v4(v4_at(12));  // 64:ff9b::/96, NAT64 (RFC 6052)
-    if (starts({0x20, 0x02})) return ssrf_detail::classify_v4(v4_at(2));  // 2002::/16, 6to4 (RFC 3056)
+    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff})) return detail::classify_v4(v4_at(12));  // ::ffff:0:0/96, mapped
+    if (starts({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0})) return detail::classify_v4(v4_at(12));  // ::ffff:0:0:0/96, translated (RFC 2765)
+    if (starts({0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) return detail::classify_v4(v4_at(12));  // 64:ff9b::/96, NAT64 (RFC 6052)
+    if (starts({0x20, 0x02})) return detail::classify_v4(v4_at(2));  // 2002::/16, 6to4 (RFC 3056)
     if (starts({0x00, 0x64, 0xff, 0x9b, 0x00, 0x01})) return address_class::private_network;  // 64:ff9b:1::/48, local NAT64 (RFC 8215)
     if (starts({0x20, 0x01, 0x00, 0x00})) return address_class::forbidden;  // 2001::/32, Teredo: the IPv4 address is obfuscated
     if (starts({0x20, 0x01, 0x0d, 0xb8})) return address_class::forbidden;  // 2001:db8::/32, documentation

@@ -45,7 +45,7 @@ json endpoint::to_json() const {
     return j;
 }
 
-namespace types_detail {
+namespace detail {
 
 // The scheme and authority of an absolute URL without its userinfo
 // ("https://h:8443/a?b" gives "https://h:8443"), or "" when there is none.
@@ -74,13 +74,13 @@ inline bool contains_ci(std::string_view hay, std::string_view needle) {
 
 inline bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
-}  // namespace types_detail
+}  // namespace detail
 
 std::string secret_field_refusal(std::string_view name) {
     static constexpr std::string_view words[] = {"authorization", "cookie", "key",     "token",      "secret",
                                                  "passw",         "auth",   "session", "credential", "signature"};
     for (auto w : words)
-        if (types_detail::contains_ci(name, w))
+        if (detail::contains_ci(name, w))
             return "'" + std::string(name) +
                    "' carries a credential; credentials belong in the sealed auth_config (e.g. {\"type\": \"api_key\", "
                    "\"header\": \"" + std::string(name) + "\", \"key\": ...}), which no API returns";
@@ -111,21 +111,21 @@ json endpoint::to_public_json() const {
         j["command"] = command;
         j["credential_env"] = credential_env;
     } else {
-        j["url"] = types_detail::url_origin(url);
+        j["url"] = detail::url_origin(url);
     }
     return j;
 }
 
-namespace types_detail {
+namespace detail {
 inline endpoint parse_endpoint(const json& j, bool strict);
 }
 
-endpoint endpoint::from_json(const json& j) { return types_detail::parse_endpoint(j, true); }
-endpoint endpoint::from_stored(const json& j) { return types_detail::parse_endpoint(j, false); }
+endpoint endpoint::from_json(const json& j) { return detail::parse_endpoint(j, true); }
+endpoint endpoint::from_stored(const json& j) { return detail::parse_endpoint(j, false); }
 
-inline endpoint types_detail::parse_endpoint(const json& j, bool strict) {
+inline endpoint detail::parse_endpoint(const json& j, bool strict) {
     using detail::bad_field;
-    using types_detail::has_nul;
+    using detail::has_nul;
     if (!j.is_object()) throw connector_error(errc::invalid_request, "the server description must be a JSON object");
     endpoint e;
     std::string t = "streamable_http";

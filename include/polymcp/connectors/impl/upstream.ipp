@@ -21,7 +21,7 @@
 
 namespace polymcp::connectors {
 
-namespace upstream_detail {
+namespace detail {
 
 inline std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -62,7 +62,7 @@ inline url_parts split_url(const std::string& url) {
     return p;
 }
 
-}  // namespace upstream_detail
+}  // namespace detail
 
 std::string describe(const endpoint& ep) {
     if (ep.transport == transport_kind::stdio) return "the command '" + ep.command + "'";
@@ -73,7 +73,7 @@ asio::awaitable<client::http_options> guarded_http_options(asio::any_io_executor
                                                            const upstream_credentials& creds,
                                                            const upstream_options& o,
                                                            std::chrono::steady_clock::time_point deadline) {
-    using namespace upstream_detail;
+    using namespace detail;
     client::http_options h;
     h.url = ep.url;
     h.headers = ep.headers;
@@ -173,7 +173,7 @@ asio::awaitable<std::shared_ptr<client::session>> open_upstream(asio::any_io_exe
     }
     session.client_info = o.client_info;
     auto s = std::make_shared<client::session>(std::move(transport), std::move(session));
-    auto left = upstream_detail::remaining(deadline);
+    auto left = detail::remaining(deadline);
     if (left.count() <= 0) throw connector_error(errc::timeout, describe(ep) + " did not answer in time");
     client::request_options ro;
     ro.timeout = left;

@@ -14,7 +14,7 @@
 
 namespace polymcp::connectors {
 
-namespace validator_detail {
+namespace detail {
 
 // What to do about each failure, appended to the client's description.
 inline std::string hint(errc e, std::chrono::milliseconds timeout) {
@@ -81,9 +81,9 @@ inline std::int64_t ms_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
-}  // namespace validator_detail
+}  // namespace detail
 
-namespace validator_detail {
+namespace detail {
 // The test itself, on `ex`, a strand: the client's transports need one handler at a time.
 inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endpoint ep, upstream_credentials creds,
                                                   validator_options options) {
@@ -127,10 +127,10 @@ inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endp
         }
     }
     if (!failure) {
-        out.elapsed_ms = validator_detail::ms_since(start);
+        out.elapsed_ms = detail::ms_since(start);
         co_return out;
     }
-    auto h = validator_detail::hint(failure->value(), options.timeout);
+    auto h = detail::hint(failure->value(), options.timeout);
     connector_error e = *failure;
     if (!h.empty()) {
         connector_error with(failure->value(), std::string(failure->what()) + "; " + h);
@@ -142,17 +142,17 @@ inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endp
     auto r = validation_result::failure(e);
     if (r.error == errc::auth_required) {
         // Within what is left of the test's time limit.
-        if (clock::now() < deadline) co_await validator_detail::read_protected_resource(ex, ep, options, deadline, r);
+        if (clock::now() < deadline) co_await detail::read_protected_resource(ex, ep, options, deadline, r);
     }
-    r.elapsed_ms = validator_detail::ms_since(start);
+    r.elapsed_ms = detail::ms_since(start);
     co_return r;
 }
-}  // namespace validator_detail
+}  // namespace detail
 
 asio::awaitable<validation_result> test_connection(asio::any_io_executor ex, endpoint ep, upstream_credentials creds,
                                                    validator_options options) {
     auto strand = asio::make_strand(ex);
-    co_return co_await asio::co_spawn(strand, validator_detail::test_on(strand, std::move(ep), std::move(creds), std::move(options)),
+    co_return co_await asio::co_spawn(strand, detail::test_on(strand, std::move(ep), std::move(creds), std::move(options)),
                                       asio::use_awaitable);
 }
 

@@ -204,7 +204,7 @@ void request_context::start_request(std::string method, nlohmann::json params, s
     s_->start_request(std::move(method), std::move(params), timeout, this, stream_, std::move(done));
 }
 
-namespace context_detail {
+namespace handler_detail {
 // Whether `v` has the shape of the client's result for `method` (MCP
 // 2026-07-28 "Multi Round-Trip Requests" > "Error Handling": servers validate
 // inputResponses; one that does not parse is asked for again).
@@ -224,7 +224,7 @@ inline bool valid_input_response(std::string_view method, const nlohmann::json& 
     if (method == "roots/list") return v.contains("roots") && v["roots"].is_array();
     return true;
 }
-}  // namespace context_detail
+}  // namespace handler_detail
 
 bool request_context::take_input(std::string& key, const std::string& method, const nlohmann::json& params,
                                  nlohmann::json& answer, std::string& missing) {
@@ -235,7 +235,7 @@ bool request_context::take_input(std::string& key, const std::string& method, co
         return false;
     }
     if (key.empty()) key = "input-" + std::to_string(++st.next_key);
-    if (auto a = st.answers.find(key); a != st.answers.end() && context_detail::valid_input_response(method, *a)) {
+    if (auto a = st.answers.find(key); a != st.answers.end() && handler_detail::valid_input_response(method, *a)) {
         answer = *a;
         return true;
     }

@@ -14,7 +14,7 @@
 
 namespace polymcp {
 
-namespace header_params_detail {
+namespace protocol_detail {
 
 // RFC 9110 section 5.6.2: token = 1*tchar.
 inline bool is_token(std::string_view s) noexcept {
@@ -137,10 +137,10 @@ inline std::optional<double> number(std::string_view s) {
     return d;
 }
 
-}  // namespace header_params_detail
+}  // namespace protocol_detail
 
 bool header_params_of(const nlohmann::json& input_schema, std::vector<header_param>& out, std::string& error) {
-    using namespace header_params_detail;
+    using namespace protocol_detail;
     out.clear();
     error.clear();
     if (!input_schema.is_object()) return true;
@@ -163,7 +163,7 @@ std::vector<header_param> header_params_of(const nlohmann::json& input_schema) {
 }
 
 std::optional<std::string> header_param_text(const header_param& p, const nlohmann::json& arguments) {
-    const auto* v = header_params_detail::at(arguments, p.path);
+    const auto* v = protocol_detail::at(arguments, p.path);
     if (!v || v->is_null()) return std::nullopt;
     if (v->is_string()) return v->get<std::string>();
     if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
@@ -174,7 +174,7 @@ std::optional<std::string> header_param_text(const header_param& p, const nlohma
 std::optional<std::string> param_header_mismatch(const std::vector<header_param>& params,
                                                  const nlohmann::json& arguments,
                                                  const received_param_headers& headers) {
-    using namespace header_params_detail;
+    using namespace protocol_detail;
     for (const auto& p : params) {
         const std::string header = "Mcp-Param-" + p.name;
         auto body = header_param_text(p, arguments);

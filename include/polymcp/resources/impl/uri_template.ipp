@@ -7,7 +7,7 @@
 
 namespace polymcp {
 
-namespace uri_template_detail {
+namespace resources_detail {
 
 inline bool is_varchar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
@@ -63,10 +63,10 @@ inline std::string to_text(const nlohmann::json& v) {
     return v.dump();
 }
 
-}  // namespace uri_template_detail
+}  // namespace resources_detail
 
 uri_template::uri_template(std::string text) : text_(std::move(text)) {
-    using namespace uri_template_detail;
+    using namespace resources_detail;
     std::size_t i = 0;
     while (i < text_.size()) {
         auto open = text_.find('{', i);
@@ -117,7 +117,7 @@ std::vector<std::string> uri_template::variables() const {
 }
 
 std::string uri_template::expand(const nlohmann::json& vars) const {
-    using namespace uri_template_detail;
+    using namespace resources_detail;
     std::string out;
     for (const auto& p : parts_) {
         if (p.literal) { out += p.text; continue; }
@@ -143,7 +143,7 @@ std::string uri_template::expand(const nlohmann::json& vars) const {
 }
 
 bool uri_template::match(std::string_view uri, nlohmann::json& vars) const {
-    using namespace uri_template_detail;
+    using namespace resources_detail;
     vars = nlohmann::json::object();
     std::size_t pos = 0;
     for (std::size_t k = 0; k < parts_.size(); ++k) {

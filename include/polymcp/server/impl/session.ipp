@@ -313,13 +313,13 @@ std::optional<std::string> session::read_cursor(const jsonrpc::request& r, std::
     return std::nullopt;
 }
 
-namespace session_detail {
+namespace server_detail {
 inline std::string bad_cursor(const jsonrpc::request& r) {
     return jsonrpc::serialize(jsonrpc::make_error(
         r.id, jsonrpc::error_code::invalid_params,
         "Invalid params for '" + r.method + "': unknown cursor; use a nextCursor this server returned"));
 }
-}  // namespace session_detail
+}  // namespace server_detail
 
 std::optional<std::string> session::list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
                                                         bool& last_page) {
@@ -327,7 +327,7 @@ std::optional<std::string> session::list_registry_tools(const jsonrpc::request& 
     if (auto e = read_cursor(r, cursor)) return e;
     std::error_code ec;
     auto page = shared_->tools->list(cursor, shared_->options.page_size, ec);
-    if (ec) return session_detail::bad_cursor(r);
+    if (ec) return server_detail::bad_cursor(r);
     nlohmann::json list = nlohmann::json::array();
     const revision rev = current_revision();
     const auto& gate = shared_->options.gate;
@@ -576,23 +576,23 @@ std::string session::on_resources_list(const jsonrpc::request& r, bool templates
         for (const auto& t : page.items) list.push_back(t->descriptor);
         next = std::move(page.next_cursor);
     }
-    if (ec) return session_detail::bad_cursor(r);
+    if (ec) return server_detail::bad_cursor(r);
     nlohmann::json res = {{templates ? "resourceTemplates" : "resources", std::move(list)}};
     if (!next.empty()) res["nextCursor"] = std::move(next);
     return respond(r, std::move(res));
 }
 
-namespace session_detail {
+namespace server_detail {
 // params.<member> as a string, or nullptr.
 inline const std::string* string_param(const jsonrpc::request& r, const char* member) {
     if (!r.params.is_object()) return nullptr;
     auto it = r.params.find(member);
     return it != r.params.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
 }
-}  // namespace session_detail
+}  // namespace server_detail
 
 void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
-    const std::string* uri = session_detail::string_param(r, "uri");
+    const std::string* uri = server_detail::string_param(r, "uri");
     if (!uri)
         return reply(error(r.id, jsonrpc::error_code::invalid_params,
                            "Invalid params for 'resources/read': /uri must be a string"));
@@ -621,7 +621,7 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
 }
 
 std::string session::on_resources_subscribe(const jsonrpc::request& r, bool subscribe) {
-    const std::string* uri = session_detail::string_param(r, "uri");
+    const std::string* uri = server_detail::string_param(r, "uri");
     if (!uri)
         return error(r.id, jsonrpc::error_code::invalid_params,
                      "Invalid params for '" + r.method + "': /uri must be a string");
@@ -644,7 +644,7 @@ std::string session::on_prompts_list(const jsonrpc::request& r) {
     if (auto e = read_cursor(r, cursor)) return *e;
     std::error_code ec;
     auto page = shared_->prompts->list(cursor, shared_->options.page_size, ec);
-    if (ec) return session_detail::bad_cursor(r);
+    if (ec) return server_detail::bad_cursor(r);
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : page.items) list.push_back(p->descriptor);
     nlohmann::json res = {{"prompts", std::move(list)}};
@@ -654,7 +654,7 @@ std::string session::on_prompts_list(const jsonrpc::request& r) {
 
 void session::on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     using namespace jsonrpc::error_code;
-    const std::string* name = session_detail::string_param(r, "name");
+    const std::string* name = server_detail::string_param(r, "name");
     if (!name) return reply(error(r.id, invalid_params, "Invalid params for 'prompts/get': /name must be a string"));
     auto p = shared_->prompts->find(*name);
     if (!p) return reply(error(r.id, invalid_params, "Unknown prompt: '" + *name + "'", {{"name", *name}}));

@@ -10,7 +10,7 @@
 
 namespace polymcp {
 
-namespace stateless_detail {
+namespace server_detail {
 
 // What a requestState is bound to besides the caller: the method and the
 // request's own params (its tool, prompt or resource and arguments).
@@ -45,7 +45,7 @@ inline bool removed_method(std::string_view m) {
            m == "resources/unsubscribe";
 }
 
-}  // namespace stateless_detail
+}  // namespace server_detail
 
 void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     using namespace jsonrpc::error_code;
@@ -55,7 +55,7 @@ void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const st
     auto st = std::make_shared<detail::stateless_request>();
     st->meta = std::move(std::get<request_meta>(m));
     st->method = r.method;
-    st->binding = stateless_detail::binding_of(r);
+    st->binding = server_detail::binding_of(r);
     current_ = st;
     struct reset_current {
         session* s;
@@ -91,7 +91,7 @@ void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const st
     if (method == "subscriptions/listen") return on_listen(r, std::move(reply), stream);
     reply(error(r.id, method_not_found,
                 "Method not found: '" + method + "'" +
-                    (stateless_detail::removed_method(method)
+                    (server_detail::removed_method(method)
                          ? std::string(" is not part of MCP ") + std::string(to_string(st->meta.version)) +
                                " (stateless: no initialize, ping, logging/setLevel or resources/subscribe; "
                                "use server/discover, _meta and subscriptions/listen)"
@@ -237,9 +237,9 @@ std::optional<std::string> session::open_request_state(const jsonrpc::request& r
         if (!plain) return bad(refused);
         nlohmann::json payload = nlohmann::json::parse(*plain, nullptr, false);
         if (!payload.is_object() || payload.value("v", 0) != 1) return bad(refused);
-        if (payload["b"] != stateless_detail::binding_of(r))
+        if (payload["b"] != server_detail::binding_of(r))
             return bad("requestState belongs to another request (a different method, name or arguments)");
-        if (payload["c"] != stateless_detail::caller_of(caller_principal()))
+        if (payload["c"] != server_detail::caller_of(caller_principal()))
             return bad("requestState belongs to another caller");
         if (payload.contains("a") && payload["a"].is_object()) answers = std::move(payload["a"]);
         if (payload.contains("s")) state = std::move(payload["s"]);
@@ -295,7 +295,7 @@ std::string session::response_for(const std::shared_ptr<request_context>& ctx, n
         // has answered so far and the handler's own state, sealed.
         nlohmann::json payload = {{"v", 1},
                                   {"b", st->binding},
-                                  {"c", stateless_detail::caller_of(ctx->principal())},
+                                  {"c", server_detail::caller_of(ctx->principal())},
                                   {"a", st->answers},
                                   {"s", st->state}};
         nlohmann::json irr = {{"resultType", "input_required"}, {"inputRequests", st->asked}};
@@ -315,7 +315,7 @@ std::string session::response_for(const std::shared_ptr<request_context>& ctx, n
         return error(ctx->request_id(), jsonrpc::error_code::missing_required_client_capability,
                      "Missing required client capability: serving '" + st->method + "' needs the client's '" + cap +
                          "' capability; declare it in _meta io.modelcontextprotocol/clientCapabilities",
-                     {{"requiredCapabilities", stateless_detail::capability_object(cap)}});
+                     {{"requiredCapabilities", server_detail::capability_object(cap)}});
     }
     lock.unlock();
     if (err) return jsonrpc::serialize(jsonrpc::error_response{ctx->request_id(), std::move(*err)});

@@ -16,7 +16,7 @@
 
 namespace polymcp::storage {
 
-namespace pg_detail {
+namespace detail {
 
 inline bool valid_schema_name(std::string_view s) {
     if (s.empty() || s.size() > 63 || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -168,7 +168,7 @@ inline bool connection_state(std::string_view state) {
            state == "57P03";
 }
 
-}  // namespace pg_detail
+}  // namespace detail
 
 // One statement parameter: text, or bytes sent in binary (bytea), or NULL.
 struct postgres_storage::param {
@@ -300,7 +300,7 @@ inline postgres_storage::lease postgres_storage::acquire(std::error_code& ec) {
     return l;
 }
 
-namespace pg_detail {
+namespace detail {
 
 // The storage error a result stands for (none for a success).
 inline std::error_code map_result(PGresult* r, std::string& state_out) {
@@ -325,7 +325,7 @@ inline std::error_code map_result(PGresult* r, std::string& state_out) {
 
 inline bool retryable(std::string_view state) { return state == "40001" || state == "40P01"; }
 
-}  // namespace pg_detail
+}  // namespace detail
 
 inline postgres_storage::result postgres_storage::exec(connection& c, std::string_view sql,
                                                        const std::vector<param>& params, std::error_code& ec) {
@@ -378,7 +378,7 @@ inline postgres_storage::result postgres_storage::exec(connection& c, std::strin
         return true;
     };
     auto check = [&](result& r) {
-        if ((ec = pg_detail::map_result(r.get(), c.last_state)) && ec == errc::backend_error && options_.log) {
+        if ((ec = detail::map_result(r.get(), c.last_state)) && ec == errc::backend_error && options_.log) {
             const char* msg = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
             options_.log(std::string("postgres: ") + c.last_state + ": " + (msg != nullptr ? msg : "error"));
         }
@@ -457,13 +457,13 @@ void postgres_storage::transaction(connection& c, Body&& body, std::error_code& 
             std::error_code ignored;
             exec(c, "ROLLBACK", {}, ignored);
         }
-        if (!pg_detail::retryable(state)) return;
+        if (!detail::retryable(state)) return;
     }
 }
 
 inline void postgres_storage::open(std::error_code& ec) {
     ec.clear();
-    if (options_.pool_size == 0 || options_.pool_size > 64 || !pg_detail::valid_schema_name(options_.schema)) {
+    if (options_.pool_size == 0 || options_.pool_size > 64 || !detail::valid_schema_name(options_.schema)) {
         ec = errc::invalid_argument;
         return;
     }
@@ -487,7 +487,7 @@ inline void postgres_storage::open(std::error_code& ec) {
             auto r = exec(*c, "SELECT COALESCE(max(version), 0) FROM polymcp_migrations", {}, tec);
             if (tec) return;
             auto current = static_cast<std::size_t>(r.int64(0, 0));
-            const auto& steps = pg_detail::migrations();
+            const auto& steps = detail::migrations();
             for (std::size_t v = current; v < steps.size() && !tec; ++v) {
                 exec(*c, steps[v], {}, tec);
                 std::string version = std::to_string(v + 1);
@@ -632,7 +632,7 @@ inline scan_page postgres_storage::scan(std::string_view prefix, std::string_vie
     ec.clear();
     std::size_t limit = detail::clamp_limit(count);
     POLYMCP_PG_LEASE(c);
-    std::string upper = std::string(prefix) + std::string(pg_detail::max_code_point), n = std::to_string(limit);
+    std::string upper = std::string(prefix) + std::string(detail::max_code_point), n = std::to_string(limit);
     auto r = exec(*c,
                   "SELECT key FROM kv WHERE key >= $1 AND key > $2 AND key < $3 AND starts_with(key, $1) "
                   "AND (expires_ms IS NULL OR expires_ms > now_ms()) ORDER BY key LIMIT $4::integer",
@@ -648,7 +648,7 @@ inline std::size_t postgres_storage::erase_prefix(std::string_view prefix, std::
     ec.clear();
     auto c = acquire(ec);
     if (ec) return 0;
-    std::string upper = std::string(prefix) + std::string(pg_detail::max_code_point);
+    std::string upper = std::string(prefix) + std::string(detail::max_code_point);
     std::size_t n = 0;
     // Batches of 1000 rows, each its own statement, so that no transaction
     // holds the whole prefix.
@@ -770,7 +770,7 @@ inline void postgres_storage::write(const std::vector<write_op>& ops, record* ou
         std::string kind = op.op == write_op::kind::create ? "c" : op.op == write_op::kind::update ? "u" : "r";
         std::string expected = op.expected_version ? std::to_string(*op.expected_version) : std::string();
         std::string data = op.op == write_op::kind::remove ? std::string() : op.data.dump();
-        std::string uniq = op.op == write_op::kind::remove ? std::string("[]") : pg_detail::unique_json(schemas[i], op.data).dump();
+        std::string uniq = op.op == write_op::kind::remove ? std::string("[]") : detail::unique_json(schemas[i], op.data).dump();
         auto r = exec(*c, "SELECT record_apply($1, $2, $3, $4::bigint, $5::jsonb, $6::jsonb)",
                       {param::text(kind), param::text(op.collection), param::text(op.id),
                        op.expected_version ? param::text(expected) : param::none(),

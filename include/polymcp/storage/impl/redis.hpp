@@ -17,7 +17,7 @@
 
 namespace polymcp::storage {
 
-namespace redis_detail {
+namespace detail {
 
 struct reply_deleter {
     void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
@@ -202,11 +202,11 @@ inline std::string script_text(int which) {
 inline constexpr int script_count = 4;
 inline constexpr int persist_script = 0, write_script = 1, page_script = 2, define_script = 3;
 
-}  // namespace redis_detail
+}  // namespace detail
 
 // A reply, owned.
 struct redis_storage::reply {
-    std::unique_ptr<redisReply, redis_detail::reply_deleter> p;
+    std::unique_ptr<redisReply, detail::reply_deleter> p;
     explicit operator bool() const noexcept { return p != nullptr; }
     redisReply* operator->() const noexcept { return p.get(); }
     std::string_view str() const { return p && p->str ? std::string_view(p->str, p->len) : std::string_view(); }
@@ -252,7 +252,7 @@ inline void redis_storage::init(std::error_code& ec) {
         ec = errc::invalid_argument;
         return;
     }
-    for (int i = 0; i < redis_detail::script_count; ++i) script_sha_.emplace_back();
+    for (int i = 0; i < detail::script_count; ++i) script_sha_.emplace_back();
     for (std::size_t i = 0; i < o.pool_size; ++i) pool_.add(std::make_unique<connection>());
     runner_ = std::make_unique<detail::blocking_runner>(o.pool_size, o.operation_timeout);
     listen_ = std::make_unique<connection>();
@@ -273,7 +273,7 @@ inline bool redis_storage::connect(connection& c, bool scripts) {
         if (options_.log) options_.log("redis: " + what);
     };
     c.drop();
-    timeval tv = redis_detail::to_timeval(options_.connect_timeout);
+    timeval tv = detail::to_timeval(options_.connect_timeout);
     c.ctx = options_.unix_socket.empty() ? redisConnectWithTimeout(options_.host.c_str(), options_.port, tv)
                                          : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), tv);
     if (c.ctx == nullptr || c.ctx->err != 0) {
@@ -281,7 +281,7 @@ inline bool redis_storage::connect(connection& c, bool scripts) {
         c.drop();
         return false;
     }
-    redisSetTimeout(c.ctx, redis_detail::to_timeval(options_.command_timeout));
+    redisSetTimeout(c.ctx, detail::to_timeval(options_.command_timeout));
     redisEnableKeepAlive(c.ctx);
     auto simple = [&](const std::vector<std::string_view>& args, const char* what) {
         std::vector<const char*> argv;
@@ -290,7 +290,7 @@ inline bool redis_storage::connect(connection& c, bool scripts) {
             argv.push_back(a.data());
             lens.push_back(a.size());
         }
-        reply r{std::unique_ptr<redisReply, redis_detail::reply_deleter>(static_cast<redisReply*>(
+        reply r{std::unique_ptr<redisReply, detail::reply_deleter>(static_cast<redisReply*>(
             redisCommandArgv(c.ctx, static_cast<int>(argv.size()), argv.data(), lens.data())))};
         if (!r || r->type == REDIS_REPLY_ERROR) {
             log(std::string(what) + " failed" + (r ? ": " + std::string(r.str()) : std::string()));
@@ -313,8 +313,8 @@ inline bool redis_storage::connect(connection& c, bool scripts) {
             return false;
         }
     }
-    for (int i = 0; scripts && i < redis_detail::script_count; ++i) {
-        std::string text = redis_detail::script_text(i);
+    for (int i = 0; scripts && i < detail::script_count; ++i) {
+        std::string text = detail::script_text(i);
         auto r = simple({"SCRIPT", "LOAD", text}, "SCRIPT LOAD");
         if (!r || r->type != REDIS_REPLY_STRING) {
             c.drop();
@@ -343,7 +343,7 @@ inline redis_storage::reply redis_storage::command(connection& c, const std::vec
         lens.push_back(a.size());
     }
     errno = 0;
-    reply r{std::unique_ptr<redisReply, redis_detail::reply_deleter>(
+    reply r{std::unique_ptr<redisReply, detail::reply_deleter>(
         static_cast<redisReply*>(redisCommandArgv(c.ctx, static_cast<int>(argv.size()), argv.data(), lens.data())))};
     int saved = errno;
     if (!r) {
@@ -383,7 +383,7 @@ inline redis_storage::reply redis_storage::script(connection& c, int which, cons
     if (ec == errc::backend_error && r && r.str().substr(0, 8) == "NOSCRIPT") {
         // The server lost its script cache (SCRIPT FLUSH): send the text once.
         ec.clear();
-        std::string text = redis_detail::script_text(which);
+        std::string text = detail::script_text(which);
         full[0] = "EVAL";
         full[1] = text;
         r = command(c, full, ec);
@@ -452,7 +452,7 @@ inline bool redis_storage::expire(std::string_view k, ttl t, std::error_code& ec
     POLYMCP_REDIS_LEASE(c);
     std::string full = key(k), ms = std::to_string(t.count());
     auto r = t.count() > 0 ? command(*c, {"PEXPIRE", full, ms}, ec)
-                           : script(*c, redis_detail::persist_script, {"1", full}, ec);
+                           : script(*c, detail::persist_script, {"1", full}, ec);
     return !ec && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 }
 
@@ -507,7 +507,7 @@ inline scan_page redis_storage::scan(std::string_view prefix, std::string_view c
     if (!cursor.empty() && (!detail::parse_int64(cursor, at) || at < 0)) POLYMCP_REDIS_FAIL(errc::invalid_argument);
     std::size_t limit = detail::clamp_limit(count);
     POLYMCP_REDIS_LEASE(c);
-    std::string pattern = redis_detail::glob_escape(options_.key_prefix) + redis_detail::glob_escape(prefix) + "*";
+    std::string pattern = detail::glob_escape(options_.key_prefix) + detail::glob_escape(prefix) + "*";
     std::string next = cursor.empty() ? std::string("0") : std::string(cursor);
     std::string per_call = std::to_string(std::max<std::size_t>(limit, 10));
     scan_page out;
@@ -579,7 +579,7 @@ inline detail::channel_listener::backend redis_storage::listener_backend() {
     detail::channel_listener::backend b;
     b.open = [this]() -> int {
         if (!connect(*listen_, false)) return -1;
-        std::string pattern = redis_detail::glob_escape(options_.key_prefix) + "*";
+        std::string pattern = detail::glob_escape(options_.key_prefix) + "*";
         std::error_code ec;
         auto r = command(*listen_, {"PSUBSCRIBE", pattern}, ec);
         if (ec || !r || r->type != REDIS_REPLY_ARRAY) {
@@ -596,7 +596,7 @@ inline detail::channel_listener::backend redis_storage::listener_backend() {
             void* raw = nullptr;
             if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) return false;
             if (raw == nullptr) return true;
-            reply r{std::unique_ptr<redisReply, redis_detail::reply_deleter>(static_cast<redisReply*>(raw))};
+            reply r{std::unique_ptr<redisReply, detail::reply_deleter>(static_cast<redisReply*>(raw))};
             // {"pmessage", pattern, channel, payload}; subscription confirmations are skipped.
             if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || reply::str(r->element[0]) != "pmessage") continue;
             auto ch = reply::str(r->element[2]);
@@ -640,7 +640,7 @@ inline void redis_storage::define(const collection_schema& schema, std::error_co
         std::size_t records = 0;
         std::string after;
         while (true) {
-            auto p = script(*c, redis_detail::page_script, {"0", R, schema.name, after, "1000"}, ec);
+            auto p = script(*c, detail::page_script, {"0", R, schema.name, after, "1000"}, ec);
             if (ec) return;
             if (p->type != REDIS_REPLY_ARRAY || p->elements % 3 != 0) {
                 ec = errc::corrupt_data;
@@ -667,7 +667,7 @@ inline void redis_storage::define(const collection_schema& schema, std::error_co
         args[4] = std::to_string(records);
         std::vector<std::string_view> views{"0"};
         views.insert(views.end(), args.begin(), args.end());
-        auto r = script(*c, redis_detail::define_script, views, ec);
+        auto r = script(*c, detail::define_script, views, ec);
         if (ec) return;
         if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
             ec = errc::corrupt_data;
@@ -718,7 +718,7 @@ inline void redis_storage::write(const std::vector<write_op>& ops, record* out, 
     views.insert(views.end(), args.begin(), args.end());
     auto c = acquire(ec);
     if (ec) return;
-    auto r = script(*c, redis_detail::write_script, views, ec);
+    auto r = script(*c, detail::write_script, views, ec);
     if (ec) return;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         ec = errc::corrupt_data;
@@ -763,7 +763,7 @@ inline page redis_storage::list(std::string_view collection, const filter& f, co
     std::string coll(collection), after = request.cursor, n = std::to_string(limit + 1);
     // Pages of limit + 1 records in id order, filtered here, until the page fills.
     while (true) {
-        auto r = script(*c, redis_detail::page_script, {"0", options_.record_prefix, coll, after, n}, ec);
+        auto r = script(*c, detail::page_script, {"0", options_.record_prefix, coll, after, n}, ec);
         if (ec) return {};
         if (r->type != REDIS_REPLY_ARRAY || r->elements % 3 != 0) POLYMCP_REDIS_FAIL(errc::corrupt_data);
         for (std::size_t i = 0; i < r->elements; i += 3) {

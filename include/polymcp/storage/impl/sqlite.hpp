@@ -12,7 +12,7 @@
 
 namespace polymcp::storage {
 
-namespace sqlite_detail {
+namespace detail {
 
 inline std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -51,7 +51,7 @@ inline const std::vector<const char*>& ephemeral_migrations() {
     return m;
 }
 
-}  // namespace sqlite_detail
+}  // namespace detail
 
 // One SQLite connection with its prepared statements.
 class sqlite_storage::connection {
@@ -81,7 +81,7 @@ public:
     }
 };
 
-namespace sqlite_detail {
+namespace detail {
 
 // Binds and steps one cached statement; resets it when done.
 class query {
@@ -129,9 +129,9 @@ private:
     int n_ = 0;
 };
 
-}  // namespace sqlite_detail
+}  // namespace detail
 
-namespace sqlite_detail {
+namespace detail {
 
 inline std::error_code map_error(int rc) {
     switch (rc & 0xff) {
@@ -151,7 +151,7 @@ inline std::error_code map_error(int rc) {
     }
 }
 
-}  // namespace sqlite_detail
+}  // namespace detail
 
 inline sqlite_storage::sqlite_storage(sqlite_options options, std::error_code& ec) : options_(std::move(options)) {
     open(ec);
@@ -216,7 +216,7 @@ inline void sqlite_storage::open(std::error_code& ec) {
                 for (std::size_t v = static_cast<std::size_t>(current); ok && v < steps.size(); ++v) {
                     std::string record = std::string("INSERT INTO ") + schema +
                                          ".polymcp_migrations(version, applied_ms) VALUES(" + std::to_string(v + 1) +
-                                         ", " + std::to_string(sqlite_detail::now_ms()) + ");";
+                                         ", " + std::to_string(detail::now_ms()) + ");";
                     ok = sqlite3_exec(c->db, steps[v], nullptr, nullptr, nullptr) == SQLITE_OK &&
                          sqlite3_exec(c->db, record.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
                 }
@@ -227,8 +227,8 @@ inline void sqlite_storage::open(std::error_code& ec) {
                 }
                 return sqlite3_exec(c->db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
             };
-            if (!migrate("main", sqlite_detail::main_migrations()) ||
-                !migrate("eph", sqlite_detail::ephemeral_migrations())) {
+            if (!migrate("main", detail::main_migrations()) ||
+                !migrate("eph", detail::ephemeral_migrations())) {
                 ec = errc::backend_error;
                 return;
             }
@@ -246,7 +246,7 @@ inline void sqlite_storage::shutdown() {
 
 inline sqlite_storage::lease sqlite_storage::acquire() { return pool_.acquire(); }
 
-namespace sqlite_detail {
+namespace detail {
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
 class transaction {
@@ -269,7 +269,7 @@ private:
     bool done_ = false;
 };
 
-}  // namespace sqlite_detail
+}  // namespace detail
 
 // Every function below follows one shape: validate, borrow a connection, run
 // statements, map SQLite's result to a storage::errc.
@@ -282,15 +282,15 @@ private:
 inline void sqlite_storage::maybe_reclaim(connection& c) {
     // Every 64th write deletes up to 256 expired keys (and their members).
     if (writes_.fetch_add(1, std::memory_order_relaxed) % 64 != 0) return;
-    sqlite_detail::query q(c.db, c.prepare("DELETE FROM eph.members WHERE key IN (SELECT key FROM eph.kv WHERE "
+    detail::query q(c.db, c.prepare("DELETE FROM eph.members WHERE key IN (SELECT key FROM eph.kv WHERE "
                                            "expires_ms IS NOT NULL AND expires_ms <= ?1 LIMIT 256)"));
-    if (q.ok()) q.bind(sqlite_detail::now_ms()).step();
-    sqlite_detail::query d(c.db, c.prepare("DELETE FROM eph.kv WHERE key IN (SELECT key FROM eph.kv WHERE "
+    if (q.ok()) q.bind(detail::now_ms()).step();
+    detail::query d(c.db, c.prepare("DELETE FROM eph.kv WHERE key IN (SELECT key FROM eph.kv WHERE "
                                            "expires_ms IS NOT NULL AND expires_ms <= ?1 LIMIT 256)"));
-    if (d.ok()) d.bind(sqlite_detail::now_ms()).step();
+    if (d.ok()) d.bind(detail::now_ms()).step();
 }
 
-namespace sqlite_detail {
+namespace detail {
 // The live entry at key: kind (0 string, 1 set) and value, or nothing.
 struct kv_row {
     int kind;
@@ -304,17 +304,17 @@ inline constexpr const char* delete_dead =
 inline constexpr const char* delete_dead_members =
     "DELETE FROM eph.members WHERE key = ?1 AND NOT EXISTS (SELECT 1 FROM eph.kv WHERE key = ?1 AND "
     "(expires_ms IS NULL OR expires_ms > ?2))";
-}  // namespace sqlite_detail
+}  // namespace detail
 
 inline std::optional<std::string> sqlite_storage::get(std::string_view key, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::query q(c->db, c->prepare(sqlite_detail::select_live));
+    detail::query q(c->db, c->prepare(detail::select_live));
     if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
-    int rc = q.bind(key).bind(sqlite_detail::now_ms()).step();
+    int rc = q.bind(key).bind(detail::now_ms()).step();
     if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     if (q.int64(0) != 0) POLYMCP_SQLITE_FAIL(errc::wrong_type);
     return q.text(1);
 }
@@ -326,14 +326,14 @@ inline void sqlite_storage::set(std::string_view key, std::string_view value, tt
         return;
     }
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
+    detail::transaction tx(c->db);
     if (tx.begin_result() != SQLITE_OK) {
-        ec = sqlite_detail::map_error(tx.begin_result());
+        ec = detail::map_error(tx.begin_result());
         return;
     }
     {
-        sqlite_detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1"));
-        sqlite_detail::query q(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 0, ?2, ?3) "
+        detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1"));
+        detail::query q(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 0, ?2, ?3) "
                                                  "ON CONFLICT(key) DO UPDATE SET kind = 0, value = excluded.value, "
                                                  "expires_ms = excluded.expires_ms"));
         if (!m.ok() || !q.ok()) {
@@ -343,31 +343,31 @@ inline void sqlite_storage::set(std::string_view key, std::string_view value, tt
         int rc = m.bind(key).step();
         if (rc == SQLITE_DONE) {
             q.bind(key).bind_blob(value);
-            if (t.count() > 0) q.bind(sqlite_detail::now_ms() + t.count());
+            if (t.count() > 0) q.bind(detail::now_ms() + t.count());
             else q.bind_null();
             rc = q.step();
         }
         if (rc != SQLITE_DONE) {
-            ec = sqlite_detail::map_error(rc);
+            ec = detail::map_error(rc);
             return;
         }
     }
     maybe_reclaim(*c);
-    if (int rc = tx.commit(); rc != SQLITE_OK) ec = sqlite_detail::map_error(rc);
+    if (int rc = tx.commit(); rc != SQLITE_OK) ec = detail::map_error(rc);
 }
 
 inline bool sqlite_storage::set_if_absent(std::string_view key, std::string_view value, ttl t, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(key) || t.count() < 0) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
-    auto now = sqlite_detail::now_ms();
+    detail::transaction tx(c->db);
+    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(tx.begin_result()));
+    auto now = detail::now_ms();
     bool won = false;
     {
-        sqlite_detail::query dm(c->db, c->prepare(sqlite_detail::delete_dead_members));
-        sqlite_detail::query d(c->db, c->prepare(sqlite_detail::delete_dead));
-        sqlite_detail::query q(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 0, ?2, ?3) "
+        detail::query dm(c->db, c->prepare(detail::delete_dead_members));
+        detail::query d(c->db, c->prepare(detail::delete_dead));
+        detail::query q(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 0, ?2, ?3) "
                                                  "ON CONFLICT(key) DO NOTHING"));
         if (!dm.ok() || !d.ok() || !q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         int rc = dm.bind(key).bind(now).step();
@@ -379,9 +379,9 @@ inline bool sqlite_storage::set_if_absent(std::string_view key, std::string_view
             rc = q.step();
             won = q.changes() == 1;
         }
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     }
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return won;
 }
 
@@ -389,22 +389,22 @@ inline bool sqlite_storage::erase(std::string_view key, std::error_code& ec) {
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
-    auto now = sqlite_detail::now_ms();
+    detail::transaction tx(c->db);
+    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(tx.begin_result()));
+    auto now = detail::now_ms();
     bool existed = false;
     {
-        sqlite_detail::query live(c->db, c->prepare(sqlite_detail::select_live));
-        sqlite_detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1"));
-        sqlite_detail::query d(c->db, c->prepare("DELETE FROM eph.kv WHERE key = ?1"));
+        detail::query live(c->db, c->prepare(detail::select_live));
+        detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1"));
+        detail::query d(c->db, c->prepare("DELETE FROM eph.kv WHERE key = ?1"));
         if (!live.ok() || !m.ok() || !d.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         int rc = live.bind(key).bind(now).step();
         existed = rc == SQLITE_ROW;
         if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = m.bind(key).step();
         if (rc == SQLITE_DONE) rc = d.bind(key).step();
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     }
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return existed;
 }
 
@@ -412,15 +412,15 @@ inline bool sqlite_storage::expire(std::string_view key, ttl t, std::error_code&
     ec.clear();
     if (!detail::valid_name(key) || t.count() < 0) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    auto now = sqlite_detail::now_ms();
-    sqlite_detail::query q(c->db, c->prepare("UPDATE eph.kv SET expires_ms = ?3 WHERE key = ?1 AND "
+    auto now = detail::now_ms();
+    detail::query q(c->db, c->prepare("UPDATE eph.kv SET expires_ms = ?3 WHERE key = ?1 AND "
                                              "(expires_ms IS NULL OR expires_ms > ?2)"));
     if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
     q.bind(key).bind(now);
     if (t.count() > 0) q.bind(now + t.count());
     else q.bind_null();
     int rc = q.step();
-    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return q.changes() == 1;
 }
 
@@ -428,12 +428,12 @@ inline std::int64_t sqlite_storage::increment(std::string_view key, std::int64_t
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
-    auto now = sqlite_detail::now_ms();
+    detail::transaction tx(c->db);
+    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(tx.begin_result()));
+    auto now = detail::now_ms();
     std::int64_t next = 0;
     {
-        sqlite_detail::query live(c->db, c->prepare(sqlite_detail::select_live));
+        detail::query live(c->db, c->prepare(detail::select_live));
         if (!live.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         int rc = live.bind(key).bind(now).step();
         std::int64_t current = 0;
@@ -444,20 +444,20 @@ inline std::int64_t sqlite_storage::increment(std::string_view key, std::int64_t
             auto [p, err] = std::from_chars(v.data(), v.data() + v.size(), current);
             if (err != std::errc() || p != v.data() + v.size()) POLYMCP_SQLITE_FAIL(errc::wrong_type);
         } else if (rc != SQLITE_DONE) {
-            POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+            POLYMCP_SQLITE_FAIL(detail::map_error(rc));
         }
         if (__builtin_add_overflow(current, delta, &next)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
         std::string text = std::to_string(next);
-        sqlite_detail::query w(c->db, c->prepare(
+        detail::query w(c->db, c->prepare(
                                           exists ? "UPDATE eph.kv SET value = ?2 WHERE key = ?1"
                                                  : "INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 0, ?2, NULL) "
                                                    "ON CONFLICT(key) DO UPDATE SET kind = 0, value = excluded.value, "
                                                    "expires_ms = NULL"));
         if (!w.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         rc = w.bind(key).bind_blob(text).step();
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     }
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return next;
 }
 
@@ -465,16 +465,16 @@ inline bool sqlite_storage::set_add(std::string_view key, std::string_view membe
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
-    auto now = sqlite_detail::now_ms();
+    detail::transaction tx(c->db);
+    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(tx.begin_result()));
+    auto now = detail::now_ms();
     bool added = false;
     {
-        sqlite_detail::query dm(c->db, c->prepare(sqlite_detail::delete_dead_members));
-        sqlite_detail::query d(c->db, c->prepare(sqlite_detail::delete_dead));
-        sqlite_detail::query live(c->db, c->prepare(sqlite_detail::select_live));
-        sqlite_detail::query k(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 1, NULL, NULL)"));
-        sqlite_detail::query m(c->db, c->prepare("INSERT INTO eph.members(key, member) VALUES(?1, ?2) ON CONFLICT DO NOTHING"));
+        detail::query dm(c->db, c->prepare(detail::delete_dead_members));
+        detail::query d(c->db, c->prepare(detail::delete_dead));
+        detail::query live(c->db, c->prepare(detail::select_live));
+        detail::query k(c->db, c->prepare("INSERT INTO eph.kv(key, kind, value, expires_ms) VALUES(?1, 1, NULL, NULL)"));
+        detail::query m(c->db, c->prepare("INSERT INTO eph.members(key, member) VALUES(?1, ?2) ON CONFLICT DO NOTHING"));
         if (!dm.ok() || !d.ok() || !live.ok() || !k.ok() || !m.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         int rc = dm.bind(key).bind(now).step();
         if (rc == SQLITE_DONE) rc = d.bind(key).bind(now).step();
@@ -485,10 +485,10 @@ inline bool sqlite_storage::set_add(std::string_view key, std::string_view membe
             rc = m.bind(key).bind_blob(member).step();
             added = m.changes() == 1;
         }
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     }
     maybe_reclaim(*c);
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return added;
 }
 
@@ -496,26 +496,26 @@ inline bool sqlite_storage::set_remove(std::string_view key, std::string_view me
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
-    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(tx.begin_result()));
-    auto now = sqlite_detail::now_ms();
+    detail::transaction tx(c->db);
+    if (tx.begin_result() != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(tx.begin_result()));
+    auto now = detail::now_ms();
     bool removed = false;
     {
-        sqlite_detail::query live(c->db, c->prepare(sqlite_detail::select_live));
-        sqlite_detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1 AND member = ?2"));
-        sqlite_detail::query gone(c->db, c->prepare("DELETE FROM eph.kv WHERE key = ?1 AND kind = 1 AND NOT EXISTS "
+        detail::query live(c->db, c->prepare(detail::select_live));
+        detail::query m(c->db, c->prepare("DELETE FROM eph.members WHERE key = ?1 AND member = ?2"));
+        detail::query gone(c->db, c->prepare("DELETE FROM eph.kv WHERE key = ?1 AND kind = 1 AND NOT EXISTS "
                                                     "(SELECT 1 FROM eph.members WHERE key = ?1)"));
         if (!live.ok() || !m.ok() || !gone.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         int rc = live.bind(key).bind(now).step();
         if (rc == SQLITE_DONE) return false;
-        if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
         if (live.int64(0) != 1) POLYMCP_SQLITE_FAIL(errc::wrong_type);
         rc = m.bind(key).bind_blob(member).step();
         removed = m.changes() == 1;
         if (rc == SQLITE_DONE) rc = gone.bind(key).step();
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     }
-    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (int rc = tx.commit(); rc != SQLITE_OK) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return removed;
 }
 
@@ -523,19 +523,19 @@ inline std::vector<std::string> sqlite_storage::set_members(std::string_view key
     ec.clear();
     if (!detail::valid_name(key)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    auto now = sqlite_detail::now_ms();
-    sqlite_detail::query live(c->db, c->prepare(sqlite_detail::select_live));
+    auto now = detail::now_ms();
+    detail::query live(c->db, c->prepare(detail::select_live));
     if (!live.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
     int rc = live.bind(key).bind(now).step();
     if (rc == SQLITE_DONE) return {};
-    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     if (live.int64(0) != 1) POLYMCP_SQLITE_FAIL(errc::wrong_type);
-    sqlite_detail::query q(c->db, c->prepare("SELECT member FROM eph.members WHERE key = ?1 ORDER BY member"));
+    detail::query q(c->db, c->prepare("SELECT member FROM eph.members WHERE key = ?1 ORDER BY member"));
     if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
     q.bind(key);
     std::vector<std::string> out;
     while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
-    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     return out;
 }
 
@@ -544,9 +544,9 @@ inline scan_page sqlite_storage::scan(std::string_view prefix, std::string_view 
     ec.clear();
     scan_page out;
     std::size_t limit = detail::clamp_limit(count);
-    auto upper = sqlite_detail::prefix_upper_bound(prefix);
+    auto upper = detail::prefix_upper_bound(prefix);
     auto c = acquire();
-    sqlite_detail::query q(c->db, c->prepare(upper ? "SELECT key FROM eph.kv WHERE key >= ?1 AND key > ?2 AND key < ?3 "
+    detail::query q(c->db, c->prepare(upper ? "SELECT key FROM eph.kv WHERE key >= ?1 AND key > ?2 AND key < ?3 "
                                                      "AND (expires_ms IS NULL OR expires_ms > ?4) ORDER BY key LIMIT ?5"
                                                    : "SELECT key FROM eph.kv WHERE key >= ?1 AND key > ?2 AND ?3 IS NULL "
                                                      "AND (expires_ms IS NULL OR expires_ms > ?4) ORDER BY key LIMIT ?5"));
@@ -554,10 +554,10 @@ inline scan_page sqlite_storage::scan(std::string_view prefix, std::string_view 
     q.bind(prefix).bind(cursor);
     if (upper) q.bind(*upper);
     else q.bind_null();
-    q.bind(sqlite_detail::now_ms()).bind(static_cast<std::int64_t>(limit));
+    q.bind(detail::now_ms()).bind(static_cast<std::int64_t>(limit));
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) out.keys.push_back(q.text(0));
-    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     if (out.keys.size() == limit) out.next_cursor = out.keys.back();
     return out;
 }
@@ -581,13 +581,13 @@ inline std::size_t sqlite_storage::erase_prefix(std::string_view prefix, std::er
 inline void sqlite_storage::ping(std::error_code& ec) {
     ec.clear();
     auto c = acquire();
-    sqlite_detail::query q(c->db, c->prepare("SELECT 1"));
+    detail::query q(c->db, c->prepare("SELECT 1"));
     if (!q.ok()) {
         ec = errc::backend_error;
         return;
     }
     int rc = q.step();
-    if (rc != SQLITE_ROW) ec = sqlite_detail::map_error(rc);
+    if (rc != SQLITE_ROW) ec = detail::map_error(rc);
 }
 
 inline void sqlite_storage::define(const collection_schema& schema, std::error_code& ec) {
@@ -597,14 +597,14 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
         return;
     }
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
+    detail::transaction tx(c->db);
     if (tx.begin_result() != SQLITE_OK) {
-        ec = sqlite_detail::map_error(tx.begin_result());
+        ec = detail::map_error(tx.begin_result());
         return;
     }
     const std::string wanted = detail::schema_json(schema);
     {
-        sqlite_detail::query s(c->db, c->prepare("SELECT schema FROM collections WHERE name = ?1"));
+        detail::query s(c->db, c->prepare("SELECT schema FROM collections WHERE name = ?1"));
         if (!s.ok()) {
             ec = errc::backend_error;
             return;
@@ -615,15 +615,15 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
             return;
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            ec = sqlite_detail::map_error(rc);
+            ec = detail::map_error(rc);
             return;
         }
     }
     // New or changed constraints: rebuild this collection's unique index.
     {
-        sqlite_detail::query del(c->db, c->prepare("DELETE FROM unique_keys WHERE collection = ?1"));
-        sqlite_detail::query all(c->db, c->prepare("SELECT id, data FROM records WHERE collection = ?1"));
-        sqlite_detail::query up(c->db, c->prepare("INSERT INTO collections(name, schema) VALUES(?1, ?2) "
+        detail::query del(c->db, c->prepare("DELETE FROM unique_keys WHERE collection = ?1"));
+        detail::query all(c->db, c->prepare("SELECT id, data FROM records WHERE collection = ?1"));
+        detail::query up(c->db, c->prepare("INSERT INTO collections(name, schema) VALUES(?1, ?2) "
                                                   "ON CONFLICT(name) DO UPDATE SET schema = excluded.schema"));
         if (!del.ok() || !all.ok() || !up.ok()) {
             ec = errc::backend_error;
@@ -639,23 +639,23 @@ inline void sqlite_storage::define(const collection_schema& schema, std::error_c
             }
             std::string id = all.text(0);
             for (auto& [name, value] : detail::unique_values(schema, data)) {
-                sqlite_detail::query one(c->db, c->prepare("INSERT INTO unique_keys(collection, constraint_name, value, id) "
+                detail::query one(c->db, c->prepare("INSERT INTO unique_keys(collection, constraint_name, value, id) "
                                                            "VALUES(?1, ?2, ?3, ?4)"));
                 int r = one.bind(schema.name).bind(name).bind(value).bind(id).step();
                 if (r != SQLITE_DONE) {
-                    ec = sqlite_detail::map_error(r);
+                    ec = detail::map_error(r);
                     return;
                 }
             }
         }
         if (rc == SQLITE_DONE) rc = up.bind(schema.name).bind(wanted).step();
         if (rc != SQLITE_DONE) {
-            ec = sqlite_detail::map_error(rc);
+            ec = detail::map_error(rc);
             return;
         }
     }
     if (int rc = tx.commit(); rc != SQLITE_OK) {
-        ec = sqlite_detail::map_error(rc);
+        ec = detail::map_error(rc);
         return;
     }
     schemas_.put(schema);
@@ -667,45 +667,45 @@ inline std::error_code sqlite_storage::apply(connection& c, const write_op& op, 
     if (!schema) return errc::invalid_argument;
     std::int64_t version = 0;
     {
-        sqlite_detail::query cur(c.db, c.prepare("SELECT version FROM records WHERE collection = ?1 AND id = ?2"));
+        detail::query cur(c.db, c.prepare("SELECT version FROM records WHERE collection = ?1 AND id = ?2"));
         if (!cur.ok()) return errc::backend_error;
         int rc = cur.bind(op.collection).bind(op.id).step();
         if (rc == SQLITE_ROW) version = cur.int64(0);
-        else if (rc != SQLITE_DONE) return sqlite_detail::map_error(rc);
+        else if (rc != SQLITE_DONE) return detail::map_error(rc);
     }
     if (op.op == write_op::kind::create && version != 0) return errc::already_exists;
     if (op.op != write_op::kind::create) {
         if (version == 0) return errc::not_found;
         if (op.expected_version && *op.expected_version != version) return errc::conflict;
     }
-    auto now = sqlite_detail::now_ms();
+    auto now = detail::now_ms();
     {
-        sqlite_detail::query del(c.db, c.prepare("DELETE FROM unique_keys WHERE collection = ?1 AND id = ?2"));
+        detail::query del(c.db, c.prepare("DELETE FROM unique_keys WHERE collection = ?1 AND id = ?2"));
         if (!del.ok()) return errc::backend_error;
-        if (int rc = del.bind(op.collection).bind(op.id).step(); rc != SQLITE_DONE) return sqlite_detail::map_error(rc);
+        if (int rc = del.bind(op.collection).bind(op.id).step(); rc != SQLITE_DONE) return detail::map_error(rc);
     }
     if (op.op == write_op::kind::remove) {
-        sqlite_detail::query d(c.db, c.prepare("DELETE FROM records WHERE collection = ?1 AND id = ?2"));
+        detail::query d(c.db, c.prepare("DELETE FROM records WHERE collection = ?1 AND id = ?2"));
         if (!d.ok()) return errc::backend_error;
-        if (int rc = d.bind(op.collection).bind(op.id).step(); rc != SQLITE_DONE) return sqlite_detail::map_error(rc);
+        if (int rc = d.bind(op.collection).bind(op.id).step(); rc != SQLITE_DONE) return detail::map_error(rc);
         return {};
     }
     for (auto& [name, value] : detail::unique_values(*schema, op.data)) {
-        sqlite_detail::query u(c.db, c.prepare("INSERT INTO unique_keys(collection, constraint_name, value, id) "
+        detail::query u(c.db, c.prepare("INSERT INTO unique_keys(collection, constraint_name, value, id) "
                                                "VALUES(?1, ?2, ?3, ?4)"));
         if (!u.ok()) return errc::backend_error;
         int rc = u.bind(op.collection).bind(name).bind(value).bind(op.id).step();
-        if (rc != SQLITE_DONE) return sqlite_detail::map_error(rc);  // a taken value: unique_violation
+        if (rc != SQLITE_DONE) return detail::map_error(rc);  // a taken value: unique_violation
     }
     std::string data = op.data.dump();
     {
-        sqlite_detail::query w(c.db, c.prepare("INSERT INTO records(collection, id, data, version, created_ms, updated_ms) "
+        detail::query w(c.db, c.prepare("INSERT INTO records(collection, id, data, version, created_ms, updated_ms) "
                                                "VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(collection, id) DO UPDATE SET "
                                                "data = excluded.data, version = excluded.version, "
                                                "updated_ms = excluded.updated_ms"));
         if (!w.ok()) return errc::backend_error;
         int rc = w.bind(op.collection).bind(op.id).bind(data).bind(version + 1).bind(now).step();
-        if (rc != SQLITE_DONE) return sqlite_detail::map_error(rc);
+        if (rc != SQLITE_DONE) return detail::map_error(rc);
     }
     if (out != nullptr) *out = record{op.id, op.data, version + 1};
     return {};
@@ -716,14 +716,14 @@ inline void sqlite_storage::write(const std::vector<write_op>& ops, record* out,
     for (const auto& op : ops)
         if ((ec = detail::check_write(op))) return;
     auto c = acquire();
-    sqlite_detail::transaction tx(c->db);
+    detail::transaction tx(c->db);
     if (tx.begin_result() != SQLITE_OK) {
-        ec = sqlite_detail::map_error(tx.begin_result());
+        ec = detail::map_error(tx.begin_result());
         return;
     }
     for (const auto& op : ops)
         if ((ec = apply(*c, op, out))) return;  // the transaction rolls back
-    if (int rc = tx.commit(); rc != SQLITE_OK) ec = sqlite_detail::map_error(rc);
+    if (int rc = tx.commit(); rc != SQLITE_OK) ec = detail::map_error(rc);
 }
 
 inline std::optional<record> sqlite_storage::read(std::string_view collection, std::string_view id,
@@ -731,11 +731,11 @@ inline std::optional<record> sqlite_storage::read(std::string_view collection, s
     ec.clear();
     if (!schemas_.find(collection) || !detail::valid_name(id)) POLYMCP_SQLITE_FAIL(errc::invalid_argument);
     auto c = acquire();
-    sqlite_detail::query q(c->db, c->prepare("SELECT data, version FROM records WHERE collection = ?1 AND id = ?2"));
+    detail::query q(c->db, c->prepare("SELECT data, version FROM records WHERE collection = ?1 AND id = ?2"));
     if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
     int rc = q.bind(collection).bind(id).step();
     if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+    if (rc != SQLITE_ROW) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
     auto data = nlohmann::json::parse(q.text(0), nullptr, false);
     if (data.is_discarded()) POLYMCP_SQLITE_FAIL(errc::corrupt_data);
     return record{std::string(id), std::move(data), q.int64(1)};
@@ -770,7 +770,7 @@ inline page sqlite_storage::list(std::string_view collection, const filter& f, c
     auto c = acquire();
     std::string after = request.cursor;
     while (true) {
-        sqlite_detail::query q(c->db, c->prepare(sql));
+        detail::query q(c->db, c->prepare(sql));
         if (!q.ok()) POLYMCP_SQLITE_FAIL(errc::backend_error);
         q.bind(collection).bind(after).bind(static_cast<std::int64_t>(limit + 1));
         for (const auto& p : params) {
@@ -794,7 +794,7 @@ inline page sqlite_storage::list(std::string_view collection, const filter& f, c
             }
             out.records.push_back(record{std::move(id), std::move(data), q.int64(2)});
         }
-        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(sqlite_detail::map_error(rc));
+        if (rc != SQLITE_DONE) POLYMCP_SQLITE_FAIL(detail::map_error(rc));
         if (rows < limit + 1) return out;  // the end of the collection
     }
 }
@@ -810,7 +810,7 @@ inline bool sqlite_storage::integrity_check(std::error_code& ec) {
             return false;
         }
         int rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) ec = sqlite_detail::map_error(rc);
+        if (rc != SQLITE_ROW) ec = detail::map_error(rc);
         else ok = ok && std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "ok";
         sqlite3_finalize(st);
         if (ec) return false;
