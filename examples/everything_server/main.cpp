@@ -37,7 +37,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -471,15 +470,7 @@ int main(int argc, char** argv) {
             if (auth_resource.empty())
                 auth_resource = std::string(scheme) + "://" + (host == "0.0.0.0" ? "localhost" : host) + ":" +
                                 std::to_string(*port) + path;
-            std::shared_ptr<auth::key_source> keys;
-            if (auth_jwks.rfind("http://", 0) == 0 || auth_jwks.rfind("https://", 0) == 0) {
-                keys = std::make_shared<auth::jwks_client>(
-                    auth::jwks_options{.url = auth_jwks, .allow_http = auth_jwks.rfind("http://", 0) == 0});
-            } else {
-                std::ifstream f(auth_jwks);
-                if (!f) throw std::invalid_argument("cannot read " + auth_jwks);
-                keys = std::make_shared<auth::static_keys>(nlohmann::json::parse(f));
-            }
+            auto keys = auth::key_source_from(auth_jwks);
             std::vector<std::string> scopes;
             for (std::size_t i = 0; i < auth_scopes.size();) {
                 auto sp = auth_scopes.find(' ', i);

@@ -174,6 +174,22 @@ TEST_CASE("gateway::prepare_data_dir: creates a private directory, refuses one i
         for (const auto& line : said) CHECK(line.find(admin_key) == std::string::npos);  // never printed
         cfg.encryption_keys = "not-a-key";
         CHECK_THROWS_WITH(gw::make_cipher(cfg, dir, say), Catch::Contains("not Fernet keys"));
+
+        // JWT: the keys from a JWK Set file (or a JWKS URL, auth::key_source_from).
+        cfg.jwt = gw::jwt_settings{.jwks = (dir / "missing.jwks").string(), .issuer = "https://as.example"};
+        CHECK_THROWS_WITH(gw::make_auth_policy(cfg, dir, say), Catch::Contains("cannot read the JWK Set"));
+        cfg.jwt->jwks = write_file(dir / "bad.jwks", "{not json").string();
+        CHECK_THROWS_WITH(gw::make_auth_policy(cfg, dir, say), Catch::Contains("is not JSON"));
+        cfg.jwt->jwks = write_file(dir / "empty.jwks", R"({"keys": []})").string();
+        polymcp::http::fields bearer;
+        bearer.add("Authorization", "Bearer not.a.jwt");
+        auth::auth_request br;
+        br.headers = &bearer;
+        auto jwt_policy = gw::make_auth_policy(cfg, dir, say);
+        CHECK(jwt_policy.name() == "jwt");
+        auto no = jwt_policy.authenticate(br);
+        REQUIRE_FALSE(no);
+        CHECK(no.rejection().status == 401);
     }
     fs::remove(link);
     fs::remove_all(foreign);

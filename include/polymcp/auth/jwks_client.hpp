@@ -21,8 +21,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -88,6 +90,23 @@ private:
     mutable bool ever_attempted_ = false;
     mutable std::atomic<std::size_t> fetches_{0};
 };
+
+/// The key source a configuration names in one string: a JWKS URL
+/// (`https://...`; `http://...` only when spelled so, for a local
+/// authorization server) fetched and cached by a `jwks_client`, or else the
+/// path of a JWK Set file (RFC 7517 section 5), read once.
+/// @throws std::runtime_error when the file cannot be read or is not JSON;
+///         std::system_error for a JWK Set the keys cannot be taken from
+inline std::shared_ptr<key_source> key_source_from(const std::string& where) {
+    const bool http = where.rfind("http://", 0) == 0;
+    if (http || where.rfind("https://", 0) == 0)
+        return std::make_shared<jwks_client>(jwks_options{.url = where, .allow_http = http});
+    std::ifstream f(where);
+    if (!f) throw std::runtime_error("cannot read the JWK Set " + where);
+    auto set = nlohmann::json::parse(f, nullptr, false);
+    if (set.is_discarded()) throw std::runtime_error("the JWK Set " + where + " is not JSON");
+    return std::make_shared<static_keys>(set);
+}
 
 }  // namespace polymcp::auth
 

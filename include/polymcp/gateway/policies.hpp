@@ -23,7 +23,6 @@
 #include <polymcp/storage/sqlite.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -74,18 +73,7 @@ inline cipher_type make_cipher(const config& cfg, const std::filesystem::path& d
 inline auth::any_auth make_auth_policy(const config& cfg, const std::filesystem::path& data_dir, const reporter& say,
                                        const std::vector<std::pair<std::string, auth::principal>>& extra_keys = {}) {
     if (cfg.jwt) {
-        std::shared_ptr<auth::key_source> keys;
-        const auto& where = cfg.jwt->jwks;
-        if (where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0) {
-            keys = std::make_shared<auth::jwks_client>(
-                auth::jwks_options{.url = where, .allow_http = where.rfind("http://", 0) == 0});
-        } else {
-            std::ifstream f(where);
-            if (!f) throw std::runtime_error("cannot read the JWK Set " + where);
-            auto set = nlohmann::json::parse(f, nullptr, false);
-            if (set.is_discarded()) throw std::runtime_error("the JWK Set " + where + " is not JSON");
-            keys = std::make_shared<auth::static_keys>(std::move(set));
-        }
+        auto keys = auth::key_source_from(cfg.jwt->jwks);
         auth::jwt_options jo;
         jo.issuer = cfg.jwt->issuer;
         if (!cfg.jwt->audience.empty()) jo.audiences = {cfg.jwt->audience};
