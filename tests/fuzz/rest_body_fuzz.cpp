@@ -127,7 +127,10 @@ asio::awaitable<void> one_input(std::shared_ptr<manager> m, unsigned kind, json 
                 auto stored = co_await m->connectors().insert(alice, c, json{{"type", "bearer"}, {"token", "sealed-token"}});
                 std::string id = stored.id;
                 auto u = co_await m->update_connector(alice, id, body);
-                check_record(u.to_json(), {"sealed-token"});
+                // The stored token must not show, unless the body itself spells it (a name, say).
+                const bool spelled = body.dump(-1, ' ', false, json::error_handler_t::replace).find("sealed-token") !=
+                                     std::string::npos;
+                check_record(u.to_json(), spelled ? std::vector<std::string>{} : std::vector<std::string>{"sealed-token"});
                 co_await m->delete_connector(alice, id);
                 break;
             }
