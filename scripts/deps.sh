@@ -5,6 +5,7 @@
 # Sourced by quickstart.sh and test.sh; run as root (or with sudo available).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/npm_install.sh"
 
 apt_packages=(cmake ninja-build g++ ccache pkg-config libboost-dev nlohmann-json3-dev libasio-dev catch2 libhttp-parser-dev libssl-dev openssl clang-16 libclang-rt-16-dev python3 python3-cryptography libsqlite3-dev sqlite3 libhiredis-dev redis-server redis-tools libpq-dev postgresql libcurl4-openssl-dev)
 if [ "${POLYMCP_WITH_NODE:-1}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
@@ -30,8 +31,9 @@ if [ "${POLYMCP_WITH_NODE:-1}" = 1 ]; then
   stamp="$root/tests/interop/node_modules/.polymcp-stamp"
   if [ ! -x "$POLYMCP_NODE_BIN" ] || [ ! -f "$stamp" ] || [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
     echo "polymcp: installing node 22 and the MCP TypeScript SDK (npm)"
-    (cd "$root/tests/interop" && npm install --no-audit --no-fund --silent)
+    polymcp_npm_install "$root/tests/interop"
     touch "$stamp"
   fi
+  polymcp_npm_strip_maps "$root/tests/interop"  # also from an install made before maps were stripped
 fi
 export POLYMCP_NODE_BIN
