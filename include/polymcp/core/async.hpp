@@ -20,6 +20,7 @@
 /// });
 /// @endcode
 
+#include <polymcp/core/completion.hpp>
 #include <polymcp/core/error.hpp>
 
 #include <asio/associated_executor.hpp>
@@ -49,15 +50,6 @@ struct diagnostics {
 };
 
 namespace core_detail {
-template <class T>
-struct signature {
-    using type = void(std::error_code, T);
-};
-template <>
-struct signature<void> {
-    using type = void(std::error_code);
-};
-
 // The code and message of what an operation threw: a std::system_error's own
 // code (client_error, connector_error, ...), else errc::internal_error.
 inline std::error_code code_of(std::exception_ptr e, diagnostics& diag) {
@@ -87,8 +79,7 @@ inline std::error_code code_of(std::exception_ptr e, diagnostics& diag) {
 /// @param token any Asio completion token
 template <class T, class Executor, class Factory, class CompletionToken>
 auto async_from_awaitable(Executor ex, diagnostics& diag, Factory make, CompletionToken&& token) {
-    using sig = typename core_detail::signature<T>::type;
-    return asio::async_initiate<CompletionToken, sig>(
+    return asio::async_initiate<CompletionToken, completion_signature<T>>(
         [ex, &diag](auto handler, Factory m) {
             diag.clear();
             auto where = asio::get_associated_executor(handler, ex);

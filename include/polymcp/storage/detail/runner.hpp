@@ -9,6 +9,8 @@
 //   and a watchdog completes it with errc::timeout when the deadline passes
 //   first (the late result is then dropped).
 
+#include <polymcp/core/completion.hpp>
+
 #include <polymcp/storage/error.hpp>
 
 #include <asio/associated_executor.hpp>
@@ -33,16 +35,7 @@
 
 namespace polymcp::storage::detail {
 
-template <class R>
-struct completion_signature_of {
-    using type = void(std::error_code, R);
-};
-template <>
-struct completion_signature_of<void> {
-    using type = void(std::error_code);
-};
-template <class R>
-using completion_signature = typename completion_signature_of<R>::type;
+using polymcp::completion_signature;
 
 // Delivers a result to a handler on the handler's associated executor;
 // `keep` (a work guard) is released there too.
