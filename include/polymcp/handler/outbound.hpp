@@ -6,6 +6,7 @@
 /// (which never does I/O) and a transport.
 
 #include <polymcp/protocol/header_params.hpp>
+#include <polymcp/protocol/jsonrpc.hpp>
 
 #include <memory>
 #include <string>
@@ -34,13 +35,16 @@ public:
 /// stream when `send` does.
 ///
 /// The session calls `finish` exactly once per received message, with an
-/// empty string when nothing answers it (a notification, a response, a
-/// cancelled request). Same thread-safety rules as `outbound`.
+/// empty reply when nothing answers it (a notification, a response, a
+/// cancelled request). The reply is typed: a transport serializes it and
+/// chooses its status from `reply::kind()` and the error's code. Same
+/// thread-safety rules as `outbound`.
 class reply_stream : public outbound {
 public:
     /// Sends the last message of this channel (the response, or the array of
-    /// a 2025-03-26 batch's responses) and ends it; "" ends it without one.
-    virtual void finish(std::string last) = 0;
+    /// a 2025-03-26 batch's responses) and ends it; an empty reply ends it
+    /// without one.
+    virtual void finish(jsonrpc::reply last) = 0;
 
     /// The `Mcp-Param-*` headers that came with the message, when its
     /// transport mirrors tool parameters into headers (Streamable HTTP for a
@@ -56,8 +60,8 @@ class forwarding_reply_stream final : public reply_stream {
 public:
     explicit forwarding_reply_stream(std::shared_ptr<outbound> out) : out_(std::move(out)) {}
     void send(std::string message) override { out_->send(std::move(message)); }
-    void finish(std::string last) override {
-        if (!last.empty()) out_->send(std::move(last));
+    void finish(jsonrpc::reply last) override {
+        if (!last.empty()) out_->send(last.serialize());
     }
 
 private:

@@ -152,6 +152,56 @@ POLYMCP_DECL std::string serialize(const message& m);
 /// serializing throw. Thread-safe (pure).
 POLYMCP_DECL std::string serialize_json(const json& j);
 
+/// What a server answers to one received message: nothing (a notification,
+/// a response, a cancelled request), a result, an error, or the answers to
+/// the elements of a 2025-03-26 batch (JSON-RPC 2.0 section 6). Transports
+/// serialize it and derive their own status codes from `kind()` and
+/// `as_error()`, never from its text.
+///
+/// Example:
+/// @code
+/// jsonrpc::reply r = jsonrpc::make_error(request_id(7), error_code::method_not_found, "Method not found: 'x'");
+/// assert(r.kind() == jsonrpc::reply::kind_t::error && r.as_error()->error.code == -32601);
+/// std::string body = r.serialize();  // {"jsonrpc":"2.0","id":7,"error":{...}}
+/// @endcode
+/// Thread-safety: a value type; distinct objects may be used concurrently.
+class reply {
+public:
+    /// What the reply holds.
+    enum class kind_t { none, result, error, batch };
+    /// One element of a batch's answer.
+    using answer = std::variant<response, error_response>;
+
+    /// No answer.
+    reply() noexcept = default;
+    /// A result response.
+    reply(response r) : v_(std::move(r)) {}  // NOLINT(google-explicit-constructor): a response is a reply
+    /// An error response.
+    reply(error_response e) : v_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
+
+    /// The answer to a batch: the answers of its requests, in any order
+    /// (JSON-RPC 2.0 section 6). Elements that are `none` are left out; a
+    /// batch of notifications only is answered with nothing.
+    POLYMCP_DECL static reply batch(std::vector<reply> answers);
+
+    /// What the reply holds.
+    kind_t kind() const noexcept { return static_cast<kind_t>(v_.index()); }
+    /// Whether nothing answers the message.
+    bool empty() const noexcept { return v_.index() == 0; }
+    /// The result response, or null.
+    const response* as_result() const noexcept { return std::get_if<response>(&v_); }
+    /// The error response, or null.
+    const error_response* as_error() const noexcept { return std::get_if<error_response>(&v_); }
+    /// The answers of a batch, or null.
+    const std::vector<answer>* as_batch() const noexcept { return std::get_if<std::vector<answer>>(&v_); }
+
+    /// The reply as compact JSON text (a batch as an array); "" when empty.
+    POLYMCP_DECL std::string serialize() const;
+
+private:
+    std::variant<std::monostate, response, error_response, std::vector<answer>> v_;
+};
+
 /// Makes an error response.
 POLYMCP_DECL error_response make_error(std::optional<request_id> id, int code, std::string message,
                                               json data = nullptr);

@@ -104,7 +104,7 @@ public:
     revision protocol_version() const noexcept { return state_->protocol.load(); }
 
 private:
-    using reply_fn = std::function<void(std::string)>;  // "" = no response (cancelled)
+    using reply_fn = std::function<void(jsonrpc::reply)>;  // empty: no response (cancelled)
 
     struct inflight {
         std::shared_ptr<request_context> ctx;
@@ -116,10 +116,10 @@ private:
     struct batch_collector {
         std::shared_ptr<reply_stream> stream;
         std::size_t pending = 0;
-        std::string body;
-        void add(std::string m) {
-            if (!m.empty()) { body += body.empty() ? "[" : ","; body += m; }
-            if (--pending == 0) stream->finish(body.empty() ? std::string() : body + "]");
+        std::vector<jsonrpc::reply> answers;
+        void add(jsonrpc::reply m) {
+            if (!m.empty()) answers.push_back(std::move(m));
+            if (--pending == 0) stream->finish(jsonrpc::reply::batch(std::move(answers)));
         }
     };
 
@@ -133,19 +133,19 @@ private:
 
     POLYMCP_DECL void diag(std::string_view s) const;
 
-    POLYMCP_DECL static std::string error(const jsonrpc::request_id& id, int code, std::string message,
+    POLYMCP_DECL static jsonrpc::error_response error(const jsonrpc::request_id& id, int code, std::string message,
                                           nlohmann::json data = nullptr);
-    POLYMCP_DECL static std::string result(const jsonrpc::request_id& id, nlohmann::json r);
+    POLYMCP_DECL static jsonrpc::response result(const jsonrpc::request_id& id, nlohmann::json r);
 
     POLYMCP_DECL void on_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
 
     POLYMCP_DECL void on_notification(const jsonrpc::notification& n);
 
-    POLYMCP_DECL std::string on_initialize(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_initialize(const jsonrpc::request& r);
 
-    POLYMCP_DECL std::string on_tools_list(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_tools_list(const jsonrpc::request& r);
     // One page of the registry's tools into `res`; an error response, or nullopt.
-    POLYMCP_DECL std::optional<std::string> list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
+    POLYMCP_DECL std::optional<jsonrpc::error_response> list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
                                                                 bool& last_page);
     // tools/list with the caller's own tools after the registry's (server_options::per_caller_tools).
     POLYMCP_DECL void on_tools_list_with_provider(const jsonrpc::request& r, reply_fn reply);
@@ -155,19 +155,19 @@ private:
     POLYMCP_DECL void call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream,
                                       std::shared_ptr<const tool_entry> tool);
 
-    POLYMCP_DECL std::string on_set_level(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_set_level(const jsonrpc::request& r);
 
     POLYMCP_DECL void on_tools_call(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
 
-    POLYMCP_DECL std::string on_resources_list(const jsonrpc::request& r, bool templates);
+    POLYMCP_DECL jsonrpc::reply on_resources_list(const jsonrpc::request& r, bool templates);
     POLYMCP_DECL void on_resources_read(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
-    POLYMCP_DECL std::string on_resources_subscribe(const jsonrpc::request& r, bool subscribe);
-    POLYMCP_DECL std::string on_prompts_list(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_resources_subscribe(const jsonrpc::request& r, bool subscribe);
+    POLYMCP_DECL jsonrpc::reply on_prompts_list(const jsonrpc::request& r);
     POLYMCP_DECL void on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
-    POLYMCP_DECL std::string on_complete(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_complete(const jsonrpc::request& r);
 
     // Reads `params.cursor` into `cursor`; on a bad one returns the error response.
-    POLYMCP_DECL std::optional<std::string> read_cursor(const jsonrpc::request& r, std::string& cursor);
+    POLYMCP_DECL std::optional<jsonrpc::error_response> read_cursor(const jsonrpc::request& r, std::string& cursor);
     // Registers an in-flight request; null after answering a duplicate id.
     POLYMCP_DECL std::shared_ptr<request_context> begin_inflight(const jsonrpc::request& r, reply_fn& reply,
                                                                  const std::shared_ptr<reply_stream>& stream);
@@ -177,20 +177,20 @@ private:
     POLYMCP_DECL void subscribe_registries();
     POLYMCP_DECL void post_notification(std::string method, nlohmann::json params);
 
-    POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx, std::string response);
+    POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx, jsonrpc::reply response);
 
     POLYMCP_DECL void finish_shutdown();
 
     // ---- stateless requests (MCP 2026-07-28), server/impl/stateless.ipp ----
     POLYMCP_DECL void on_stateless_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream);
-    POLYMCP_DECL std::string on_discover(const jsonrpc::request& r);
+    POLYMCP_DECL jsonrpc::reply on_discover(const jsonrpc::request& r);
     // Reads requestState and inputResponses into `st`; the error response when they are bad.
-    POLYMCP_DECL std::optional<std::string> open_request_state(const jsonrpc::request& r, detail::stateless_request& st);
+    POLYMCP_DECL std::optional<jsonrpc::error_response> open_request_state(const jsonrpc::request& r, handler::stateless_request& st);
     // The result of the request being dispatched synchronously (decorated when stateless).
-    POLYMCP_DECL std::string respond(const jsonrpc::request& r, nlohmann::json res) const;
+    POLYMCP_DECL jsonrpc::reply respond(const jsonrpc::request& r, nlohmann::json res) const;
     // The response of a request whose handler finished: `res` is its result,
     // `failed` whether it failed (isError, or an error outcome in `error`).
-    POLYMCP_DECL std::string response_for(const std::shared_ptr<request_context>& ctx, nlohmann::json res,
+    POLYMCP_DECL jsonrpc::reply response_for(const std::shared_ptr<request_context>& ctx, nlohmann::json res,
                                           std::optional<jsonrpc::error> error, bool failed) const;
     // resultType, the server's identity and the caching hints of `method`.
     POLYMCP_DECL nlohmann::json decorate(std::string_view method, nlohmann::json res) const;
@@ -203,7 +203,7 @@ private:
         return current_ ? current_->meta.client_capabilities : state_->client_capabilities_copy();
     }
     // The stateless request being dispatched (null: a session request).
-    std::shared_ptr<detail::stateless_request> current_;
+    std::shared_ptr<handler::stateless_request> current_;
 
     // subscriptions/listen (MCP 2026-07-28): one open listen stream.
     struct listen_state {
@@ -225,7 +225,7 @@ private:
 
     std::shared_ptr<const server_shared> shared_;
     asio::any_io_executor strand_;
-    std::shared_ptr<detail::session_shared> state_;
+    std::shared_ptr<handler::session_shared> state_;
     asio::steady_timer timer_;
     std::unordered_map<std::string, inflight> inflight_;
     std::uint64_t subscription_ = 0;
@@ -242,7 +242,7 @@ private:
     // The gate's view of this session and the current caller.
     POLYMCP_DECL gate_session gate_view(const nlohmann::json& capabilities) const;
     // An error response when the caller lacks one of `scopes`, else nullopt.
-    POLYMCP_DECL std::optional<std::string> check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
+    POLYMCP_DECL std::optional<jsonrpc::error_response> check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
                                                          std::string_view what) const;
     bool initialized_ = false;
     bool client_ready_ = false;

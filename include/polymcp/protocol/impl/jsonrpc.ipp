@@ -51,6 +51,40 @@ std::string serialize(const message& m) {
     return std::visit([](const auto& x) { return serialize(x); }, m);
 }
 
+reply reply::batch(std::vector<reply> answers) {
+    std::vector<answer> out;
+    out.reserve(answers.size());
+    for (auto& a : answers) {
+        if (auto* r = std::get_if<response>(&a.v_)) out.emplace_back(std::move(*r));
+        else if (auto* e = std::get_if<error_response>(&a.v_)) out.emplace_back(std::move(*e));
+        else if (auto* b = std::get_if<std::vector<answer>>(&a.v_))
+            for (auto& x : *b) out.push_back(std::move(x));
+    }
+    reply r;
+    if (!out.empty()) r.v_ = std::move(out);
+    return r;
+}
+
+std::string reply::serialize() const {
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::monostate>) {
+                return {};
+            } else if constexpr (std::is_same_v<V, std::vector<answer>>) {
+                std::string out = "[";
+                for (const auto& a : v) {
+                    if (out.size() > 1) out += ',';
+                    out += std::visit([](const auto& x) { return jsonrpc::serialize(x); }, a);
+                }
+                return out + "]";
+            } else {
+                return jsonrpc::serialize(v);
+            }
+        },
+        v_);
+}
+
 error_response make_error(std::optional<request_id> id, int code, std::string message,
                           json data) {
     return error_response{std::move(id), error{code, std::move(message), std::move(data)}};
@@ -63,7 +97,7 @@ parse_result from_json(const json& j) {
     if (!j.is_object())
         return fail(std::nullopt, error_code::invalid_request,
                     "Invalid Request: a JSON-RPC message must be an object, got " +
-                        std::string(json_detail::type_name(j)));
+                        std::string(json_type_name(j)));
 
     // Read the id first so that later errors can carry it.
     std::optional<request_id> id;
@@ -82,7 +116,7 @@ parse_result from_json(const json& j) {
             id = request_id(it->get<std::string>());
         } else {
             id_problem = "Invalid Request: \"id\" must be a string or an integer, got " +
-                         std::string(json_detail::type_name(*it)) +
+                         std::string(json_type_name(*it)) +
                          (it->is_null() ? " (MCP does not allow null ids)" : "");
         }
     }
@@ -102,7 +136,7 @@ parse_result from_json(const json& j) {
         if (!m->is_string())
             return fail(id, error_code::invalid_request,
                         "Invalid Request: \"method\" must be a string, got " +
-                            std::string(json_detail::type_name(*m)));
+                            std::string(json_type_name(*m)));
         json params;
         if (auto p = j.find("params"); p != j.end()) {
             if (p->is_array())
@@ -111,7 +145,7 @@ parse_result from_json(const json& j) {
             if (!p->is_object())
                 return fail(id, error_code::invalid_request,
                             "Invalid Request: \"params\" must be an object, got " +
-                                std::string(json_detail::type_name(*p)));
+                                std::string(json_type_name(*p)));
             params = *p;
         }
         if (has_id)

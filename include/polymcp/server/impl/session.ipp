@@ -15,7 +15,7 @@ namespace polymcp {
 
 session::session(std::shared_ptr<const server_shared> shared, asio::any_io_executor strand,
                  std::shared_ptr<outbound> out) : shared_(std::move(shared)), strand_(std::move(strand)),
-      state_(std::make_shared<detail::session_shared>()), timer_(strand_) {
+      state_(std::make_shared<handler::session_shared>()), timer_(strand_) {
     state_->out = std::move(out);
     state_->strand = strand_;
     state_->diagnostics = shared_->options.diagnostics;
@@ -45,7 +45,7 @@ void session::receive(const nlohmann::json& j, std::shared_ptr<reply_stream> str
     // caller into their request_context.
     incoming_ = std::move(who);
     if (j.is_array()) receive_batch(j, stream);
-    else dispatch(j, [stream](std::string m) { stream->finish(std::move(m)); }, stream);
+    else dispatch(j, [stream](jsonrpc::reply m) { stream->finish(std::move(m)); }, stream);
     incoming_ = nullptr;
 }
 
@@ -55,7 +55,7 @@ const auth::principal& session::caller_principal() const noexcept {
 }
 
 gate_session session::gate_view(const nlohmann::json& capabilities) const {
-    std::weak_ptr<detail::session_shared> weak = state_;
+    std::weak_ptr<handler::session_shared> weak = state_;
     return gate_session{state_->id, capabilities, caller_principal(),
                         [weak](std::string method, nlohmann::json params) {
                             if (auto s = weak.lock())
@@ -63,7 +63,7 @@ gate_session session::gate_view(const nlohmann::json& capabilities) const {
                         }};
 }
 
-std::optional<std::string> session::check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
+std::optional<jsonrpc::error_response> session::check_scopes(const jsonrpc::request& r, const std::vector<std::string>& scopes,
                                                  std::string_view what) const {
     if (scopes.empty()) return std::nullopt;
     auto missing = caller_principal().missing_scopes(scopes);
@@ -101,10 +101,10 @@ void session::shutdown(std::function<void()> done) {
         for (auto& [key, f] : self->inflight_) {
             if (f.answered) continue;
             f.answered = true;
-            f.reply(jsonrpc::serialize(jsonrpc::make_error(
+            f.reply(jsonrpc::make_error(
                 f.ctx->request_id(), jsonrpc::error_code::server_shutting_down,
                 "Server shutting down: the request did not complete within the grace period of " +
-                    std::to_string(self->shared_->options.shutdown_grace.count()) + " ms")));
+                    std::to_string(self->shared_->options.shutdown_grace.count()) + " ms"));
             f.ctx->cancel();
         }
         self->finish_shutdown();
@@ -114,7 +114,7 @@ void session::shutdown(std::function<void()> done) {
 void session::send(const jsonrpc::error_response& e) { state_->out->send(jsonrpc::serialize(e)); }
 
 void session::receive_batch(const nlohmann::json& arr, const std::shared_ptr<reply_stream>& stream) {
-    auto fail = [&](const jsonrpc::error_response& e) { stream->finish(jsonrpc::serialize(e)); };
+    auto fail = [&](const jsonrpc::error_response& e) { stream->finish(e); };
     if (!features_of(protocol_version()).batches || !initialized_)
         return fail(jsonrpc::make_error(
             std::nullopt, jsonrpc::error_code::invalid_request,
@@ -130,7 +130,7 @@ void session::receive_batch(const nlohmann::json& arr, const std::shared_ptr<rep
     std::size_t answered = 0;
     for (const auto& e : arr)
         if (!(e.is_object() && e.contains("method") && !e.contains("id"))) ++answered;
-    auto ignore = [](std::string) {};
+    auto ignore = [](jsonrpc::reply) {};
     if (answered == 0) {
         for (const auto& e : arr) dispatch(e, ignore, stream);
         return stream->finish({});
@@ -138,7 +138,7 @@ void session::receive_batch(const nlohmann::json& arr, const std::shared_ptr<rep
     c->pending = answered + 1;  // +1 guards until every element is dispatched
     for (const auto& e : arr) {
         bool is_notification = e.is_object() && e.contains("method") && !e.contains("id");
-        dispatch(e, is_notification ? reply_fn(ignore) : reply_fn([c](std::string m) { c->add(std::move(m)); }),
+        dispatch(e, is_notification ? reply_fn(ignore) : reply_fn([c](jsonrpc::reply m) { c->add(std::move(m)); }),
                  stream);
     }
     c->add({});
@@ -146,7 +146,7 @@ void session::receive_batch(const nlohmann::json& arr, const std::shared_ptr<rep
 
 void session::dispatch(const nlohmann::json& j, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
     auto r = jsonrpc::from_json(j);
-    if (!r) return reply(jsonrpc::serialize(*r.error));
+    if (!r) return reply(std::move(*r.error));
     std::visit(
         [&](auto& m) {
             using M = std::decay_t<decltype(m)>;
@@ -177,13 +177,13 @@ void session::diag(std::string_view s) const {
     if (shared_->options.diagnostics) shared_->options.diagnostics(s);
 }
 
-std::string session::error(const jsonrpc::request_id& id, int code, std::string message,
+jsonrpc::error_response session::error(const jsonrpc::request_id& id, int code, std::string message,
                            nlohmann::json data) {
-    return jsonrpc::serialize(jsonrpc::make_error(id, code, std::move(message), std::move(data)));
+    return jsonrpc::make_error(id, code, std::move(message), std::move(data));
 }
 
-std::string session::result(const jsonrpc::request_id& id, nlohmann::json r) {
-    return jsonrpc::serialize(jsonrpc::response{id, std::move(r)});
+jsonrpc::response session::result(const jsonrpc::request_id& id, nlohmann::json r) {
+    return jsonrpc::response{id, std::move(r)};
 }
 
 void session::on_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream) {
@@ -241,7 +241,7 @@ void session::on_notification(const jsonrpc::notification& n) {
     // Other notifications (including unknown ones) are ignored, never answered.
 }
 
-std::string session::on_initialize(const jsonrpc::request& r) {
+jsonrpc::reply session::on_initialize(const jsonrpc::request& r) {
     using namespace jsonrpc::error_code;
     if (initialized_)
         return error(r.id, invalid_request, "Invalid Request: the session is already initialized");
@@ -302,7 +302,7 @@ nlohmann::json session::capabilities_json() const {
     return capabilities;
 }
 
-std::optional<std::string> session::read_cursor(const jsonrpc::request& r, std::string& cursor) {
+std::optional<jsonrpc::error_response> session::read_cursor(const jsonrpc::request& r, std::string& cursor) {
     if (r.params.is_object())
         if (auto c = r.params.find("cursor"); c != r.params.end() && !c->is_null()) {
             if (!c->is_string())
@@ -314,14 +314,14 @@ std::optional<std::string> session::read_cursor(const jsonrpc::request& r, std::
 }
 
 namespace server_detail {
-inline std::string bad_cursor(const jsonrpc::request& r) {
-    return jsonrpc::serialize(jsonrpc::make_error(
+inline jsonrpc::error_response bad_cursor(const jsonrpc::request& r) {
+    return jsonrpc::make_error(
         r.id, jsonrpc::error_code::invalid_params,
-        "Invalid params for '" + r.method + "': unknown cursor; use a nextCursor this server returned"));
+        "Invalid params for '" + r.method + "': unknown cursor; use a nextCursor this server returned");
 }
 }  // namespace server_detail
 
-std::optional<std::string> session::list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
+std::optional<jsonrpc::error_response> session::list_registry_tools(const jsonrpc::request& r, nlohmann::json& res,
                                                         bool& last_page) {
     std::string cursor;
     if (auto e = read_cursor(r, cursor)) return e;
@@ -341,7 +341,7 @@ std::optional<std::string> session::list_registry_tools(const jsonrpc::request& 
     return std::nullopt;
 }
 
-std::string session::on_tools_list(const jsonrpc::request& r) {
+jsonrpc::reply session::on_tools_list(const jsonrpc::request& r) {
     nlohmann::json res;
     bool last = false;
     if (auto e = list_registry_tools(r, res, last)) return *e;
@@ -350,7 +350,7 @@ std::string session::on_tools_list(const jsonrpc::request& r) {
 
 tool_scope session::provider_scope() const {
     static const auto anonymous = std::make_shared<const auth::principal>();
-    std::weak_ptr<detail::session_shared> weak = state_;
+    std::weak_ptr<handler::session_shared> weak = state_;
     std::weak_ptr<const session> me = weak_from_this();
     return tool_scope{state_->id, caller() ? caller() : anonymous,
                       [weak, me](std::string method, nlohmann::json params) {
@@ -408,7 +408,7 @@ void session::on_tools_list_with_provider(const jsonrpc::request& r, reply_fn re
                    });
 }
 
-std::string session::on_set_level(const jsonrpc::request& r) {
+jsonrpc::reply session::on_set_level(const jsonrpc::request& r) {
     const nlohmann::json* lv = nullptr;
     if (r.params.is_object())
         if (auto it = r.params.find("level"); it != r.params.end() && it->is_string()) lv = &*it;
@@ -472,7 +472,7 @@ void session::call_tool_entry(jsonrpc::request& r, reply_fn reply, const std::sh
     if (const auto& gate = shared_->options.gate) {
         const auto caps = current_capabilities();
         if (auto d = gate->check_tool(gate_view(caps), tool_name)) {
-            if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
+            if (d->error) return reply((jsonrpc::error_response{r.id, std::move(*d->error)}));
             return reply(respond(r, call_tool_result::error(std::move(d->message))
                                         .to_json(features_of(current_revision()).titles)));
         }
@@ -517,12 +517,12 @@ std::function<void(handler_outcome)> session::outcome_completion(std::string key
     };
 }
 
-void session::complete(const std::string& key, const std::shared_ptr<request_context>& ctx, std::string response) {
+void session::complete(const std::string& key, const std::shared_ptr<request_context>& ctx, jsonrpc::reply response) {
     auto it = inflight_.find(key);
     if (it == inflight_.end() || it->second.ctx != ctx) return;
     inflight f = std::move(it->second);
     inflight_.erase(it);
-    if (!f.answered) f.reply(ctx->cancelled() ? std::string() : std::move(response));
+    if (!f.answered) f.reply(ctx->cancelled() ? jsonrpc::reply() : std::move(response));
     if (shutting_down_ && inflight_.empty()) finish_shutdown();
 }
 
@@ -561,7 +561,7 @@ void session::subscribe_registries() {
     }
 }
 
-std::string session::on_resources_list(const jsonrpc::request& r, bool templates) {
+jsonrpc::reply session::on_resources_list(const jsonrpc::request& r, bool templates) {
     std::string cursor;
     if (auto e = read_cursor(r, cursor)) return *e;
     std::error_code ec;
@@ -609,7 +609,7 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
     if (const auto& gate = shared_->options.gate) {
         const auto caps = current_capabilities();
         if (auto d = gate->check_resource(gate_view(caps), *uri)) {
-            if (d->error) return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*d->error)}));
+            if (d->error) return reply((jsonrpc::error_response{r.id, std::move(*d->error)}));
             return reply(error(r.id, jsonrpc::error_code::authentication_required, std::move(d->message)));
         }
     }
@@ -620,7 +620,7 @@ void session::on_resources_read(jsonrpc::request& r, reply_fn reply, const std::
     read(the_uri, variables, ctx, outcome_completion(r.id.key(), ctx));
 }
 
-std::string session::on_resources_subscribe(const jsonrpc::request& r, bool subscribe) {
+jsonrpc::reply session::on_resources_subscribe(const jsonrpc::request& r, bool subscribe) {
     const std::string* uri = server_detail::string_param(r, "uri");
     if (!uri)
         return error(r.id, jsonrpc::error_code::invalid_params,
@@ -639,7 +639,7 @@ std::string session::on_resources_subscribe(const jsonrpc::request& r, bool subs
     return result(r.id, nlohmann::json::object());
 }
 
-std::string session::on_prompts_list(const jsonrpc::request& r) {
+jsonrpc::reply session::on_prompts_list(const jsonrpc::request& r) {
     std::string cursor;
     if (auto e = read_cursor(r, cursor)) return *e;
     std::error_code ec;
@@ -674,7 +674,7 @@ void session::on_prompts_get(jsonrpc::request& r, reply_fn reply, const std::sha
     p->get(args, ctx, outcome_completion(r.id.key(), ctx));
 }
 
-std::string session::on_complete(const jsonrpc::request& r) {
+jsonrpc::reply session::on_complete(const jsonrpc::request& r) {
     using namespace jsonrpc::error_code;
     auto bad = [&](std::string what) {
         return error(r.id, invalid_params, "Invalid params for 'completion/complete': " + what);

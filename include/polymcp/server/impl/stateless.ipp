@@ -51,8 +51,8 @@ void session::on_stateless_request(jsonrpc::request& r, reply_fn reply, const st
     using namespace jsonrpc::error_code;
     auto m = read_request_meta(r.params);
     if (auto* e = std::get_if<jsonrpc::error>(&m))
-        return reply(jsonrpc::serialize(jsonrpc::error_response{r.id, std::move(*e)}));
-    auto st = std::make_shared<detail::stateless_request>();
+        return reply((jsonrpc::error_response{r.id, std::move(*e)}));
+    auto st = std::make_shared<handler::stateless_request>();
     st->meta = std::move(std::get<request_meta>(m));
     st->method = r.method;
     st->binding = server_detail::binding_of(r);
@@ -211,10 +211,10 @@ void session::end_listen(const std::string& key, bool with_result) {
                           {"_meta",
                            {{meta_key::subscription_id, l.subscription_id},
                             {meta_key::server_info, server_info_json(latest_revision)}}}};
-    complete(key, l.ctx, with_result ? result(l.ctx->request_id(), std::move(res)) : std::string());
+    complete(key, l.ctx, with_result ? jsonrpc::reply(result(l.ctx->request_id(), std::move(res))) : jsonrpc::reply());
 }
 
-std::string session::on_discover(const jsonrpc::request& r) {
+jsonrpc::reply session::on_discover(const jsonrpc::request& r) {
     nlohmann::json versions = nlohmann::json::array();
     for (auto v : supported_revisions) versions.push_back(std::string(to_string(v)));
     nlohmann::json res = {{"supportedVersions", std::move(versions)}, {"capabilities", capabilities_json()}};
@@ -222,7 +222,7 @@ std::string session::on_discover(const jsonrpc::request& r) {
     return respond(r, std::move(res));
 }
 
-std::optional<std::string> session::open_request_state(const jsonrpc::request& r, detail::stateless_request& st) {
+std::optional<jsonrpc::error_response> session::open_request_state(const jsonrpc::request& r, handler::stateless_request& st) {
     using namespace jsonrpc::error_code;
     nlohmann::json answers = nlohmann::json::object();
     nlohmann::json state;
@@ -255,7 +255,7 @@ std::optional<std::string> session::open_request_state(const jsonrpc::request& r
     return std::nullopt;
 }
 
-std::string session::respond(const jsonrpc::request& r, nlohmann::json res) const {
+jsonrpc::reply session::respond(const jsonrpc::request& r, nlohmann::json res) const {
     if (!current_) return result(r.id, std::move(res));
     return result(r.id, decorate(r.method, std::move(res)));
 }
@@ -281,11 +281,11 @@ nlohmann::json session::decorate(std::string_view method, nlohmann::json res) co
     return res;
 }
 
-std::string session::response_for(const std::shared_ptr<request_context>& ctx, nlohmann::json res,
+jsonrpc::reply session::response_for(const std::shared_ptr<request_context>& ctx, nlohmann::json res,
                                    std::optional<jsonrpc::error> err, bool failed) const {
     const auto& st = ctx->stateless_state();
     if (!st) {
-        if (err) return jsonrpc::serialize(jsonrpc::error_response{ctx->request_id(), std::move(*err)});
+        if (err) return jsonrpc::error_response{ctx->request_id(), std::move(*err)};
         return result(ctx->request_id(), std::move(res));
     }
     std::unique_lock lock(st->mu);
@@ -318,7 +318,7 @@ std::string session::response_for(const std::shared_ptr<request_context>& ctx, n
                      {{"requiredCapabilities", server_detail::capability_object(cap)}});
     }
     lock.unlock();
-    if (err) return jsonrpc::serialize(jsonrpc::error_response{ctx->request_id(), std::move(*err)});
+    if (err) return jsonrpc::error_response{ctx->request_id(), std::move(*err)};
     return result(ctx->request_id(), decorate(st->method, std::move(res)));
 }
 

@@ -142,7 +142,7 @@ private:
 class discard_stream final : public reply_stream {
 public:
     void send(std::string) override {}
-    void finish(std::string) override {}
+    void finish(jsonrpc::reply) override {}
 };
 
 inline http::response sse_head(const http::fields& extra) {
@@ -159,12 +159,12 @@ inline http::response sse_head(const http::fields& extra) {
 // as soon as anything else does (MCP 2025-11-25 "Sending Messages to the Server").
 class post_stream final : public reply_stream, public closable_stream {
 public:
-    /// @param accepted when given, asked as the only answer is sent: false
-    ///        makes it a 400 without the `extra` fields (a refused
+    /// @param initialize whether the POST is an `initialize`: an error answer
+    ///        then makes it a 400 without the `extra` fields (a refused
     ///        `initialize` creates no session, so it names none)
     post_stream(std::shared_ptr<http_session> s, std::shared_ptr<http::responder> res, http::fields extra,
-                std::function<bool()> accepted = {})
-        : s_(std::move(s)), res_(std::move(res)), extra_(std::move(extra)), accepted_(std::move(accepted)) {
+                bool initialize = false)
+        : s_(std::move(s)), res_(std::move(res)), extra_(std::move(extra)), initialize_(initialize) {
         std::lock_guard lock(s_->mu);
         ++s_->open_posts;
     }
@@ -176,7 +176,7 @@ public:
         s_->write_event_locked(stream_, std::move(message));
     }
 
-    void finish(std::string last) override {
+    void finish(jsonrpc::reply last) override {
         std::lock_guard lock(s_->mu);
         if (mode_ == mode::done) return;
         --s_->open_posts;
@@ -188,10 +188,10 @@ public:
                 r.status = 202;
                 for (const auto& [n, v] : extra_) r.fields.set(n, v);
                 res_->respond(std::move(r));
-            } else if (accepted_ && !accepted_()) {
-                res_->respond(http::response::with_body(400, "application/json", std::move(last)));
+            } else if (initialize_ && last.as_error()) {
+                res_->respond(http::response::with_body(400, "application/json", last.serialize()));
             } else {
-                auto r = http::response::with_body(200, "application/json", std::move(last));
+                auto r = http::response::with_body(200, "application/json", last.serialize());
                 for (const auto& [n, v] : extra_) r.fields.set(n, v);
                 res_->respond(std::move(r));
             }
@@ -200,7 +200,7 @@ public:
         mode_ = mode::done;
         if (s_->ended) return;
         const bool has_last = !last.empty();
-        if (has_last) s_->write_event_locked(stream_, std::move(last));
+        if (has_last) s_->write_event_locked(stream_, last.serialize());
         auto it = s_->streams.find(stream_);
         if (it == s_->streams.end()) return;
         it->second.finished = true;
@@ -239,7 +239,7 @@ private:
     std::shared_ptr<http_session> s_;
     std::shared_ptr<http::responder> res_;
     http::fields extra_;
-    std::function<bool()> accepted_;
+    bool initialize_ = false;
     mode mode_ = mode::pending;
     std::uint64_t stream_ = 0;
 };
@@ -251,14 +251,13 @@ public:
     void send(std::string) override {}
 };
 
-// The HTTP status of a stateless request's JSON-RPC error (MCP 2026-07-28
+// The HTTP status of a stateless request's answer (MCP 2026-07-28
 // "Streamable HTTP"): 404 for an unknown method, 400 for the protocol's own
-// request errors, 200 otherwise (an error of the call itself).
-inline unsigned stateless_status(const std::string& response) {
-    if (response.find("\"error\"") == std::string::npos) return 200;
-    auto j = nlohmann::json::parse(response, nullptr, false);
-    if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return 200;
-    const int code = j["error"].value("code", 0);
+// request errors, 200 otherwise (a result, or an error of the call itself).
+inline unsigned stateless_status(const jsonrpc::reply& answer) {
+    const auto* e = answer.as_error();
+    if (!e) return 200;
+    const int code = e->error.code;
     if (code == jsonrpc::error_code::method_not_found) return 404;
     if (code == jsonrpc::error_code::header_mismatch || code == jsonrpc::error_code::missing_required_client_capability ||
         code == jsonrpc::error_code::unsupported_protocol_version)
@@ -298,7 +297,7 @@ public:
         res_->write("data: " + message + "\n\n");
     }
 
-    void finish(std::string last) override {
+    void finish(jsonrpc::reply last) override {
         std::shared_ptr<void> owner;
         std::function<void()> done;
         {
@@ -309,13 +308,10 @@ public:
             if (mode_ == mode::pending) {
                 mode_ = mode::done;
                 if (last.empty()) res_->respond(http::response{202, {}, {}});
-                else {
-                    const unsigned status = stateless_status(last);  // before `last` is moved
-                    res_->respond(http::response::with_body(status, "application/json", std::move(last)));
-                }
+                else res_->respond(http::response::with_body(stateless_status(last), "application/json", last.serialize()));
             } else {
                 mode_ = mode::done;
-                if (!last.empty()) res_->write("data: " + last + "\n\n");
+                if (!last.empty()) res_->write("data: " + last.serialize() + "\n\n");
                 res_->end_stream();
             }
         }
@@ -724,7 +720,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         }
         http::fields extra;
         extra.set("Mcp-Session-Id", s->id);
-        auto stream = std::make_shared<post_stream>(s, res, std::move(extra), [core = s->core] { return core->initialized(); });
+        auto stream = std::make_shared<post_stream>(s, res, std::move(extra), /*initialize=*/true);
         auto self = shared_from_this();
         asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream, who = std::move(who)] {
             s->core->set_principal(who);
