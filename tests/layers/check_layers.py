@@ -11,6 +11,8 @@ gives each area under include/polymcp/ its layer. A header of area A may include
 Headers directly under include/polymcp/ (the composed server, umbrella headers
 and src.hpp, which compiles every area's impl/) stand above every layer.
 Every area must appear in the table, and every area in the table must exist.
+Private names follow the same rule as private headers: a file of area A may
+not name `B_detail::` or `B::detail::` for another area B.
 Exit status 0 when all holds; 1 with one line per violation otherwise.
 """
 
@@ -21,6 +23,7 @@ import sys
 INCLUDE = re.compile(r'^\s*#\s*include\s*<polymcp/([^>]+)>')
 ROW = re.compile(r'^\|\s*(\d+)\s*\|([^|]*)\|')
 AREA = re.compile(r'`([a-z_]+)`')
+PRIVATE = re.compile(r'\b([a-z_]+?)(?:_detail|::detail)::')
 
 
 def read_layers(doc):
@@ -66,6 +69,11 @@ def main(argv):
             headers += 1
             with open(path, encoding="utf-8", errors="replace") as f:
                 for number, line in enumerate(f, 1):
+                    for owner in PRIVATE.findall(line.split("//")[0]):
+                        owner = owner.split("::")[-1]
+                        if owner in layers and owner != area:
+                            errors.append(f"include/polymcp/{rel}:{number}: uses private names of `{owner}` "
+                                          f"({owner}_detail or {owner}::detail)")
                     m = INCLUDE.match(line)
                     if not m:
                         continue

@@ -78,10 +78,10 @@ std::error_code decrypt_error(const fernet& f, const std::string& token, const c
 
 // Flips one byte of the decoded token and re-encodes it.
 std::string tamper(const std::string& token, std::size_t index) {
-    crypto::detail::bytes raw;
-    REQUIRE(crypto::detail::base64url_decode(token, raw));
+    crypto::bytes raw;
+    REQUIRE(crypto::base64url_decode(token, raw));
     raw[index] ^= 0x01;
-    return crypto::detail::base64url_encode(raw);
+    return crypto::base64url_encode(raw);
 }
 
 }  // namespace
@@ -210,8 +210,8 @@ TEST_CASE("Fernet refuses every altered, truncated or re-padded token without re
           "[crypto][fernet]") {
     auto f = fernet(fernet::generate_key());
     auto token = f.encrypt("a credential worth protecting");
-    crypto::detail::bytes raw;
-    REQUIRE(crypto::detail::base64url_decode(token, raw));
+    crypto::bytes raw;
+    REQUIRE(crypto::base64url_decode(token, raw));
 
     SECTION("any flipped byte") {
         for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -223,8 +223,8 @@ TEST_CASE("Fernet refuses every altered, truncated or re-padded token without re
     }
     SECTION("any truncation") {
         for (std::size_t n = 0; n < raw.size(); ++n) {
-            crypto::detail::bytes cut(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(n));
-            auto e = decrypt_error(f, crypto::detail::base64url_encode(cut));
+            crypto::bytes cut(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(n));
+            auto e = decrypt_error(f, crypto::base64url_encode(cut));
             CHECK((e == errc::invalid_token || e == errc::authentication_failed));
         }
     }
@@ -320,8 +320,8 @@ TEST_CASE("AES-256-GCM binds each token to its associated data", "[crypto][aes_g
         CHECK(ec == errc::wrong_key);
     }
     SECTION("any altered byte fails before any plaintext is released") {
-        crypto::detail::bytes raw;
-        REQUIRE(crypto::detail::base64url_decode(token, raw));
+        crypto::bytes raw;
+        REQUIRE(crypto::base64url_decode(token, raw));
         for (std::size_t i = 0; i < raw.size(); ++i) {
             INFO("byte " << i);
             auto out = c.decrypt(tamper(token, i), owner, ec);
@@ -329,8 +329,8 @@ TEST_CASE("AES-256-GCM binds each token to its associated data", "[crypto][aes_g
             CHECK(ec == (i == 0 ? errc::invalid_token : i < 5 ? errc::wrong_key : errc::authentication_failed));
         }
         for (std::size_t n = 0; n < raw.size(); ++n) {
-            crypto::detail::bytes cut(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(n));
-            CHECK(c.decrypt(crypto::detail::base64url_encode(cut), owner, ec).empty());
+            crypto::bytes cut(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(n));
+            CHECK(c.decrypt(crypto::base64url_encode(cut), owner, ec).empty());
             CHECK(ec);
         }
     }
@@ -360,8 +360,8 @@ TEST_CASE("AES-256-GCM nonces do not repeat", "[crypto][aes_gcm]") {
     crypto::aes_256_gcm c(crypto::aes_256_gcm::generate_key());
     std::set<std::string> nonces;
     for (int i = 0; i < 2000; ++i) {
-        crypto::detail::bytes raw;
-        REQUIRE(crypto::detail::base64url_decode(c.encrypt("same", "same"), raw));
+        crypto::bytes raw;
+        REQUIRE(crypto::base64url_decode(c.encrypt("same", "same"), raw));
         nonces.insert(std::string(raw.begin() + 13, raw.begin() + 25));
     }
     CHECK(nonces.size() == 2000);

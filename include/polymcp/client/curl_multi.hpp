@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-namespace polymcp::client::detail {
+namespace polymcp::client {
 
 /// One HTTP exchange on a curl easy handle, with its response as it arrives.
 class curl_transfer {
@@ -115,7 +115,7 @@ private:
 /// Maps a curl result onto the client's typed error, with a message naming `what`.
 POLYMCP_DECL client_error curl_error(CURLcode code, const char* detail, const std::string& what);
 
-}  // namespace polymcp::client::detail
+}  // namespace polymcp::client
 
 #if POLYMCP_HEADER_ONLY
 #include <polymcp/client/impl/curl_multi.ipp>

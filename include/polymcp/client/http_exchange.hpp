@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace polymcp::client::detail {
+namespace polymcp::client {
 
 /// `options.url` with `options.query` appended (URL-encoded), checked to be
 /// an absolute http or https URL. @throws client_error(errc::invalid_url)
@@ -75,7 +75,7 @@ POLYMCP_DECL std::string encode_header_value(std::string_view value);
 /// "Name;" (libcurl drops a header written "Name:").
 POLYMCP_DECL std::string header_line(const std::string& name, const std::string& value);
 
-}  // namespace polymcp::client::detail
+}  // namespace polymcp::client
 
 #if POLYMCP_HEADER_ONLY
 #include <polymcp/client/impl/http_exchange.ipp>

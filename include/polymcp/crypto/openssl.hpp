@@ -87,6 +87,18 @@ inline std::uint64_t load_be64(const unsigned char* p) noexcept {
 
 }  // namespace polymcp::crypto::detail
 
+namespace polymcp::crypto {
+
+/// The encodings and randomness other areas build on (OAuth PKCE and
+/// state, HTTP basic credentials, token checks): bytes, unpadded base64url
+/// (RFC 4648 section 5) both ways, and OpenSSL's CSPRNG. Thread-safe.
+using detail::base64url_decode;
+using detail::base64url_encode;
+using detail::bytes;
+using detail::random_bytes;
+
+}  // namespace polymcp::crypto
+
 #if POLYMCP_HEADER_ONLY
 #include <polymcp/crypto/impl/openssl.ipp>
 #endif

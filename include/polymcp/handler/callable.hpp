@@ -13,7 +13,7 @@
 #include <tuple>
 #include <type_traits>
 
-namespace polymcp::tools_detail {
+namespace polymcp::handler {
 
 template <class F>
 struct callable_traits : callable_traits<decltype(&F::operator())> {};
@@ -78,7 +78,7 @@ struct handler_traits {
         else return param<0>{};
     }());
     static constexpr bool has_args = !std::is_same_v<args, no_arguments>;
-    static_assert(!has_args || json_detail::reflected<args>,
+    static_assert(!has_args || reflected<args>,
                   "polymcp::tool: the handler's first parameter must be a struct reflected with "
                   "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (it becomes the inputSchema)");
 
@@ -97,6 +97,6 @@ decltype(auto) invoke(F& f, Args& a, request_context& ctx) {
     else return f(std::move(a));
 }
 
-}  // namespace polymcp::tools_detail
+}  // namespace polymcp::handler
 
 #endif

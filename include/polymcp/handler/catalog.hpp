@@ -21,7 +21,7 @@
 #include <system_error>
 #include <vector>
 
-namespace polymcp::detail {
+namespace polymcp::handler {
 
 /// True when the static `name` members of `Ts` are pairwise distinct.
 template <class... Ts>
@@ -126,7 +126,7 @@ private:
     change_listeners listeners_;
 };
 
-}  // namespace polymcp::detail
+}  // namespace polymcp::handler
 
 #if POLYMCP_HEADER_ONLY
 #include <polymcp/handler/impl/catalog.ipp>

@@ -36,7 +36,7 @@
 
 namespace polymcp {
 
-namespace detail {
+namespace handler {
 /// State a session shares with the contexts of its requests.
 struct session_shared : std::enable_shared_from_this<session_shared> {
     using completion = std::function<void(std::error_code, nlohmann::json)>;
@@ -115,7 +115,7 @@ struct stateless_request {
     std::string missing_capability;
     std::size_t next_key = 0;  ///< for inputs asked without a key (guarded by mu)
 };
-}  // namespace detail
+}  // namespace handler
 
 /// The per-request context passed to handlers that declare a
 /// `polymcp::request_context&` parameter.
@@ -132,11 +132,11 @@ public:
     ///        (null: the anonymous principal)
     /// @param stateless the request's stateless (2026-07-28) metadata; null
     ///        for a request of a session (`initialize`)
-    POLYMCP_DECL request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
+    POLYMCP_DECL request_context(std::shared_ptr<handler::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
                                  std::shared_ptr<outbound> stream = nullptr,
                                  std::shared_ptr<const auth::principal> who = nullptr,
-                                 std::shared_ptr<detail::stateless_request> stateless = nullptr);
+                                 std::shared_ptr<handler::stateless_request> stateless = nullptr);
     POLYMCP_DECL ~request_context();
     request_context(const request_context&) = delete;
     request_context& operator=(const request_context&) = delete;
@@ -386,7 +386,7 @@ public:
     asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
 
     /// The stateless request's state (used by the framework); null in a session.
-    const std::shared_ptr<detail::stateless_request>& stateless_state() const noexcept { return stateless_; }
+    const std::shared_ptr<handler::stateless_request>& stateless_state() const noexcept { return stateless_; }
 
     /// Marks the request cancelled and emits terminal cancellation. Must be
     /// called on the session's executor (the framework does).
@@ -394,10 +394,10 @@ public:
 
 private:
     POLYMCP_DECL void start_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
-                                    detail::session_shared::completion done);
+                                    handler::session_shared::completion done);
     POLYMCP_DECL void start_input(std::string key, std::string method, nlohmann::json params,
-                                  detail::session_shared::completion done);
-    POLYMCP_DECL void start_inputs(nlohmann::json requests, detail::session_shared::completion done);
+                                  handler::session_shared::completion done);
+    POLYMCP_DECL void start_inputs(nlohmann::json requests, handler::session_shared::completion done);
     // Stateless: the answer to `key` when the client gave a valid one, else
     // records the request as asked; false when the capability is missing.
     POLYMCP_DECL bool take_input(std::string& key, const std::string& method, const nlohmann::json& params,
@@ -405,8 +405,8 @@ private:
     POLYMCP_DECL std::chrono::milliseconds default_timeout() const noexcept;
     POLYMCP_DECL outbound& stream() const noexcept;
 
-    std::shared_ptr<detail::session_shared> s_;
-    std::shared_ptr<detail::stateless_request> stateless_;
+    std::shared_ptr<handler::session_shared> s_;
+    std::shared_ptr<handler::stateless_request> stateless_;
     std::shared_ptr<outbound> stream_;
     std::shared_ptr<const auth::principal> who_;
     jsonrpc::request_id id_;

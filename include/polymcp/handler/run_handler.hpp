@@ -29,7 +29,7 @@ struct handler_outcome {
     std::optional<jsonrpc::error> error;  ///< set on failure
 };
 
-namespace detail {
+namespace handler {
 
 /// Turns an exception from a handler into a JSON-RPC error:
 /// `jsonrpc::exception` keeps its code, anything else is -32603 with what().
@@ -38,7 +38,7 @@ POLYMCP_DECL handler_outcome outcome_from_exception(std::exception_ptr e, std::s
 template <class F, class Args, class Convert>
 handler_outcome run_plain_outcome(F& f, Args& a, request_context& ctx, Convert& convert, std::string_view what) {
     try {
-        return handler_outcome{convert(tools_detail::invoke(f, a, ctx)), std::nullopt};
+        return handler_outcome{convert(handler::invoke(f, a, ctx)), std::nullopt};
     } catch (...) {
         return outcome_from_exception(std::current_exception(), what);
     }
@@ -50,7 +50,7 @@ asio::awaitable<handler_outcome> run_coroutine_outcome(F f, Args a, std::shared_
     // The awaited value is held in a named local (docs/portability.md).
     handler_outcome out;
     try {
-        auto value = co_await tools_detail::invoke(f, a, *ctx);
+        auto value = co_await handler::invoke(f, a, *ctx);
         out.result = convert(std::move(value));
     } catch (...) {
         out = outcome_from_exception(std::current_exception(), what);
@@ -63,7 +63,7 @@ asio::awaitable<handler_outcome> run_coroutine_outcome(F f, Args a, std::shared_
 template <class F, class Args, class Convert>
 void run_handler(const F& fn, Args args, std::shared_ptr<request_context> ctx, bool blocking, Convert convert,
                  std::string what, std::function<void(handler_outcome)> done) {
-    using traits = tools_detail::handler_traits<F>;
+    using traits = handler::handler_traits<F>;
     if constexpr (traits::is_coroutine) {
         auto slot = ctx->cancellation_slot();
         auto ex = ctx->get_executor();
@@ -85,7 +85,7 @@ void run_handler(const F& fn, Args args, std::shared_ptr<request_context> ctx, b
     }
 }
 
-}  // namespace detail
+}  // namespace handler
 }  // namespace polymcp
 
 #if POLYMCP_HEADER_ONLY

@@ -156,6 +156,14 @@ bool decode_at(const nlohmann::json& j, T& out, std::string& path, decode_error&
 
 }  // namespace json_detail
 
+/// Appends `/token` to the JSON Pointer `path`, escaping `~` and `/` (RFC
+/// 6901 section 3): how decoding errors name a member. Thread-safe.
+inline void append_pointer_token(std::string& path, std::string_view token) { json_detail::append_token(path, token); }
+
+/// A JSON value as an error message quotes it: its type, and for scalars
+/// the value itself (at most 40 characters), e.g. `string "x"`. Thread-safe.
+inline std::string describe_json_value(const nlohmann::json& j) { return json_detail::describe_value(j); }
+
 /// Decodes `j` into `out`, validating types and `describe` constraints.
 /// Unknown object members are ignored. A JSON `null` or a missing member
 /// leaves a `std::optional` empty.

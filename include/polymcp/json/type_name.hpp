@@ -28,4 +28,13 @@ inline std::string_view type_name(const nlohmann::json& j) noexcept {
 
 }  // namespace polymcp::json_detail
 
+namespace polymcp {
+
+/// The JSON Schema name of `j`'s type: "null", "boolean", "integer",
+/// "number", "string", "array", "object" (or "binary"), for error messages
+/// such as "expected string, got integer". Thread-safe (pure).
+inline std::string_view json_type_name(const nlohmann::json& j) noexcept { return json_detail::type_name(j); }
+
+}  // namespace polymcp
+
 #endif

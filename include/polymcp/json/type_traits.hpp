@@ -57,4 +57,27 @@ using member_t = std::decay_t<decltype(std::declval<Accessor>()(std::declval<T&>
 
 }  // namespace polymcp::json_detail
 
+namespace polymcp {
+
+/// A struct reflected with `BOOST_HANA_DEFINE_STRUCT` or
+/// `BOOST_HANA_ADAPT_STRUCT` (or a hand-written `boost::hana::accessors_impl`):
+/// what the typed JSON codec reads and writes as an object.
+template <class T>
+concept reflected = json_detail::reflected<T>;
+
+/// Whether `T` is a `std::map` or `std::unordered_map` with string keys (a
+/// JSON object of values).
+template <class T>
+inline constexpr bool is_string_map_v = json_detail::is_string_map<T>::value;
+
+/// Calls `f(name, accessor)` for each member of the reflected struct `T`, in
+/// declaration order: `name` is the JSON member name (`const char*`),
+/// `accessor(t)` the member of a `T& t`. Compile-time walk; thread-safe.
+template <reflected T, class F>
+void for_each_member(F&& f) {
+    json_detail::for_each_member<T>(std::forward<F>(f));
+}
+
+}  // namespace polymcp
+
 #endif

@@ -97,7 +97,7 @@ nlohmann::json to_prompt_result(V&& v) {
 template <fixed_string Name, class F>
 class prompt_definition {
 public:
-    using traits = tools_detail::handler_traits<F>;
+    using traits = handler::handler_traits<F>;
     static constexpr std::string_view name = Name.view();
 
     prompt_definition(std::string description, F fn) : description_(std::move(description)), fn_(std::move(fn)) {}
@@ -150,7 +150,7 @@ public:
                     return;
                 }
             }
-            detail::run_handler(fn, std::move(args), std::move(ctx), blocking,
+            handler::run_handler(fn, std::move(args), std::move(ctx), blocking,
                                 [](auto&& v) { return prompts_detail::to_prompt_result(std::forward<decltype(v)>(v)); },
                                 "prompt '" + prompt_name + "'", std::move(done));
         };

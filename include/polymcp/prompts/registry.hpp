@@ -24,7 +24,7 @@ namespace polymcp {
 /// A thread-safe set of prompts, by name. All members are thread-safe.
 class prompt_registry {
 public:
-    using page = detail::catalog<prompt_entry>::page;
+    using page = handler::catalog<prompt_entry>::page;
 
     /// @param dynamic whether prompts may change while serving (`prompts.listChanged`)
     explicit prompt_registry(bool dynamic) : dynamic_(dynamic) {}
@@ -48,7 +48,7 @@ public:
 
 private:
     bool dynamic_;
-    detail::catalog<prompt_entry> catalog_;
+    handler::catalog<prompt_entry> catalog_;
 };
 
 /// A registry whose prompts may change while serving.
@@ -77,7 +77,7 @@ private:
 /// Groups prompts into a static set; duplicate names are a compile-time error.
 template <class... Ps>
 auto prompts(Ps... p) {
-    static_assert(detail::unique_names<Ps...>(), "polymcp::prompts(...): two prompts have the same name");
+    static_assert(handler::unique_names<Ps...>(), "polymcp::prompts(...): two prompts have the same name");
     return prompt_set<Ps...>(std::move(p)...);
 }
 

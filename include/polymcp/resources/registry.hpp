@@ -30,8 +30,8 @@ namespace polymcp {
 /// All members are thread-safe.
 class resource_registry {
 public:
-    using resource_page = detail::catalog<resource_entry>::page;
-    using template_page = detail::catalog<resource_template_entry>::page;
+    using resource_page = handler::catalog<resource_entry>::page;
+    using template_page = handler::catalog<resource_template_entry>::page;
 
     /// @param dynamic whether resources may change while serving
     ///        (`resources.listChanged`)
@@ -87,9 +87,9 @@ public:
 
 private:
     bool dynamic_;
-    detail::catalog<resource_entry> resources_;
-    detail::catalog<resource_template_entry> templates_;
-    detail::change_listeners list_listeners_;
+    handler::catalog<resource_entry> resources_;
+    handler::catalog<resource_template_entry> templates_;
+    handler::change_listeners list_listeners_;
     std::mutex watchers_mutex_;
     std::map<std::uint64_t, std::function<void(const std::string&)>> watchers_;
     std::uint64_t next_watcher_ = 0;
@@ -119,7 +119,7 @@ private:
 /// `std::system_error` when the registry is made).
 template <class... Rs>
 auto resources(Rs... r) {
-    static_assert(detail::unique_names<Rs...>(),
+    static_assert(handler::unique_names<Rs...>(),
                   "polymcp::resources(...): two resources or templates have the same name");
     return resource_set<Rs...>(std::move(r)...);
 }

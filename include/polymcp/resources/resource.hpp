@@ -165,7 +165,7 @@ protected:
 template <fixed_string Name, class F>
 class resource_definition : public resource_options<resource_definition<Name, F>> {
 public:
-    using traits = tools_detail::handler_traits<F>;
+    using traits = handler::handler_traits<F>;
     static_assert(!traits::has_args,
                   "polymcp::resource: a resource handler takes no arguments struct (only an optional "
                   "polymcp::request_context&); use polymcp::resource_template for URIs with variables");
@@ -195,7 +195,7 @@ public:
         e.read = [fn = fn_, blocking = this->blocking_, mime = this->mime_type_](
                      const std::string& uri, const nlohmann::json&, std::shared_ptr<request_context> ctx,
                      std::function<void(handler_outcome)> done) {
-            detail::run_handler(fn, tools_detail::no_arguments{}, std::move(ctx), blocking,
+            handler::run_handler(fn, handler::no_arguments{}, std::move(ctx), blocking,
                                 [uri, mime](auto&& v) {
                                     return resources_detail::to_read_result(std::forward<decltype(v)>(v), uri, mime);
                                 },
@@ -214,7 +214,7 @@ private:
 template <fixed_string Name, class F>
 class resource_template_definition : public resource_options<resource_template_definition<Name, F>> {
 public:
-    using traits = tools_detail::handler_traits<F>;
+    using traits = handler::handler_traits<F>;
     using variables_type = typename traits::args;
     static constexpr std::string_view name = Name.view();
 
@@ -258,7 +258,7 @@ public:
                     return;
                 }
             }
-            detail::run_handler(fn, std::move(vars), std::move(ctx), blocking,
+            handler::run_handler(fn, std::move(vars), std::move(ctx), blocking,
                                 [uri, mime](auto&& v) {
                                     return resources_detail::to_read_result(std::forward<decltype(v)>(v), uri, mime);
                                 },

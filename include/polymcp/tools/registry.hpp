@@ -85,7 +85,7 @@ public:
 
 private:
     bool dynamic_;
-    detail::catalog<tool_entry> catalog_;
+    handler::catalog<tool_entry> catalog_;
 };
 
 /// A registry to which tools may be added and from which they may be removed
@@ -114,7 +114,7 @@ private:
 /// compile-time error.
 template <class... Tools>
 auto tools(Tools... t) {
-    static_assert(detail::unique_names<Tools...>(),
+    static_assert(handler::unique_names<Tools...>(),
                   "polymcp::tools(...): two tools have the same name; tool names must be unique "
                   "within a server (MCP 2025-11-25, Tool Names)");
     return tool_set<Tools...>(std::move(t)...);

@@ -32,7 +32,7 @@ inline constexpr bool is_unstructured_v =
 /// Structured results whose JSON is an object by construction.
 template <class T>
 inline constexpr bool is_object_result_v =
-    json_detail::reflected<T> || json_detail::is_string_map<T>::value;
+    reflected<T> || is_string_map_v<T>;
 
 /// The outputSchema of return type T, or null when T is not structured.
 template <class T>
@@ -75,5 +75,20 @@ call_tool_result to_result(T&& v) {
 }
 
 }  // namespace polymcp::tools_detail
+
+namespace polymcp {
+
+/// A handler's return value as the `CallToolResult` a typed tool answers
+/// with (MCP 2025-11-25 "Tools" > "Tool Result"): a string or content
+/// blocks as content; a reflected struct, a string map or JSON as
+/// `structuredContent` with its text rendering; a `call_tool_result` as is.
+/// For wrappers that call a tool's handler themselves (tool-level sign-in,
+/// tenant credentials). Thread-safe (pure).
+template <class T>
+call_tool_result to_call_tool_result(T&& value) {
+    return tools_detail::to_result(std::forward<T>(value));
+}
+
+}  // namespace polymcp
 
 #endif

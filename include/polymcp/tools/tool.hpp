@@ -53,12 +53,12 @@ POLYMCP_DECL call_tool_result from_exception(std::exception_ptr e);
 template <class F, class Args>
 call_tool_result run_plain(F& f, Args& a, request_context& ctx) {
     try {
-        using V = typename handler_traits<F>::value;
+        using V = typename handler::handler_traits<F>::value;
         if constexpr (std::is_void_v<V>) {
-            invoke(f, a, ctx);
+            handler::invoke(f, a, ctx);
             return call_tool_result{};
         } else {
-            return to_result(invoke(f, a, ctx));
+            return to_result(handler::invoke(f, a, ctx));
         }
     } catch (...) {
         return from_exception(std::current_exception());
@@ -68,13 +68,13 @@ call_tool_result run_plain(F& f, Args& a, request_context& ctx) {
 // Parameters are copied into the coroutine frame, so nothing dangles.
 template <class F, class Args>
 asio::awaitable<call_tool_result> run_coroutine(F f, Args a, std::shared_ptr<request_context> ctx) {
-    using V = typename handler_traits<F>::value;
+    using V = typename handler::handler_traits<F>::value;
     try {
         if constexpr (std::is_void_v<V>) {
-            co_await invoke(f, a, *ctx);
+            co_await handler::invoke(f, a, *ctx);
             co_return call_tool_result{};
         } else {
-            auto value = co_await invoke(f, a, *ctx);  // a named local: see run_coroutine_outcome
+            auto value = co_await handler::invoke(f, a, *ctx);  // a named local: see run_coroutine_outcome
             co_return to_result(std::move(value));
         }
     } catch (...) {
@@ -90,7 +90,7 @@ template <fixed_string Name, class F>
 class tool_definition {
 public:
     using handler_type = F;
-    using traits = tools_detail::handler_traits<F>;
+    using traits = handler::handler_traits<F>;
     /// The tool's name (compile time).
     static constexpr std::string_view name = Name.view();
 

@@ -18,9 +18,9 @@
 #include <optional>
 #include <mutex>
 
-namespace polymcp::client::detail {
+namespace polymcp::client {
 
-namespace curl_impl {
+namespace detail {
 
 inline void global_init() {
     static std::once_flag once;
@@ -68,17 +68,17 @@ inline std::size_t on_write(char* data, std::size_t size, std::size_t n, void* u
     return size * n;
 }
 
-}  // namespace curl_impl
+}  // namespace detail
 
 curl_transfer::curl_transfer(const asio::any_io_executor& ex) : done_event(ex) {
-    curl_impl::global_init();
+    detail::global_init();
     easy = curl_easy_init();
     if (!easy) throw client_error(errc::connection_failed, "libcurl could not create a transfer");
     curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &curl_impl::on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &detail::on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &curl_impl::on_write);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &detail::on_write);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -91,7 +91,7 @@ curl_transfer::~curl_transfer() {
     if (resolve_list) curl_slist_free_all(resolve_list);
 }
 
-namespace curl_impl {
+namespace detail {
 // CURLOPT_OPENSOCKETFUNCTION: the address curl is about to connect to, after
 // any DNS resolution; refusing it here catches DNS rebinding too.
 inline curl_socket_t open_socket(void* data, curlsocktype purpose, curl_sockaddr* a) {
@@ -119,13 +119,13 @@ inline curl_socket_t open_socket(void* data, curlsocktype purpose, curl_sockaddr
     }
     return ::socket(a->family, a->socktype, a->protocol);
 }
-}  // namespace curl_impl
+}  // namespace detail
 
 void curl_transfer::guard_addresses(std::function<bool(const asio::ip::address&)> filter,
                                     const std::vector<std::string>& resolve) {
     if (filter) {
         address_filter = std::move(filter);
-        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &curl_impl::open_socket);
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &detail::open_socket);
         curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
     }
     for (const auto& r : resolve) resolve_list = curl_slist_append(resolve_list, r.c_str());
@@ -141,7 +141,7 @@ std::string curl_transfer::header(std::string_view name) const {
 void curl_transfer::add_header(const std::string& line) { request_headers = curl_slist_append(request_headers, line.c_str()); }
 
 curl_multi::curl_multi(asio::any_io_executor ex) : ex_(std::move(ex)), timer_(ex_) {
-    curl_impl::global_init();
+    detail::global_init();
     multi_ = curl_multi_init();
     if (!multi_) throw client_error(errc::connection_failed, "libcurl could not create a multi handle");
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &curl_multi::on_socket);
@@ -302,6 +302,6 @@ client_error curl_error(CURLcode code, const char* detail, const std::string& wh
     }
 }
 
-}  // namespace polymcp::client::detail
+}  // namespace polymcp::client
 
 #endif

@@ -12,9 +12,9 @@
 
 #include <cctype>
 
-namespace polymcp::client::detail {
+namespace polymcp::client {
 
-namespace http_impl {
+namespace detail {
 
 struct url_handle {
     CURLU* h = curl_url();
@@ -37,11 +37,11 @@ inline void parse_into(url_handle& u, const std::string& url) {
         throw client_error(errc::invalid_url, "\"" + url + "\" is not an http or https URL");
 }
 
-}  // namespace http_impl
+}  // namespace detail
 
 std::string build_url(const http_options& options) {
-    http_impl::url_handle u;
-    http_impl::parse_into(u, options.url);
+    detail::url_handle u;
+    detail::parse_into(u, options.url);
     for (const auto& [k, v] : options.query) {
         char* ek = curl_easy_escape(nullptr, k.c_str(), static_cast<int>(k.size()));
         char* ev = curl_easy_escape(nullptr, v.c_str(), static_cast<int>(v.size()));
@@ -55,16 +55,16 @@ std::string build_url(const http_options& options) {
 }
 
 std::string resolve_url(const std::string& base, const std::string& reference) {
-    http_impl::url_handle u;
-    http_impl::parse_into(u, base);
+    detail::url_handle u;
+    detail::parse_into(u, base);
     if (curl_url_set(u.h, CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK)
         throw client_error(errc::invalid_url, "\"" + reference + "\" is not a URL reference");
     return u.get(CURLUPART_URL);
 }
 
 std::string origin_of(const std::string& url) {
-    http_impl::url_handle u;
-    http_impl::parse_into(u, url);
+    detail::url_handle u;
+    detail::parse_into(u, url);
     return u.get(CURLUPART_SCHEME) + "://" + u.get(CURLUPART_HOST) + ":" + u.get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
@@ -180,7 +180,7 @@ std::string encode_header_value(std::string_view value) {
         value.substr(value.size() - suffix.size()) == suffix)
         plain = false;
     if (plain) return std::string(value);
-    std::string b = crypto::detail::base64url_encode(
+    std::string b = crypto::base64url_encode(
         std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(value.data()), value.size()));
     for (auto& c : b) c = c == '-' ? '+' : c == '_' ? '/' : c;  // the standard alphabet
     return std::string(prefix) + b + std::string(suffix);
@@ -190,6 +190,6 @@ std::string header_line(const std::string& name, const std::string& value) {
     return value.empty() ? name + ";" : name + ": " + value;
 }
 
-}  // namespace polymcp::client::detail
+}  // namespace polymcp::client
 
 #endif

@@ -28,7 +28,7 @@ namespace oauth_impl {
 [[noreturn]] inline void fail(const std::string& message) { throw client_error(errc::auth_required, message); }
 
 inline std::string unpadded_base64url(std::span<const unsigned char> data) {
-    std::string s = polymcp::crypto::detail::base64url_encode(data);
+    std::string s = polymcp::crypto::base64url_encode(data);
     while (!s.empty() && s.back() == '=') s.pop_back();
     return s;
 }
@@ -43,7 +43,7 @@ inline std::string sha256_base64url(const std::string& text) {
 /// An RFC 7636 code verifier: 32 random bytes, base64url (43 characters).
 inline std::string make_verifier() {
     unsigned char b[32];
-    if (!polymcp::crypto::detail::random_bytes(b)) fail("the random number generator failed");
+    if (!polymcp::crypto::random_bytes(b)) fail("the random number generator failed");
     return unpadded_base64url(b);
 }
 
@@ -368,7 +368,7 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         if (reg.token_endpoint_auth_method == "client_secret_basic") {
             // RFC 6749 section 2.3.1: form-encode, then base64 "id:secret".
             std::string creds = oauth_impl::form_escape(reg.client_id) + ":" + oauth_impl::form_escape(reg.client_secret);
-            std::string b64 = polymcp::crypto::detail::base64url_encode(
+            std::string b64 = polymcp::crypto::base64url_encode(
                 {reinterpret_cast<const unsigned char*>(creds.data()), creds.size()});
             std::replace(b64.begin(), b64.end(), '-', '+');
             std::replace(b64.begin(), b64.end(), '_', '/');
@@ -629,15 +629,15 @@ asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int stat
 }
 
 authorization_handler headless_authorization(asio::any_io_executor ex, http_options options) {
-    auto multi = std::make_shared<detail::curl_multi>(std::move(ex));
+    auto multi = std::make_shared<client::curl_multi>(std::move(ex));
     return [multi, options](std::string url) -> asio::awaitable<std::string> {
         std::vector<std::string> headers;
         std::string no_body;
-        auto r = co_await detail::fetch(multi, options, "GET", url, no_body, headers);
+        auto r = co_await client::fetch(multi, options, "GET", url, no_body, headers);
         if (r.status < 300 || r.status >= 400 || r.location.empty())
             throw client_error(errc::auth_required, "the authorization endpoint answered HTTP " + std::to_string(r.status) +
                                                         " instead of redirecting: it needs a user (use a browser)");
-        co_return detail::resolve_url(url, r.location);
+        co_return client::resolve_url(url, r.location);
     };
 }
 

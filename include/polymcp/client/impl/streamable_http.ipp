@@ -367,7 +367,7 @@ asio::any_io_executor streamable_http_transport::get_executor() const { return s
 
 asio::awaitable<void> streamable_http_transport::async_start(transport_handlers handlers) {
     auto s = state_;
-    s->url = detail::build_url(s->options);
+    s->url = client::build_url(s->options);
     s->handlers = std::move(handlers);
     s->started = true;
     co_return;

@@ -22,7 +22,7 @@ namespace polymcp::connectors::detail {
 
 // The exchange itself, on `ex`, a strand (libcurl's multi handle and the
 // resolver need one handler at a time).
-inline asio::awaitable<client::detail::fetch_result> guarded_fetch_on(asio::any_io_executor ex, std::string method,
+inline asio::awaitable<client::fetch_result> guarded_fetch_on(asio::any_io_executor ex, std::string method,
                                                                    std::string url, std::vector<std::string> headers,
                                                                    std::string body, std::string content_type,
                                                                    upstream_options o,
@@ -31,7 +31,7 @@ inline asio::awaitable<client::detail::fetch_result> guarded_fetch_on(asio::any_
     target.url = url;
     upstream_credentials none;
     auto h = co_await guarded_http_options(ex, target, none, o, deadline);
-    auto multi = std::make_shared<client::detail::curl_multi>(ex);
+    auto multi = std::make_shared<client::curl_multi>(ex);
     asio::steady_timer timer(ex);
     timer.expires_at(deadline);
     bool timed_out = false;
@@ -42,9 +42,9 @@ inline asio::awaitable<client::detail::fetch_result> guarded_fetch_on(asio::any_
         }
     });
     std::optional<connector_error> failure;
-    client::detail::fetch_result r;
+    client::fetch_result r;
     try {
-        r = co_await client::detail::fetch(multi, h, method.c_str(), url, std::move(body), std::move(headers),
+        r = co_await client::fetch(multi, h, method.c_str(), url, std::move(body), std::move(headers),
                                            content_type.c_str(), 1024 * 1024);
     } catch (const client::client_error& e) {
         failure = timed_out ? connector_error(errc::timeout, url + " did not answer in time")
@@ -60,7 +60,7 @@ inline asio::awaitable<client::detail::fetch_result> guarded_fetch_on(asio::any_
 /// strand of `ex` of its own.
 /// @throws connector_error as `guarded_http_options`, and the client's
 ///         transport failures as connector errors (`timeout` at `deadline`)
-inline asio::awaitable<client::detail::fetch_result> guarded_fetch(asio::any_io_executor ex, std::string method,
+inline asio::awaitable<client::fetch_result> guarded_fetch(asio::any_io_executor ex, std::string method,
                                                                    std::string url, std::vector<std::string> headers,
                                                                    std::string body, std::string content_type,
                                                                    upstream_options o,

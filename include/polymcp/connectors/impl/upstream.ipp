@@ -92,7 +92,7 @@ asio::awaitable<client::http_options> guarded_http_options(asio::any_io_executor
 
     std::string full;
     try {
-        full = client::detail::build_url(h);
+        full = client::build_url(h);
     } catch (const client::client_error& e) {
         throw connector_error(errc::invalid_url,
                               std::string(e.what()) + "; give the absolute http:// or https:// URL of the MCP endpoint");

@@ -44,7 +44,7 @@ inline asio::awaitable<void> read_protected_resource(asio::any_io_executor ex, c
     std::vector<std::string> candidates;
     try {
         if (!r.resource_metadata.empty()) candidates.push_back(r.resource_metadata);
-        std::string origin = client::detail::origin_of(ep.url);
+        std::string origin = client::origin_of(ep.url);
         auto after_scheme = ep.url.find("://");
         auto path_start = ep.url.find('/', after_scheme == std::string::npos ? 0 : after_scheme + 3);
         std::string path = path_start == std::string::npos ? std::string() : ep.url.substr(path_start);
@@ -134,7 +134,7 @@ inline asio::awaitable<validation_result> test_on(asio::any_io_executor ex, endp
     connector_error e = *failure;
     if (!h.empty()) {
         connector_error with(failure->value(), std::string(failure->what()) + "; " + h);
-        with.upstream_status = failure->upstream_status;
+        with.http_status = failure->http_status;
         with.resource_metadata = failure->resource_metadata;
         with.scope = failure->scope;
         e = with;

@@ -3,7 +3,7 @@
 
 #include <polymcp/handler/catalog.hpp>
 
-namespace polymcp::detail {
+namespace polymcp::handler {
 
 std::string encode_cursor(std::string_view key) {
     static constexpr char hex[] = "0123456789abcdef";
@@ -47,6 +47,6 @@ void change_listeners::notify() const {
     for (auto& f : fs) f();
 }
 
-}  // namespace polymcp::detail
+}  // namespace polymcp::handler
 
 #endif

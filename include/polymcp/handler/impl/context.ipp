@@ -11,7 +11,7 @@
 
 namespace polymcp {
 
-namespace detail {
+namespace handler {
 
 bool session_shared::client_supports(std::string_view method, const nlohmann::json& params, std::string& what) {
     std::lock_guard lock(mu);
@@ -123,12 +123,12 @@ void session_shared::abort(const void* owner, std::error_code ec, std::string_vi
     }
 }
 
-}  // namespace detail
+}  // namespace handler
 
-request_context::request_context(std::shared_ptr<detail::session_shared> s, jsonrpc::request_id id,
+request_context::request_context(std::shared_ptr<handler::session_shared> s, jsonrpc::request_id id,
                                  nlohmann::json meta, asio::any_io_executor ex, asio::any_io_executor blocking_ex,
                                  std::shared_ptr<outbound> stream, std::shared_ptr<const auth::principal> who,
-                                 std::shared_ptr<detail::stateless_request> stateless)
+                                 std::shared_ptr<handler::stateless_request> stateless)
     : s_(std::move(s)), stateless_(std::move(stateless)), stream_(std::move(stream)), who_(std::move(who)), id_(std::move(id)), meta_(std::move(meta)),
       ex_(std::move(ex)), blocking_ex_(std::move(blocking_ex)) {
     if (meta_.is_object())
@@ -198,13 +198,13 @@ void request_context::close_stream() const {
 }
 
 void request_context::start_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
-                                    detail::session_shared::completion done) {
+                                    handler::session_shared::completion done) {
     if (cancelled()) return done(asio::error::operation_aborted, nullptr);
     if (stateless_) return start_input({}, std::move(method), std::move(params), std::move(done));
     s_->start_request(std::move(method), std::move(params), timeout, this, stream_, std::move(done));
 }
 
-namespace handler_detail {
+namespace handler::detail {
 // Whether `v` has the shape of the client's result for `method` (MCP
 // 2026-07-28 "Multi Round-Trip Requests" > "Error Handling": servers validate
 // inputResponses; one that does not parse is asked for again).
@@ -224,18 +224,18 @@ inline bool valid_input_response(std::string_view method, const nlohmann::json& 
     if (method == "roots/list") return v.contains("roots") && v["roots"].is_array();
     return true;
 }
-}  // namespace handler_detail
+}  // namespace handler::detail
 
 bool request_context::take_input(std::string& key, const std::string& method, const nlohmann::json& params,
                                  nlohmann::json& answer, std::string& missing) {
     auto& st = *stateless_;
     std::lock_guard lock(st.mu);
-    if (!detail::session_shared::supports(st.meta.client_capabilities, method, params, missing)) {
+    if (!handler::session_shared::supports(st.meta.client_capabilities, method, params, missing)) {
         if (st.missing_capability.empty()) st.missing_capability = missing;
         return false;
     }
     if (key.empty()) key = "input-" + std::to_string(++st.next_key);
-    if (auto a = st.answers.find(key); a != st.answers.end() && handler_detail::valid_input_response(method, *a)) {
+    if (auto a = st.answers.find(key); a != st.answers.end() && handler::detail::valid_input_response(method, *a)) {
         answer = *a;
         return true;
     }
@@ -244,7 +244,7 @@ bool request_context::take_input(std::string& key, const std::string& method, co
 }
 
 void request_context::start_input(std::string key, std::string method, nlohmann::json params,
-                                  detail::session_shared::completion done) {
+                                  handler::session_shared::completion done) {
     if (cancelled()) return done(asio::error::operation_aborted, nullptr);
     if (!stateless_)
         return s_->start_request(std::move(method), std::move(params), default_timeout(), this, stream_,
@@ -257,7 +257,7 @@ void request_context::start_input(std::string key, std::string method, nlohmann:
     done({}, std::move(answer));
 }
 
-void request_context::start_inputs(nlohmann::json requests, detail::session_shared::completion done) {
+void request_context::start_inputs(nlohmann::json requests, handler::session_shared::completion done) {
     if (cancelled()) return done(asio::error::operation_aborted, nullptr);
     if (!requests.is_object() || requests.empty())
         return done(make_error_code(errc::invalid_params), {{"message", "requests must be a non-empty object"}});
@@ -287,7 +287,7 @@ void request_context::start_inputs(nlohmann::json requests, detail::session_shar
         nlohmann::json answers = nlohmann::json::object();
         std::size_t left = 0;
         bool done = false;
-        detail::session_shared::completion complete;
+        handler::session_shared::completion complete;
     };
     auto g = std::make_shared<gather>();
     g->left = requests.size();
@@ -297,7 +297,7 @@ void request_context::start_inputs(nlohmann::json requests, detail::session_shar
         auto params = it->value("params", nlohmann::json::object());
         s_->start_request(std::move(method), std::move(params), default_timeout(), this, stream_,
                           [g, key = it.key()](std::error_code ec, nlohmann::json v) {
-                              detail::session_shared::completion finish;
+                              handler::session_shared::completion finish;
                               nlohmann::json out;
                               {
                                   std::lock_guard lock(g->mu);

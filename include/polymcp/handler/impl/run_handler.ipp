@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-namespace polymcp::detail {
+namespace polymcp::handler {
 
 handler_outcome outcome_from_exception(std::exception_ptr e, std::string_view what_failed) {
     handler_outcome o;
@@ -24,6 +24,6 @@ handler_outcome outcome_from_exception(std::exception_ptr e, std::string_view wh
     return o;
 }
 
-}  // namespace polymcp::detail
+}  // namespace polymcp::handler
 
 #endif

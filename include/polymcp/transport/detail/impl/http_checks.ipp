@@ -146,7 +146,7 @@ std::optional<std::string> decode_header_value(std::string_view value) {
         value.substr(value.size() - suffix.size()) != suffix)
         return std::string(value);
     auto encoded = value.substr(prefix.size(), value.size() - prefix.size() - suffix.size());
-    crypto::detail::bytes out;
+    crypto::bytes out;
     if (encoded.empty()) return std::string();
     // Standard Base64 (RFC 4648 section 4) with its '=' padding, strictly:
     // characters outside the alphabet or a missing pad make the value malformed.
@@ -157,7 +157,7 @@ std::optional<std::string> decode_header_value(std::string_view value) {
         const bool pad = c == '=' && i + 2 >= encoded.size() && (i + 1 == encoded.size() || encoded[i + 1] == '=');
         if (!alpha && !pad) return std::nullopt;
     }
-    if (!crypto::detail::base64url_decode(encoded, out)) return std::nullopt;
+    if (!crypto::base64url_decode(encoded, out)) return std::nullopt;
     return std::string(out.begin(), out.end());
 }
 
