@@ -13,7 +13,8 @@
 ///   creations of one user are serialized across processes by a lock in the
 ///   storage's ephemeral state (set-if-absent with a TTL), so that two
 ///   concurrent creations cannot both pass the limit.
-/// - `auth_config` is sealed for purpose "polymcp.connector" and bound to
+/// - Records live in a `storage::sealed_records` (member `auth_sealed`):
+///   `auth_config` is sealed for purpose "polymcp.connector" and bound to
 ///   tenant, user and connector id (polymcp/crypto/sealed.hpp), so a sealed
 ///   value copied onto another user's or another connector's record does
 ///   not open there (`crypto_error`). No member
@@ -28,6 +29,7 @@
 #include <polymcp/crypto/concepts.hpp>
 #include <polymcp/crypto/sealed.hpp>
 #include <polymcp/storage/concepts.hpp>
+#include <polymcp/storage/sealed_records.hpp>
 
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
@@ -61,15 +63,19 @@ public:
     /// @param storage the backend (records, and the ephemeral state for locks); kept
     /// @param cipher seals `auth_config` (copied)
     connector_store(std::shared_ptr<Storage> storage, Cipher cipher, connector_store_options options = {})
-        : storage_(std::move(storage)), sealer_(std::move(cipher)), opts_(std::move(options)) {}
+        : storage_(storage), records_(std::move(storage), cipher,
+                                      {.collection = options.collection,
+                                       .purpose = std::string(connector_purpose),
+                                       .member = "auth_sealed",
+                                       .unique = {{"name", {"owner_key", "name"}}}}),
+          sealer_(std::move(cipher)), opts_(std::move(options)) {}
 
     const connector_store_options& options() const noexcept { return opts_; }
 
     /// Declares the collection and its unique constraint (idempotent).
     asio::awaitable<void> define() {
-        storage::collection_schema schema{opts_.collection, {{"name", {"owner_key", "name"}}}};
         std::error_code ec;
-        co_await storage_->async_define(schema, detail::redirect(ec));
+        co_await records_.async_define(detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "declaring the connectors collection");
     }
 
@@ -93,17 +99,15 @@ public:
         c.tenant = who.tenant;
         c.user = who.user;
         c.created_at = c.updated_at = unix_now();
-        json data = stored(c);
-        data["auth_sealed"] = seal(c, auth_config);
         co_await lock(who);
         std::optional<connector_error> failure;
         try {
             auto n = co_await count(who);
             if (n >= opts_.max_per_user) throw limit_error();
             std::error_code ec;
-            auto rec = co_await storage_->async_create(opts_.collection, c.id, data, detail::redirect(ec));
-            if (ec) detail::storage_failure(ec, "adding the connector '" + c.name + "'");
-            c.version = rec.version;
+            c.version = co_await records_.async_create(c.id, ids_of(c), stored(c), std::move(auth_config),
+                                                       detail::redirect(ec));
+            if (ec) fail(ec, "adding the connector '" + c.name + "'");
         } catch (const connector_error& e) {
             failure = e;
         }
@@ -130,17 +134,15 @@ public:
     /// Replaces `c` (same id, owned by `who`), expecting `c.version`; with
     /// `auth_config` set, reseals the credentials too.
     asio::awaitable<connector> replace(caller who, connector c, std::optional<json> auth_config = std::nullopt) {
-        auto rec = co_await read_own(who, c.id);
+        co_await read_own(who, c.id);
         c.tenant = who.tenant;
         c.user = who.user;
         c.updated_at = unix_now();
-        json data = stored(c);
-        data["auth_sealed"] = auth_config ? json(seal(c, *auth_config)) : rec.data.value("auth_sealed", json());
         std::error_code ec;
         std::optional<std::int64_t> expected = c.version;
-        auto out = co_await storage_->async_update(opts_.collection, c.id, data, expected, detail::redirect(ec));
-        if (ec) detail::storage_failure(ec, "changing the connector '" + c.name + "'");
-        c.version = out.version;
+        c.version = co_await records_.async_update(c.id, ids_of(c), stored(c), std::move(auth_config), expected,
+                                                   detail::redirect(ec));
+        if (ec) fail(ec, "changing the connector '" + c.name + "'");
         co_return c;
     }
 
@@ -149,7 +151,7 @@ public:
         auto rec = co_await read_own(who, id);
         std::error_code ec;
         std::optional<std::int64_t> expected = rec.version;
-        co_await storage_->async_remove(opts_.collection, id, expected, detail::redirect(ec));
+        co_await records_.async_remove(id, expected, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "deleting a connector");
     }
 
@@ -157,7 +159,10 @@ public:
     /// record's version (for `replace_auth_config`).
     asio::awaitable<std::pair<json, std::int64_t>> auth_config(caller who, std::string id) {
         auto rec = co_await read_own(who, id);
-        co_return std::pair<json, std::int64_t>(open(who, id, rec.data.value("auth_sealed", std::string())), rec.version);
+        std::error_code ec;
+        auto opened = records_.unseal(std::move(rec), {who.tenant, who.user, id}, ec);
+        if (ec) open_failure(ec, id);
+        co_return std::pair<json, std::int64_t>(std::move(opened.secret), opened.version);
     }
 
     /// Reseals the credentials of connector `id` (a refreshed token), if the
@@ -166,13 +171,14 @@ public:
                                                       std::int64_t expected_version) {
         auto rec = co_await read_own(who, id);
         auto c = connector::from_record(rec);
-        json data = rec.data;
-        data["auth_sealed"] = seal(c, config);
+        json fields = std::move(rec.data);
         std::error_code ec;
         std::optional<std::int64_t> expected = expected_version;
-        auto out = co_await storage_->async_update(opts_.collection, id, data, expected, detail::redirect(ec));
-        if (ec) detail::storage_failure(ec, "saving refreshed credentials");
-        co_return out.version;
+        std::optional<json> secret = std::move(config);
+        auto version = co_await records_.async_update(id, ids_of(c), std::move(fields), std::move(secret), expected,
+                                                      detail::redirect(ec));
+        if (ec) fail(ec, "saving refreshed credentials");
+        co_return version;
     }
 
     /// Seals the own credentials of catalog server `server_id` (its
@@ -221,22 +227,21 @@ private:
         return d;
     }
 
-    std::string seal(const connector& c, const json& config) const {
-        std::error_code ec;
-        auto token = sealer_.seal(connector_purpose, {c.tenant, c.user, c.id}, config, ec);
-        if (ec) throw connector_error(errc::crypto_error, "sealing a connector's credentials failed: " + ec.message());
-        return token;
+    // What a connector's credentials are bound to.
+    static std::vector<std::string> ids_of(const connector& c) { return {c.tenant, c.user, c.id}; }
+
+    // A failed write of a connector record: sealing, or the storage.
+    [[noreturn]] static void fail(std::error_code ec, const std::string& what) {
+        if (storage::sealing_failed(ec))
+            throw connector_error(errc::crypto_error, "sealing a connector's credentials failed: " + ec.message());
+        detail::storage_failure(ec, what);
     }
 
-    json open(const caller& who, const std::string& id, const std::string& token) const {
-        if (token.empty()) return json();
-        std::error_code ec;
-        auto config = sealer_.open(connector_purpose, {who.tenant, who.user, id}, token, ec);
-        if (ec)
-            throw connector_error(errc::crypto_error, "the credentials of connector '" + id + "' do not open (" +
-                                                          ec.message() + "): the encryption key changed, the record "
-                                                          "was altered, or they were sealed for another connector or user");
-        return config;
+    [[noreturn]] static void open_failure(std::error_code ec, const std::string& id) {
+        if (!storage::sealing_failed(ec)) detail::storage_failure(ec, "reading a connector's credentials");
+        throw connector_error(errc::crypto_error, "the credentials of connector '" + id + "' do not open (" + ec.message() +
+                                                      "): the encryption key changed, the record was altered, or they "
+                                                      "were sealed for another connector or user");
     }
 
     asio::awaitable<storage::record> read_own(const caller& who, const std::string& id) {
@@ -281,7 +286,8 @@ private:
     }
 
     std::shared_ptr<Storage> storage_;
-    crypto::sealer<Cipher> sealer_;
+    storage::sealed_records<Storage, Cipher> records_;  // connectors, their credentials sealed
+    crypto::sealer<Cipher> sealer_;                     // catalog servers' own credentials
     connector_store_options opts_;
 };
 

@@ -50,12 +50,29 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace polymcp::crypto {
 
+/// The ids a sealed value is bound to, in order: an `std::initializer_list`
+/// of string views at a call site (`{tenant, user, id}`), or a vector of
+/// strings kept by a caller.
+class seal_ids {
+public:
+    /// `{tenant, user, id}`.
+    seal_ids(std::initializer_list<std::string_view> ids) : ids_(ids.begin(), ids.end()) {}  // NOLINT(google-explicit-constructor)
+    /// Ids a caller keeps (viewed: they must outlive this object).
+    seal_ids(const std::vector<std::string>& ids) : ids_(ids.begin(), ids.end()) {}  // NOLINT(google-explicit-constructor)
+    auto begin() const noexcept { return ids_.begin(); }
+    auto end() const noexcept { return ids_.end(); }
+
+private:
+    std::vector<std::string_view> ids_;
+};
+
 /// The canonical binding of `purpose` and `ids` (see the file comment): the
 /// associated data of a sealed value, and the `"b"` member of its plaintext.
-inline std::string seal_binding(std::string_view purpose, std::initializer_list<std::string_view> ids) {
+inline std::string seal_binding(std::string_view purpose, const seal_ids& ids) {
     std::string out = "polymcp.sealed.v1\n";
     auto field = [&out](std::string_view f) {
         out += std::to_string(f.size());
@@ -77,7 +94,7 @@ public:
     explicit sealer(Cipher c) : cipher_(std::move(c)) {}
 
     /// A token for `value` bound to `purpose` and `ids`; "" and `ec` on failure.
-    std::string seal(std::string_view purpose, std::initializer_list<std::string_view> ids, const nlohmann::json& value,
+    std::string seal(std::string_view purpose, const seal_ids& ids, const nlohmann::json& value,
                      std::error_code& ec) const {
         const auto binding = seal_binding(purpose, ids);
         std::string text = nlohmann::json{{"b", binding}, {"v", value}}.dump();
@@ -87,7 +104,7 @@ public:
     }
 
     /// As above. @throws std::system_error with the cipher's code
-    std::string seal(std::string_view purpose, std::initializer_list<std::string_view> ids,
+    std::string seal(std::string_view purpose, const seal_ids& ids,
                      const nlohmann::json& value) const {
         std::error_code ec;
         auto token = seal(purpose, ids, value, ec);
@@ -97,7 +114,7 @@ public:
 
     /// The value `token` seals when it authenticates and is bound to
     /// `purpose` and `ids`; null and `ec` otherwise.
-    nlohmann::json open(std::string_view purpose, std::initializer_list<std::string_view> ids, std::string_view token,
+    nlohmann::json open(std::string_view purpose, const seal_ids& ids, std::string_view token,
                         std::error_code& ec) const {
         const auto binding = seal_binding(purpose, ids);
         auto plain = cipher_.decrypt(token, associated(binding), ec);
@@ -113,7 +130,7 @@ public:
     }
 
     /// As above. @throws std::system_error with the code
-    nlohmann::json open(std::string_view purpose, std::initializer_list<std::string_view> ids,
+    nlohmann::json open(std::string_view purpose, const seal_ids& ids,
                         std::string_view token) const {
         std::error_code ec;
         auto v = open(purpose, ids, token, ec);

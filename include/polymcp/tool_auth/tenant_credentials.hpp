@@ -25,7 +25,7 @@
 /// decryption failed, the stored credentials do not decode, the handler threw).
 
 #include <polymcp/crypto/concepts.hpp>
-#include <polymcp/crypto/sealed.hpp>
+#include <polymcp/storage/sealed_records.hpp>
 #include <polymcp/json/decode.hpp>
 #include <polymcp/json/encode.hpp>
 #include <polymcp/protocol/content.hpp>
@@ -91,10 +91,12 @@ public:
     /// @param storage where the records live (shared; must outlive nothing: it is kept)
     /// @param cipher encrypts the credentials (copied)
     credential_store(std::shared_ptr<Storage> storage, Cipher cipher, credential_store_options options = {})
-        : storage_(std::move(storage)), sealer_(std::move(cipher)), options_(std::move(options)) {}
+        : records_(std::move(storage), std::move(cipher),
+                   {.collection = options.collection, .purpose = std::string(purpose), .member = "secret"}),
+          options_(std::move(options)) {}
 
     /// Declares the collection (idempotent); call once at start.
-    void define(std::error_code& ec) { storage_->define({options_.collection, {}}, ec); }
+    void define(std::error_code& ec) { records_.define(ec); }
 
     /// Stores `credentials` (a JSON object) for `tenant` and `provider`,
     /// replacing any, active. Storage errors and `std::invalid_argument`
@@ -102,19 +104,8 @@ public:
     void put(std::string_view tenant, std::string_view provider, const nlohmann::json& credentials,
              std::error_code& ec) {
         if (tenant.empty() || provider.empty()) throw std::invalid_argument("credential_store: empty tenant or provider");
-        auto sealed = sealer_.seal(purpose, {tenant, provider}, credentials, ec);
-        if (ec) return;
-        nlohmann::json data = {{"tenant", tenant}, {"provider", provider}, {"active", true}, {"secret", sealed}};
-        const auto id = record_id(tenant, provider);
-        storage::write_batch b;
-        std::error_code rec;
-        auto existing = storage_->read(options_.collection, id, rec);
-        if (rec) {
-            ec = rec;
-            return;
-        }
-        if (existing) storage_->update(options_.collection, id, data, std::nullopt, ec);
-        else storage_->create(options_.collection, id, data, ec);
+        nlohmann::json fields = {{"tenant", tenant}, {"provider", provider}, {"active", true}};
+        records_.put(record_id(tenant, provider), {tenant, provider}, std::move(fields), credentials, ec);
     }
 
     /// Typed form of `put`: `credentials` is encoded as JSON.
@@ -128,48 +119,48 @@ public:
     /// out). `storage::errc::not_found` when there are none.
     void set_active(std::string_view tenant, std::string_view provider, bool active, std::error_code& ec) {
         const auto id = record_id(tenant, provider);
-        auto r = storage_->read(options_.collection, id, ec);
+        auto r = records_.backend().read(options_.collection, id, ec);
         if (ec) return;
         if (!r) {
             ec = storage::errc::not_found;
             return;
         }
-        auto data = r->data;
-        data["active"] = active;
-        storage_->update(options_.collection, id, data, r->version, ec);
+        auto fields = r->data;
+        fields["active"] = active;
+        records_.update(id, {tenant, provider}, std::move(fields), std::nullopt, r->version, ec);
     }
 
     /// Deletes the credentials; `storage::errc::not_found` when there are none.
     void remove(std::string_view tenant, std::string_view provider, std::error_code& ec) {
-        storage_->remove(options_.collection, record_id(tenant, provider), std::nullopt, ec);
+        records_.remove(record_id(tenant, provider), std::nullopt, ec);
     }
 
     /// The active credentials, decrypted; nothing when there are none or
-    /// they are inactive. Errors: the storage's, the cipher's.
+    /// they are inactive. Errors: the storage's, the cipher's
+    /// (`crypto::errc::authentication_failed`: another key, altered, or
+    /// another tenant's or provider's), `storage::errc::corrupt_data` for a
+    /// record without credentials.
     std::optional<nlohmann::json> active(std::string_view tenant, std::string_view provider, std::error_code& ec) const {
-        auto r = storage_->read(options_.collection, record_id(tenant, provider), ec);
-        if (ec || !r) return std::nullopt;
-        return open(*r, tenant, provider, ec);
+        auto r = records_.get(record_id(tenant, provider), {tenant, provider}, ec);
+        return r ? usable(std::move(*r), ec) : std::nullopt;
     }
 
     /// `active` without blocking the caller: completion signature
-    /// `void(std::error_code, std::optional<nlohmann::json>)`.
+    /// `void(std::error_code, std::optional<nlohmann::json>)`, on the
+    /// executor associated with the completion handler.
     template <class CompletionToken>
     auto async_active(std::string tenant, std::string provider, CompletionToken&& token) const {
         return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<nlohmann::json>)>(
             [this](auto handler, std::string t, std::string p) {
-                // The storage delivers on the executor associated with what it is
-                // given: bind ours to the caller's, so that decryption and the
-                // completion run there (a coroutine's strand), not on a system thread.
                 auto ex = asio::get_associated_executor(handler);
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
-                storage_->async_read(options_.collection, record_id(t, p),
-                                     asio::bind_executor(ex, [this, h, t, p](std::error_code ec,
-                                                                             std::optional<storage::record> r) {
-                                         std::optional<nlohmann::json> out;
-                                         if (!ec && r) out = open(*r, t, p, ec);
-                                         std::move(*h)(ec, std::move(out));
-                                     }));
+                auto id = record_id(t, p);
+                records_.async_get(std::move(id), {std::move(t), std::move(p)},
+                                   asio::bind_executor(ex, [h](std::error_code ec, std::optional<storage::sealed_record> r) {
+                                       std::optional<nlohmann::json> out;
+                                       if (!ec && r) out = usable(std::move(*r), ec);
+                                       std::move(*h)(ec, std::move(out));
+                                   }));
             },
             token, std::move(tenant), std::move(provider));
     }
@@ -197,21 +188,17 @@ private:
     static std::string record_id(std::string_view tenant, std::string_view provider) {
         return escape(tenant) + "/" + escape(provider);
     }
-    std::optional<nlohmann::json> open(const storage::record& r, std::string_view tenant, std::string_view provider,
-                                       std::error_code& ec) const {
-        if (!r.data.value("active", false)) return std::nullopt;
-        auto secret = r.data.find("secret");
-        if (secret == r.data.end() || !secret->is_string()) {
+    // The credentials of an active record; nothing for an inactive one.
+    static std::optional<nlohmann::json> usable(storage::sealed_record r, std::error_code& ec) {
+        if (!r.fields.value("active", false)) return std::nullopt;
+        if (r.secret.is_null()) {
             ec = storage::errc::corrupt_data;
             return std::nullopt;
         }
-        auto credentials = sealer_.open(purpose, {tenant, provider}, secret->get_ref<const std::string&>(), ec);
-        if (ec) return std::nullopt;  // authentication_failed: another key, altered, or another tenant's or provider's
-        return credentials;
+        return std::move(r.secret);
     }
 
-    std::shared_ptr<Storage> storage_;
-    crypto::sealer<Cipher> sealer_;
+    storage::sealed_records<Storage, Cipher> records_;
     credential_store_options options_;
 };
 
@@ -219,12 +206,12 @@ namespace detail {
 
 template <class F>
 struct three_params {
-    using params = typename tools_detail::callable_traits<std::decay_t<F>>::args;
+    using params = typename handler::callable_traits<std::decay_t<F>>::args;
     static_assert(std::tuple_size_v<params> == 3,
                   "polymcp::tool_auth::with_tenant_credentials: the handler takes (Args, const Credentials&, "
                   "polymcp::request_context&)");
     using args = std::remove_cvref_t<std::tuple_element_t<0, params>>;
-    using result = typename tools_detail::callable_traits<std::decay_t<F>>::result;
+    using result = typename handler::callable_traits<std::decay_t<F>>::result;
 };
 
 template <class Credentials, class Store, class F>
@@ -265,19 +252,19 @@ struct credentialed {
         std::exception_ptr failure;
         std::string what;
         try {
-            if constexpr (tools_detail::awaitable_value<result_type>::is_coroutine) {
-                using V = typename tools_detail::awaitable_value<result_type>::type;
+            if constexpr (handler::awaitable_value<result_type>::is_coroutine) {
+                using V = typename handler::awaitable_value<result_type>::type;
                 if constexpr (std::is_void_v<V>) {
                     co_await f(std::move(a), cred, ctx);
                     co_return call_tool_result{};
                 } else {
-                    co_return tools_detail::to_result(co_await f(std::move(a), cred, ctx));
+                    co_return to_call_tool_result(co_await f(std::move(a), cred, ctx));
                 }
             } else if constexpr (std::is_void_v<result_type>) {
                 f(std::move(a), cred, ctx);
                 co_return call_tool_result{};
             } else {
-                co_return tools_detail::to_result(f(std::move(a), cred, ctx));
+                co_return to_call_tool_result(f(std::move(a), cred, ctx));
             }
         } catch (const std::exception& e) {
             what = e.what();
