@@ -570,7 +570,7 @@ TEST_CASE("connector manager: the Asio-style forms complete with (error_code, re
     }
     REQUIRE(done);
     CHECK(*done == pc::errc::invalid_request);
-    CHECK(pc::http_status(static_cast<pc::errc>(done->value())) == 400);
+    CHECK(pc::response_status(static_cast<pc::errc>(done->value())) == 400);
     CHECK(diag.message.find("name") != std::string::npos);
     CHECK(refused.name.empty());
 

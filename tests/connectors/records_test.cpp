@@ -154,7 +154,7 @@ TEMPLATE_LIST_TEST_CASE("catalog: who may publish, run commands, change and dele
     auto stdio = json{{"name", "local"}, {"transport", "stdio"}, {"command", "rm"}, {"args", {"-rf", "/"}}};
     auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, stdio); });
     CHECK(e.value() == pc::errc::transport_not_allowed);
-    CHECK(pc::http_status(e.value()) == 403);
+    CHECK(pc::response_status(e.value()) == 403);
     CHECK(polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
               auto arg8 = json{{"description", "defaced"}};
               co_await cat.update_server(bob, wiki.id, arg8);
@@ -195,30 +195,64 @@ TEMPLATE_LIST_TEST_CASE("catalog: bad bodies are refused and store nothing", "[c
     };
     std::vector<bad> cases = {
         {json::array(), "JSON object"},
-        {json{{"transport", "streamable_http"}, {"url", "https://x"}}, "'name'"},
-        {json{{"name", ""}, {"url", "https://x"}}, "'name'"},
-        {json{{"name", std::string(65, 'n')}, {"url", "https://x"}}, "'name'"},
-        {json{{"name", "x"}}, "'url'"},
-        {json{{"name", "x"}, {"url", 42}}, "'url'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"transport", "websocket"}}, "'transport'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"headers", {{"X-A", 1}}}}, "'headers.X-A'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"headers", {{"X-A", "a\r\nInjected: 1"}}}}, "'headers'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"query", "a=b"}}, "'query'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"owner", "bob"}}, "unknown field 'owner'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"category_id", "ctg_missing"}}, "'category_id'"},
-        {json{{"name", "x"}, {"url", "https://x"}, {"public", "yes"}}, "'public'"},
+        {json{{"transport", "streamable_http"}, {"url", "https://x"}}, "/name: required property \"name\" is missing"},
+        {json{{"name", ""}, {"url", "https://x"}}, "/name: expected a string of at least 1 characters, got 0"},
+        {json{{"name", std::string(65, 'n')}, {"url", "https://x"}}, "/name: expected a string of at most 64 characters"},
+        {json{{"name", "line\nbreak"}, {"url", "https://x"}}, "/name: expected a name without control characters"},
+        {json{{"name", "   "}, {"url", "https://x"}}, "/name: expected a name with a visible character"},
+        {json{{"name", "x"}}, "/url: expected the server's URL"},
+        {json{{"name", "x"}, {"url", 42}}, "/url: expected string, got integer 42"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"transport", "websocket"}}, "/transport: expected one of"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"headers", {{"X-A", 1}}}}, "/headers/X-A: expected string, got integer 1"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"headers", {{"X-A", "a\r\nInjected: 1"}}}}, "/headers: expected"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"query", "a=b"}}, "/query: expected"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"query", {{"a", 1}}}}, "/query/a: expected string, got integer 1"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"owner", "bob"}}, "/owner: unknown member; the members are name,"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"category_id", "ctg_missing"}}, "/category_id: names no category"},
+        {json{{"name", "x"}, {"url", "https://x"}, {"public", "yes"}}, "/public: expected boolean, got string \"yes\""},
+        {json{{"name", "x"}, {"url", "https://x"}, {"description", std::string("a\0b", 3)}}, "/description: expected text without NUL bytes"},
     };
     for (const auto& c : cases) {
         INFO(c.body.dump());
         auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await cat.create_server(alice, c.body); });
         CHECK(e.value() == pc::errc::invalid_request);
-        CHECK(pc::http_status(e.value()) == 400);
+        CHECK(pc::response_status(e.value()) == 400);
         CHECK_THAT(e.what(), Catch::Contains(c.says));
     }
     test::run_coro(io, [&]() -> asio::awaitable<void> {
         auto left = co_await cat.list_servers(alice);
         CHECK(left.empty());
     });
+}
+
+TEMPLATE_LIST_TEST_CASE("catalog: a stored record that does not decode names its member, never reads as defaults",
+                        "[connectors][catalog]", record_backends) {
+    auto storage = fresh<TestType>();
+    pc::catalog<TestType> cat(storage);
+    asio::io_context io;
+    pc::server_record wiki;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        co_await cat.define();
+        auto body = json{{"name", "wiki"}, {"url", "https://wiki.example.com/mcp"}};
+        wiki = co_await cat.create_server(alice, body);
+    });
+    // Altered outside polymcp: a name that is a number.
+    std::error_code ec;
+    auto rec = storage->read("polymcp_mcp_servers", wiki.id, ec);
+    REQUIRE(rec);
+    rec->data["name"] = 42;
+    storage->update("polymcp_mcp_servers", wiki.id, rec->data, std::nullopt, ec);
+    REQUIRE_FALSE(ec);
+    auto back = storage->read("polymcp_mcp_servers", wiki.id, ec);
+    INFO(back->data.dump());
+    CHECK_THROWS(pc::server_record::from_record(*back));
+    auto e = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        auto id = wiki.id;
+        co_await cat.get_server(alice, id);
+    });
+    CHECK(e.value() == pc::errc::storage_unavailable);
+    CHECK_THAT(e.what(), Catch::Contains("/name: expected string, got integer 42"));
+    CHECK_THAT(e.what(), Catch::Contains(wiki.id));
 }
 
 TEMPLATE_LIST_TEST_CASE("catalog: categories", "[connectors][catalog]", record_backends) {

@@ -484,7 +484,7 @@ TEST_CASE("limits: children and upstream sessions per user, session names, conne
     // A third session name is over max_sessions_per_user.
     auto sessions = expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await m->connect(s3, c.id); });
     CHECK(sessions.value() == pc::errc::limit_reached);
-    CHECK(pc::http_status(sessions.value()) == 429);
+    CHECK(pc::response_status(sessions.value()) == 429);
     // A test of a stdio server would be a third child.
     auto children = expect_connector_error(io, [&]() -> asio::awaitable<void> {
         json body = {{"server_id", server.id}};

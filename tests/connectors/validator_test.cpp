@@ -210,7 +210,7 @@ TEST_CASE("test connection: each failure has its code", "[connectors][validator]
         });
         auto r = check(http_endpoint(missing.url("/wrong")), loopback_allowed());
         CHECK(r.error == pc::errc::http_error);
-        CHECK(r.upstream_status == 404);
+        CHECK(r.http_status == 404);
         CHECK(r.to_json()["status"] == 404);
     }
     SECTION("INVALID_MCP_SERVER: a web page") {
@@ -249,7 +249,7 @@ TEST_CASE("test connection: AUTH_REQUIRED carries the challenge and the protecte
     base = srv.url();
     auto r = check(http_endpoint(srv.url("/mcp")), loopback_allowed());
     CHECK(r.error == pc::errc::auth_required);
-    CHECK(r.upstream_status == 401);
+    CHECK(r.http_status == 401);
     CHECK(r.scope == "files:read");
     CHECK(r.resource_metadata == base + "/.well-known/oauth-protected-resource/mcp");
     REQUIRE(r.protected_resource.is_object());

@@ -16,6 +16,7 @@
 // POLYMCP_BUILD_FUZZERS with clang); run with -max_total_time=30.
 
 #include <polymcp/connectors/environment.hpp>
+#include <polymcp/connectors/bodies.hpp>
 #include <polymcp/connectors/manager.hpp>
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/storage/memory.hpp>
@@ -61,7 +62,7 @@ void check_record(const json& record, const std::vector<std::string>& secrets) {
 }
 
 void check_error(const pc::connector_error& e) {
-    const auto status = pc::http_status(e.value());
+    const auto status = pc::response_status(e.value());
     if (status < 400 || status >= 500) std::abort();
     check_record(json(e.what()), {});
 }
@@ -103,11 +104,11 @@ asio::awaitable<void> one_input(std::shared_ptr<manager> m, unsigned kind, json 
                 break;
             }
             case 2: {  // a connector body: what is checked before its connection test
-                pc::detail::only_fields(body, {"name", "description", "server_id", "transport", "url", "headers", "query",
-                                               "command", "args", "env", "credential_env", "auth_config"});
-                std::string name, description;
-                pc::detail::require_name(body, "name", name);
-                pc::detail::read_text(body, "description", description);
+                pc::connector_body fields;
+                pc::endpoint_fields endpoint_members;
+                pc::decode_body(body, fields, endpoint_members);
+                pc::check_name("/name", fields.name, true);
+                if (fields.description) pc::check_text("/description", *fields.description);
                 auto ep = pc::endpoint::from_json(body);
                 json config = body.contains("auth_config") ? body["auth_config"] : json();
                 config = pc::with_default_env(std::move(config), ep);

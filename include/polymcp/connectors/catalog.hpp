@@ -25,6 +25,7 @@
 /// `conflict`, `transport_not_allowed`, `storage_unavailable`) and writes
 /// nothing when it throws. Thread-safe as the storage is.
 
+#include <polymcp/connectors/bodies.hpp>
 #include <polymcp/connectors/detail/fields.hpp>
 #include <polymcp/connectors/detail/storage_ops.hpp>
 #include <polymcp/connectors/types.hpp>
@@ -79,18 +80,15 @@ public:
     asio::awaitable<server_record> create_server(caller who, json body, std::string id = {},
                                                  std::string auth_type = "none", std::string auth_sealed = {}) {
         require_tenant(who);
-        detail::only_fields(body, {"name", "description", "transport", "url", "headers", "query", "command", "args",
-                                   "env", "credential_env", "requires_oauth", "public", "enabled", "category_id"});
+        server_body b;
+        endpoint_fields endpoint_members;
+        decode_body(body, b, endpoint_members);
+        check_name("/name", b.name, true);
         server_record s;
         s.auth_type = std::move(auth_type);
         s.auth_sealed = std::move(auth_sealed);
-        detail::require_name(body, "name", s.name);
-        detail::read_text(body, "description", s.description, 0, 4096);
+        apply(b, s);
         s.server = endpoint::from_json(body);
-        detail::read_bool(body, "requires_oauth", s.requires_oauth);
-        detail::read_bool(body, "public", s.is_public);
-        detail::read_bool(body, "enabled", s.enabled);
-        detail::read_string(body, "category_id", s.category_id, 1, 64);
         check_may_publish(who, s);
         if (!s.category_id.empty()) co_await require_category(s.category_id);
         s.id = id.empty() ? make_id("mcp_") : std::move(id);
@@ -139,8 +137,10 @@ public:
     asio::awaitable<server_record> update_server(caller who, std::string id, json patch,
                                                  std::optional<std::pair<std::string, std::string>> auth = std::nullopt) {
         require_tenant(who);
-        detail::only_fields(patch, {"name", "description", "transport", "url", "headers", "query", "command", "args",
-                                    "env", "credential_env", "requires_oauth", "public", "enabled", "category_id"});
+        server_body b;
+        endpoint_fields endpoint_members;
+        decode_body(patch, b, endpoint_members);
+        check_name("/name", b.name, false);
         auto current = co_await get_server(who, id);
         check_may_change(who, current);
         server_record s = current;
@@ -148,17 +148,10 @@ public:
             s.auth_type = auth->first;
             s.auth_sealed = auth->second;
         }
-        detail::read_name(patch, "name", s.name);
-        detail::read_text(patch, "description", s.description, 0, 4096);
+        apply(b, s);
+        if (patch.contains("category_id")) s.category_id = b.category_id.value_or("");  // null: no category
         json ep = s.server.to_json();
         if (merge_endpoint_members(ep, patch)) s.server = endpoint::from_json(ep);
-        detail::read_bool(patch, "requires_oauth", s.requires_oauth);
-        detail::read_bool(patch, "public", s.is_public);
-        detail::read_bool(patch, "enabled", s.enabled);
-        if (patch.contains("category_id")) {
-            s.category_id.clear();
-            detail::read_string(patch, "category_id", s.category_id, 1, 64);
-        }
         check_may_publish(who, s);
         if (!s.category_id.empty() && s.category_id != current.category_id) co_await require_category(s.category_id);
         s.updated_at = unix_now();
@@ -227,12 +220,11 @@ public:
     /// unique), optional `icon`, `color`, `description`.
     asio::awaitable<category> create_category(caller who, json body) {
         require_admin(who, "add categories");
-        detail::only_fields(body, {"name", "icon", "color", "description"});
+        category_body b;
+        decode_body(body, b);
+        check_name("/name", b.name, true);
         category c;
-        detail::require_name(body, "name", c.name);
-        detail::read_text(body, "icon", c.icon, 0, 2048);
-        detail::read_text(body, "color", c.color, 0, 64);
-        detail::read_text(body, "description", c.description, 0, 4096);
+        apply(b, c);
         c.id = make_id("ctg_");
         c.created_at = c.updated_at = unix_now();
         std::error_code ec;
@@ -264,13 +256,12 @@ public:
     /// Changes the members `patch` gives (administrators).
     asio::awaitable<category> update_category(caller who, std::string id, json patch) {
         require_admin(who, "change categories");
-        detail::only_fields(patch, {"name", "icon", "color", "description"});
+        category_body b;
+        decode_body(patch, b);
+        check_name("/name", b.name, false);
         auto c = co_await get_category(id);
         const auto version = c.version;
-        detail::read_name(patch, "name", c.name);
-        detail::read_text(patch, "icon", c.icon, 0, 2048);
-        detail::read_text(patch, "color", c.color, 0, 64);
-        detail::read_text(patch, "description", c.description, 0, 4096);
+        apply(b, c);
         c.updated_at = unix_now();
         std::error_code ec;
         std::optional<std::int64_t> expected = version;
@@ -329,6 +320,22 @@ public:
     }
 
 private:
+    // The members a body gives, onto a server or a category (names and text checked).
+    static void apply(const server_body& b, server_record& s) {
+        if (b.name) s.name = *b.name;
+        if (b.description) check_text("/description", *b.description), s.description = *b.description;
+        if (b.requires_oauth) s.requires_oauth = *b.requires_oauth;
+        if (b.is_public) s.is_public = *b.is_public;
+        if (b.enabled) s.enabled = *b.enabled;
+        if (b.category_id) s.category_id = *b.category_id;
+    }
+    static void apply(const category_body& b, category& c) {
+        if (b.name) c.name = *b.name;
+        if (b.icon) check_text("/icon", *b.icon), c.icon = *b.icon;
+        if (b.color) check_text("/color", *b.color), c.color = *b.color;
+        if (b.description) check_text("/description", *b.description), c.description = *b.description;
+    }
+
     static json stored(const server_record& s) {
         json d = s.to_json();
         d.erase("id");
@@ -371,11 +378,11 @@ private:
     }
     asio::awaitable<void> require_category(std::string id) {
         if (!detail::plausible_id("ctg_", id))
-            throw connector_error(errc::invalid_request, "the field 'category_id' names no category");
+            throw connector_error(errc::invalid_request, "/category_id: names no category");
         std::error_code ec;
         auto rec = co_await storage_->async_read(opts_.categories_collection, id, detail::redirect(ec));
         if (ec) detail::storage_failure(ec, "reading a category");
-        if (!rec) throw connector_error(errc::invalid_request, "the field 'category_id' names no category ('" + id + "')");
+        if (!rec) throw connector_error(errc::invalid_request, "/category_id: names no category ('" + id + "')");
     }
 
     std::shared_ptr<Storage> storage_;

@@ -21,17 +21,17 @@
 namespace polymcp::connectors {
 
 /// Why a connector operation failed. The comment gives each code's name
-/// (`code_name`) and HTTP status (`http_status`).
+/// (`code_name`) and the HTTP status an API answers it with (`response_status`).
 enum class errc {
     success = 0,
-    // Testing a connection (MCP server validation); `http_status` 422 unless noted.
+    // Testing a connection (MCP server validation); `response_status` 422 unless noted.
     invalid_url,                   ///< INVALID_URL: not an absolute http(s) URL, or no command for stdio
     ssrf_blocked,                  ///< SSRF_BLOCKED: the host is (or resolves to) a private, loopback or link-local address
     dns_failure,                   ///< DNS_FAILURE: the host name does not resolve
     connection_failed,             ///< CONNECTION_FAILED: connection refused or unreachable; a command that cannot start
     tls_error,                     ///< TLS_ERROR: TLS handshake or certificate verification failed
     timeout,                       ///< TIMEOUT: no answer within the validation (or call) timeout; 504 on calls
-    http_error,                    ///< HTTP_ERROR: the server answered an unusable HTTP status (`connector_error::upstream_status`)
+    http_error,                    ///< HTTP_ERROR: the server answered an unusable HTTP status (`connector_error::http_status`)
     auth_required,                 ///< AUTH_REQUIRED: the server wants credentials (`resource_metadata`, `scope`)
     invalid_mcp_server,            ///< INVALID_MCP_SERVER: the server does not speak MCP
     protocol_version_unsupported,  ///< PROTOCOL_VERSION_UNSUPPORTED: no MCP revision in common
@@ -64,8 +64,10 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 /// The stable upper-case name of `e` for APIs and logs, e.g. "SSRF_BLOCKED".
 POLYMCP_DECL std::string_view code_name(errc e) noexcept;
 
-/// The HTTP status a JSON API answers `e` with (see `errc`).
-POLYMCP_DECL unsigned http_status(errc e) noexcept;
+/// The HTTP status a JSON API answers `e` with (see `errc`), e.g. 400 for
+/// `invalid_request`. Not to be confused with `connector_error::http_status`,
+/// the status an upstream answered. Thread-safe (pure).
+POLYMCP_DECL unsigned response_status(errc e) noexcept;
 
 /// A failed connector operation: its `errc`, a message a user can act on
 /// (never a credential), and what the upstream said.
@@ -79,8 +81,9 @@ public:
     /// The code, as an `errc`.
     errc value() const noexcept { return static_cast<errc>(code().value()); }
 
-    /// For `http_error` and `auth_required`: the upstream's HTTP status (0: none).
-    int upstream_status = 0;
+    /// For `http_error` and `auth_required`: the HTTP status the upstream
+    /// answered (0: none); the same value as `client::client_error::http_status`.
+    int http_status = 0;
     /// For `auth_required`: the protected resource metadata URL of the
     /// upstream's challenge (RFC 9728 section 5.1), or empty.
     std::string resource_metadata;

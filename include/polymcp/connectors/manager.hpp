@@ -214,13 +214,16 @@ public:
     /// members. Disabling it revokes it at once: its upstream sessions here
     /// close, its tools leave every session, and calls get `disabled`.
     asio::awaitable<connector> update_connector(caller who, std::string id, json patch) {
-        detail::only_fields(patch, {"name", "description", "enabled", "transport", "url", "headers", "query", "command",
-                                    "args", "env", "credential_env", "auth_config"});
+        connector_patch b;
+        endpoint_fields endpoint_members;
+        decode_body(patch, b, endpoint_members);
+        check_name("/name", b.name, false);
+        if (b.description) check_text("/description", *b.description);
         auto c = co_await store_->get(who, id);
         const bool was_enabled = c.enabled;
-        detail::read_name(patch, "name", c.name);
-        detail::read_text(patch, "description", c.description, 0, 4096);
-        detail::read_bool(patch, "enabled", c.enabled);
+        if (b.name) c.name = *b.name;
+        if (b.description) c.description = *b.description;
+        if (b.enabled) c.enabled = *b.enabled;
         if (!c.server_id.empty() && !first_endpoint_member(patch).empty())
             throw connector_error(errc::invalid_request, "the connector uses the catalog server '" + c.server_id +
                                                              "'; its endpoint changes there");
@@ -330,15 +333,18 @@ public:
     /// configuration: `name`, `description`, `requires_oauth`, the endpoint
     /// members, and an optional `auth_config` sealed as in `create_server`.
     /// Trusted: no ownership rules apply.
-    /// @throws connector_error `invalid_request` naming the field
+    /// @throws connector_error `invalid_request` whose message starts with the JSON Pointer of the member
     asio::awaitable<server_record> put_global_server(json body) {
         json config = take_auth_config(body);
-        detail::only_fields(body, {"name", "description", "transport", "url", "headers", "query", "command", "args",
-                                   "env", "credential_env", "requires_oauth"});
+        global_server_body b;
+        endpoint_fields endpoint_members;
+        decode_body(body, b, endpoint_members);
+        check_name("/name", b.name, true);
+        if (b.description) check_text("/description", *b.description);
         server_record r;
-        detail::require_name(body, "name", r.name);
-        detail::read_text(body, "description", r.description, 0, 4096);
-        detail::read_bool(body, "requires_oauth", r.requires_oauth);
+        r.name = *b.name;
+        r.description = b.description.value_or("");
+        r.requires_oauth = b.requires_oauth.value_or(false);
         r.server = endpoint::from_json(body);
         config = with_default_env(std::move(config), r.server);
         r.auth_type = validate_server_auth_config(config, r.server);
@@ -563,7 +569,7 @@ public:
     // Each `async_X(args..., diag, token)` runs `X(args...)` on the manager's
     // executor and completes `token` with `(std::error_code, R)`
     // (`(std::error_code)` for operations without a result): the
-    // `connectors::errc` of a failure (`connectors::http_status` maps it),
+    // `connectors::errc` of a failure (`connectors::response_status` maps it),
     // its message in `diag`. The manager must outlive the operation.
 
 
@@ -744,7 +750,7 @@ private:
 
     static connector_error validation_error(const validation_result& r) {
         connector_error e(r.error, "the connection test failed: " + r.message);
-        e.upstream_status = r.upstream_status;
+        e.http_status = r.http_status;
         e.resource_metadata = r.resource_metadata;
         e.scope = r.scope;
         return e;
@@ -837,17 +843,20 @@ private:
     }
 
     asio::awaitable<request_fields> read_request(const caller& who, const json& body, bool named) {
-        detail::only_fields(body, {"name", "description", "server_id", "transport", "url", "headers", "query", "command",
-                                   "args", "env", "credential_env", "auth_config"});
+        connector_body b;
+        endpoint_fields endpoint_members;
+        decode_body(body, b, endpoint_members);
+        check_name("/name", b.name, named);
+        if (b.description) check_text("/description", *b.description);
         request_fields r;
-        if (named) detail::require_name(body, "name", r.name);
-        else detail::read_name(body, "name", r.name);
-        detail::read_text(body, "description", r.description, 0, 4096);
-        detail::read_string(body, "server_id", r.server_id, 1, 64);
+        r.name = b.name.value_or("");
+        r.description = b.description.value_or("");
+        r.server_id = b.server_id.value_or("");
         if (!r.server_id.empty()) {
             if (auto k = first_endpoint_member(body); !k.empty())
-                throw connector_error(errc::invalid_request, "give either 'server_id' or the field '" + std::string(k) +
-                                                                 "', not both");
+                throw connector_error(errc::invalid_request, "/" + std::string(k) +
+                                                                 ": unexpected with /server_id; give either the catalog "
+                                                                 "server or the endpoint, not both");
             auto s = co_await catalog_.get_server(who, r.server_id);  // not_found unless visible
             r.to = co_await catalog_target(who, r.server_id, s.name);
         } else {

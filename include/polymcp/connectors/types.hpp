@@ -8,8 +8,9 @@
 /// `validation_result` of testing a connection.
 ///
 /// JSON field names are snake_case, as the gateway's API uses them
-/// (docs/gateway.md). Every `from_json` checks types and names the offending
-/// field in a `connector_error` with `errc::invalid_request`.
+/// (docs/gateway.md). Request bodies and stored records are read by the
+/// typed decoder (polymcp/connectors/bodies.hpp); a failure is a
+/// `connector_error` whose message starts with the member's JSON Pointer.
 
 #include <polymcp/auth/principal.hpp>
 #include <polymcp/connectors/error.hpp>
@@ -84,7 +85,11 @@ struct endpoint {
     /// or MCP (`Host`, `Content-Length`, `Mcp-Session-Id`, ...); environment
     /// names valid and `credential_env` names allowed; no NUL byte anywhere.
     /// A URL's further syntax is the validator's job.
-    /// @throws connector_error `invalid_request` naming the field
+    /// Read as `endpoint_fields` (polymcp/connectors/bodies.hpp) by the typed
+    /// decoder.
+    /// @throws connector_error `invalid_request` whose message starts with
+    ///         the JSON Pointer of the member, e.g. `/headers/X-A: expected
+    ///         string, got integer 1`
     POLYMCP_DECL static endpoint from_json(const json& j);
     /// Reads the endpoint of a stored record: the shapes `from_json` checks,
     /// without its refusals (applied when the record was written).
@@ -205,7 +210,7 @@ struct validation_result {
     std::string protocol_version;  ///< negotiated (success)
     json tools = json::array();    ///< its `Tool` objects (success)
     std::string note;              ///< e.g. "Connected, but the server offers no tools."
-    int upstream_status = 0;       ///< HTTP_ERROR, AUTH_REQUIRED
+    int http_status = 0;       ///< HTTP_ERROR, AUTH_REQUIRED
     std::string resource_metadata; ///< AUTH_REQUIRED: RFC 9728 metadata URL from the challenge
     std::string scope;             ///< AUTH_REQUIRED: scopes asked for
     /// AUTH_REQUIRED: `{"resource", "authorization_servers", "scopes_supported"}`

@@ -6,7 +6,7 @@
 /// its MCP endpoint (docs/gateway.md "API reference"): connectors, their
 /// sessions, the catalog and its categories, the system tools, health.
 /// Every error is `{"error": CODE, "message": ...}` with the status of the
-/// code (`polymcp::connectors::http_status`); another user's ids are 404
+/// code (`polymcp::connectors::response_status`); another user's ids are 404
 /// like missing ones; no response ever contains a credential.
 
 #include <polymcp/connectors/manager.hpp>
@@ -113,7 +113,7 @@ private:
         try {
             out = co_await dispatch(req, who);
         } catch (const connectors::connector_error& e) {
-            out = {connectors::http_status(e.value()), e.to_json()};
+            out = {connectors::response_status(e.value()), e.to_json()};
         } catch (const std::exception& e) {
             out = {500, error("INTERNAL_ERROR", std::string("the gateway failed: ") + e.what())};
         }
@@ -150,7 +150,7 @@ private:
 
     // Connect and disconnect talk to upstreams: their failures are 502 (504 for a timeout).
     static bool upstream_failure(connectors::errc e) {
-        return connectors::http_status(e) == 422 || e == connectors::errc::upstream_error;
+        return connectors::response_status(e) == 422 || e == connectors::errc::upstream_error;
     }
 
     asio::awaitable<reply> dispatch(const http::request& req, const auth::principal& who) {

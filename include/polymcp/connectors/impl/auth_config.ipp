@@ -4,6 +4,7 @@
 // Definitions for polymcp/connectors/auth_config.hpp.
 
 #include <polymcp/connectors/auth_config.hpp>
+#include <polymcp/connectors/bodies.hpp>
 #include <polymcp/connectors/detail/fields.hpp>
 #include <polymcp/connectors/environment.hpp>
 
@@ -14,26 +15,26 @@ namespace polymcp::connectors {
 
 namespace detail {
 
-inline void secret(const nlohmann::json& config, const char* member) {
-    std::string v;
-    detail::require_string(config, member, v, 1, 16384);
-    if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-        detail::bad_field(std::string("auth_config.") + member, "a single line without NUL bytes");
+[[noreturn]] inline void bad_auth(std::string_view member, std::string_view expected) {
+    std::string pointer = "/auth_config";
+    if (!member.empty()) append_pointer_token(pointer, member);
+    throw connector_error(errc::invalid_request, pointer + ": expected " + std::string(expected));
+}
+
+// A secret travels in one header or variable: one line, no NUL byte.
+inline void one_line(std::string_view member, const std::string& v) {
+    if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) bad_auth(member, "a single line without NUL bytes");
 }
 
 // An api_key's destination: `header` or `query` for HTTP, `env` for stdio.
 // `declared` null: any variable the refusal list allows (a server's own
 // credentials, chosen by its administrator); else one of them.
-inline void api_key_destination(const nlohmann::json& config, const endpoint& ep, const std::vector<std::string>* declared) {
-    using detail::bad_field;
-    std::string header, query, env;
-    detail::read_string(config, "header", header, 1, 256);
-    detail::read_string(config, "query", query, 1, 256);
-    detail::read_string(config, "env", env, 1, 256);
+inline void api_key_destination(const auth_api_key& a, const endpoint& ep, const std::vector<std::string>* declared) {
+    const std::string header = a.header.value_or(""), query = a.query.value_or(""), env = a.env.value_or("");
     if (ep.transport == transport_kind::stdio) {
         if (!header.empty() || !query.empty())
-            bad_field(header.empty() ? "auth_config.query" : "auth_config.header",
-                      "absent for a stdio server (its credential goes in an environment variable)");
+            bad_auth(header.empty() ? "query" : "header",
+                     "no such member for a stdio server (its credential goes in an environment variable)");
         if (declared) {
             std::string names;
             for (const auto& n : *declared) names += (names.empty() ? "" : ", ") + n;
@@ -41,111 +42,110 @@ inline void api_key_destination(const nlohmann::json& config, const endpoint& ep
                 throw connector_error(errc::invalid_request,
                                       "this stdio server takes no credential from users (it declares no credential_env); "
                                       "use {\"type\": \"none\"}, or ask an administrator to declare one");
-            if (env.empty())
-                bad_field("auth_config.env", "the environment variable to pass the key in, one of: " + names);
+            if (env.empty()) bad_auth("env", "the environment variable to pass the key in, one of: " + names);
             if (std::find(declared->begin(), declared->end(), env) == declared->end())
-                throw connector_error(errc::invalid_request,
-                                      "the field 'auth_config.env' must be one of the variables the server declares for a "
-                                      "credential: " + names);
+                bad_auth("env", "one of the variables the server declares for a credential: " + names);
         } else if (env.empty()) {
-            bad_field("auth_config.env", "the environment variable to pass the key in (stdio)");
+            bad_auth("env", "the environment variable to pass the key in (stdio)");
         }
         if (auto why = credential_env_refusal(env); !why.empty())
-            throw connector_error(errc::invalid_request, "the field 'auth_config.env' cannot be '" + env + "': " + why);
+            throw connector_error(errc::invalid_request, "/auth_config/env: cannot be '" + env + "': " + why);
     } else {
-        if (!env.empty()) bad_field("auth_config.env", "absent for an HTTP server (use 'header' or 'query')");
-        if (!header.empty() && !query.empty()) bad_field("auth_config", "given 'header' or 'query', not both");
+        if (!env.empty()) bad_auth("env", "no such member for an HTTP server (use 'header' or 'query')");
+        if (!header.empty() && !query.empty()) bad_auth("", "'header' or 'query', not both");
         if (!header.empty()) {
             for (char c : header)
                 if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos))
-                    bad_field("auth_config.header", "a header name (an RFC 9110 token)");
+                    bad_auth("header", "a header name (an RFC 9110 token)");
             if (detail::reserved_header(header))
-                bad_field("auth_config.header", "a header the gateway does not set itself (not HTTP framing or MCP)");
+                bad_auth("header", "a header the gateway does not set itself (not HTTP framing or MCP)");
         }
-        if (query.find_first_of("&=#\r\n") != std::string::npos) bad_field("auth_config.query", "a query parameter name");
+        if (query.find_first_of("&=#\r\n") != std::string::npos) bad_auth("query", "a query parameter name");
     }
 }
+
+// The `type` of an auth_config object (checked: a string of 1 to 32 bytes).
+inline std::string auth_type_of(const nlohmann::json& config) {
+    if (!config.is_object()) bad_auth("", "an object with a 'type'");
+    auth_type_field t;
+    decode_error err;
+    if (!polymcp::decode(config, t, err)) bad_auth("type", "a string: one of none, bearer, api_key, oauth, token_endpoint");
+    if (!t.type || t.type->empty() || t.type->size() > 32)
+        bad_auth("type", "present: one of none, bearer, api_key, oauth, token_endpoint");
+    return *t.type;
+}
+
+inline bool http_url(const std::string& u) { return u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0; }
 
 }  // namespace detail
 
 std::string validate_auth_config(const nlohmann::json& config, const endpoint& ep) {
-    using detail::bad_field;
-    using detail::secret;
+    using detail::bad_auth;
+    using detail::one_line;
     if (config.is_null()) return "none";
-    if (!config.is_object()) bad_field("auth_config", "an object with a 'type'");
-    std::string type;
-    detail::require_string(config, "type", type, 1, 32);
+    const std::string type = detail::auth_type_of(config);
     if (ep.transport == transport_kind::stdio && type != "none" && type != "api_key")
         throw connector_error(errc::invalid_request,
                               "a stdio server takes a credential as {\"type\": \"api_key\", \"key\": ...} in one of the "
                               "environment variables it declares (credential_env), or none");
     if (type == "none") {
-        detail::only_fields(config, {"type"});
+        auth_none a;
+        decode_object("/auth_config", config, a);
     } else if (type == "bearer") {
-        detail::only_fields(config, {"type", "token"});
-        secret(config, "token");
+        auth_bearer a;
+        decode_object("/auth_config", config, a);
+        one_line("token", a.token);
     } else if (type == "api_key") {
-        detail::only_fields(config, {"type", "key", "header", "query", "env"});
-        secret(config, "key");
-        detail::api_key_destination(config, ep, &ep.credential_env);
+        auth_api_key a;
+        decode_object("/auth_config", config, a);
+        one_line("key", a.key);
+        detail::api_key_destination(a, ep, &ep.credential_env);
     } else if (type == "oauth") {
-        detail::only_fields(config, {"type", "access_token", "refresh_token", "expires_at", "token_endpoint",
-                                     "client_id", "client_secret", "scope"});
-        secret(config, "access_token");
-        std::string refresh, endpoint, client_id, client_secret, scope;
-        detail::read_string(config, "refresh_token", refresh, 1, 16384);
-        detail::read_string(config, "token_endpoint", endpoint, 1, 8192);
-        detail::read_string(config, "client_id", client_id, 1, 1024);
-        detail::read_string(config, "client_secret", client_secret, 1, 16384);
-        detail::read_string(config, "scope", scope, 0, 4096);
-        if (auto e = config.find("expires_at"); e != config.end() && !e->is_null() && !e->is_number_integer())
-            bad_field("auth_config.expires_at", "a Unix time in seconds");
-        if (!refresh.empty() && (endpoint.empty() || client_id.empty()))
-            bad_field("auth_config", "given 'token_endpoint' and 'client_id' with a 'refresh_token'");
-        if (!endpoint.empty() && endpoint.rfind("https://", 0) != 0 && endpoint.rfind("http://", 0) != 0)
-            bad_field("auth_config.token_endpoint", "an http(s) URL");
+        auth_oauth a;
+        decode_object("/auth_config", config, a);
+        one_line("access_token", a.access_token);
+        if (a.refresh_token && (!a.token_endpoint || !a.client_id))
+            bad_auth("", "'token_endpoint' and 'client_id' with a 'refresh_token'");
+        if (a.token_endpoint && !detail::http_url(*a.token_endpoint)) bad_auth("token_endpoint", "an http(s) URL");
     } else if (type == "token_endpoint") {
-        detail::only_fields(config, {"type", "url", "authorization", "token_field", "expires_field"});
-        std::string url, f;
-        detail::require_string(config, "url", url, 1, 8192);
-        if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-            bad_field("auth_config.url", "an http(s) URL");
-        if (!config.contains("authorization") || config["authorization"].is_null())
-            bad_field("auth_config.authorization",
-                      "present: a token endpoint must itself require authentication (the gateway sends this "
-                      "value as its Authorization header)");
-        secret(config, "authorization");
-        detail::read_string(config, "token_field", f, 1, 128);
-        detail::read_string(config, "expires_field", f, 1, 128);
+        auth_token_endpoint a;
+        if (config.is_object() && (!config.contains("authorization") || config["authorization"].is_null()))
+            bad_auth("authorization",
+                     "present: a token endpoint must itself require authentication (the gateway sends this "
+                     "value as its Authorization header)");
+        decode_object("/auth_config", config, a);
+        if (!detail::http_url(a.url)) bad_auth("url", "an http(s) URL");
+        one_line("authorization", a.authorization);
     } else {
-        bad_field("auth_config.type", "one of none, bearer, api_key, oauth, token_endpoint");
+        bad_auth("type", "one of none, bearer, api_key, oauth, token_endpoint");
     }
     return type;
 }
 
 std::string validate_server_auth_config(const nlohmann::json& config, const endpoint& ep) {
-    using detail::bad_field;
+    using detail::bad_auth;
     if (config.is_null()) return "none";
-    if (!config.is_object()) bad_field("auth_config", "an object with a 'type'");
-    std::string type;
-    detail::require_string(config, "type", type, 1, 32);
+    const std::string type = detail::auth_type_of(config);
     if (type == "none") {
-        detail::only_fields(config, {"type"});
+        auth_none a;
+        decode_object("/auth_config", config, a);
     } else if (type == "bearer" && ep.transport != transport_kind::stdio) {
-        detail::only_fields(config, {"type", "token"});
-        detail::secret(config, "token");
+        auth_bearer a;
+        decode_object("/auth_config", config, a);
+        detail::one_line("token", a.token);
     } else if (type == "api_key") {
-        detail::only_fields(config, {"type", "key", "header", "query", "env"});
-        detail::secret(config, "key");
-        detail::api_key_destination(config, ep, nullptr);
+        auth_api_key a;
+        decode_object("/auth_config", config, a);
+        detail::one_line("key", a.key);
+        detail::api_key_destination(a, ep, nullptr);
         if (ep.transport == transport_kind::stdio) {
-            const auto env = detail::str(config, "env");
+            const auto env = a.env.value_or("");
             if (std::find(ep.credential_env.begin(), ep.credential_env.end(), env) != ep.credential_env.end() || ep.env.count(env))
-                bad_field("auth_config.env", "a variable neither in 'env' nor in 'credential_env'");
+                bad_auth("env", "a variable neither in 'env' nor in 'credential_env'");
         }
     } else {
-        bad_field("auth_config.type", ep.transport == transport_kind::stdio ? "none or api_key (for a stdio server)"
-                                                                             : "one of none, bearer, api_key");
+        bad_auth("type", ep.transport == transport_kind::stdio ? "none or api_key (for a stdio server)"
+                                                                : "one of none, bearer, api_key");
     }
     return type;
 }

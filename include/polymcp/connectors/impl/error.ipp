@@ -84,7 +84,7 @@ std::string_view code_name(errc e) noexcept {
     return "UNKNOWN";
 }
 
-unsigned http_status(errc e) noexcept {
+unsigned response_status(errc e) noexcept {
     switch (e) {
         case errc::success: return 200;
         case errc::invalid_request: return 400;
@@ -109,7 +109,7 @@ unsigned http_status(errc e) noexcept {
 
 nlohmann::json connector_error::to_json() const {
     nlohmann::json j = {{"error", code_name(value())}, {"message", what()}};
-    if (upstream_status) j["status"] = upstream_status;
+    if (http_status) j["status"] = http_status;
     if (!resource_metadata.empty()) j["resource_metadata"] = resource_metadata;
     if (!scope.empty()) j["scope"] = scope;
     return j;
@@ -139,7 +139,7 @@ connector_error from_client_error(const client::client_error& e, std::string_vie
     if (message.size() > suffix.size() && message.compare(message.size() - suffix.size(), suffix.size(), suffix) == 0)
         message.resize(message.size() - suffix.size());
     connector_error out(code, std::string(what) + ": " + message);
-    out.upstream_status = e.http_status;
+    out.http_status = e.http_status;
     if (e.challenge) {
         out.resource_metadata = e.challenge->resource_metadata;
         out.scope = e.challenge->scope;

@@ -3,6 +3,7 @@
 
 // Definitions for polymcp/connectors/types.hpp.
 
+#include <polymcp/connectors/bodies.hpp>
 #include <polymcp/connectors/detail/fields.hpp>
 #include <polymcp/connectors/environment.hpp>
 #include <polymcp/connectors/types.hpp>
@@ -124,65 +125,68 @@ endpoint endpoint::from_json(const json& j) { return detail::parse_endpoint(j, t
 endpoint endpoint::from_stored(const json& j) { return detail::parse_endpoint(j, false); }
 
 inline endpoint detail::parse_endpoint(const json& j, bool strict) {
-    using detail::bad_field;
     using detail::has_nul;
     if (!j.is_object()) throw connector_error(errc::invalid_request, "the server description must be a JSON object");
+    endpoint_fields f;
+    decode_error err;
+    if (!polymcp::decode(j, f, err)) throw connector_error(errc::invalid_request, err.what());
+    auto refuse = [](std::string pointer, std::string expected) -> void {
+        throw connector_error(errc::invalid_request, pointer + ": expected " + expected);
+    };
     endpoint e;
-    std::string t = "streamable_http";
-    detail::read_string(j, "transport", t, 1, 32);
-    auto kind = parse_transport(t);
-    if (!kind) bad_field("transport", "\"stdio\", \"sse\" or \"streamable_http\"");
+    auto kind = parse_transport(f.transport.value_or("streamable_http"));
+    if (!kind) refuse("/transport", "one of \"stdio\", \"sse\", \"streamable_http\", got " + json(*f.transport).dump());
     e.transport = *kind;
-    auto string_map = [&](const char* field, std::map<std::string, std::string>& out) {
-        auto it = j.find(field);
-        if (it == j.end() || it->is_null()) return;
-        if (!it->is_object()) bad_field(field, "an object of strings");
-        for (auto m = it->begin(); m != it->end(); ++m) {
-            if (!m->is_string()) bad_field(std::string(field) + "." + m.key(), "a string");
-            if (m.key().empty()) bad_field(field, "an object with non-empty names");
-            if (has_nul(m.key()) || has_nul(m->get_ref<const std::string&>()))
-                bad_field(field, "an object of strings without NUL bytes");
-            out[m.key()] = m->get<std::string>();
+    auto string_map = [&](const char* member, const std::optional<std::map<std::string, std::string>>& in,
+                          std::map<std::string, std::string>& out) {
+        if (!in) return;
+        for (const auto& [name, value] : *in) {
+            std::string pointer = std::string("/") + member;
+            if (name.empty()) refuse(pointer, "an object with non-empty names");
+            if (has_nul(name) || has_nul(value)) refuse(pointer, "an object of strings without NUL bytes");
+            out[name] = value;
         }
     };
-    auto string_list = [&](const char* field, std::vector<std::string>& out) {
-        auto a = j.find(field);
-        if (a == j.end() || a->is_null()) return;
-        if (!a->is_array()) bad_field(field, "an array of strings");
-        for (const auto& s : *a) {
-            if (!s.is_string() || has_nul(s.get_ref<const std::string&>()))
-                bad_field(field, "an array of strings without NUL bytes");
-            out.push_back(s.get<std::string>());
+    auto string_list = [&](const char* member, const std::optional<std::vector<std::string>>& in,
+                           std::vector<std::string>& out) {
+        if (!in) return;
+        for (const auto& s : *in) {
+            if (has_nul(s)) refuse(std::string("/") + member, "an array of strings without NUL bytes");
+            out.push_back(s);
         }
     };
     if (e.transport == transport_kind::stdio) {
-        detail::require_string(j, "command", e.command, 1, 4096);
-        if (has_nul(e.command)) bad_field("command", "a program without NUL bytes");
-        string_list("args", e.args);
-        string_map("env", e.env);
+        if (!f.command) refuse("/command", "a program (required for transport \"stdio\")");
+        e.command = *f.command;
+        if (has_nul(e.command)) refuse("/command", "a program without NUL bytes");
+        string_list("args", f.args, e.args);
+        string_map("env", f.env, e.env);
         for (const auto& [name, value] : e.env)
-            if (!valid_env_name(name))
-                bad_field("env." + name, "named by 1 to 128 characters of A-Z a-z 0-9 _, not starting with a digit");
-        string_list("credential_env", e.credential_env);
+            if (!valid_env_name(name)) {
+                std::string pointer = "/env";
+                append_pointer_token(pointer, name);
+                refuse(pointer, "a variable named by 1 to 128 characters of A-Z a-z 0-9 _, not starting with a digit");
+            }
+        string_list("credential_env", f.credential_env, e.credential_env);
         for (const auto& name : e.credential_env) {
             if (!strict) break;
             if (auto why = credential_env_refusal(name); !why.empty())
-                throw connector_error(errc::invalid_request,
-                                      "the field 'credential_env' cannot name '" + name + "': " + why);
+                throw connector_error(errc::invalid_request, "/credential_env: cannot name '" + name + "': " + why);
             if (e.env.count(name))
-                throw connector_error(errc::invalid_request, "the field 'credential_env' names '" + name +
-                                                                 "', which 'env' sets already; a variable is one or the other");
+                throw connector_error(errc::invalid_request, "/credential_env: names '" + name +
+                                                                 "', which /env sets already; a variable is one or the other");
         }
     } else {
-        detail::require_string(j, "url", e.url, 1, 8192);
-        if (has_nul(e.url)) bad_field("url", "a URL without NUL bytes");
+        if (!f.url) refuse("/url", "the server's URL (required for transport \"" + std::string(to_string(e.transport)) + "\")");
+        e.url = *f.url;
+        if (has_nul(e.url)) refuse("/url", "a URL without NUL bytes");
         const auto scheme = e.url.find("://");
         if (strict && scheme != std::string::npos) {
             const auto end = e.url.find_first_of("/?#\\", scheme + 3);
             const auto authority = e.url.substr(scheme + 3, end == std::string::npos ? std::string::npos : end - scheme - 3);
             if (authority.find('@') != std::string::npos)
                 throw connector_error(errc::invalid_request,
-                                      "the field 'url' carries a user name or password; credentials belong in the sealed "
+                                      "/url: carries a user name or password; credentials belong in the sealed "
                                       "auth_config (e.g. {\"type\": \"bearer\", \"token\": ...}), which no API returns");
             if (auto q = e.url.find('?', scheme); q != std::string::npos) {
                 std::string rest = e.url.substr(q + 1, e.url.find('#', q) == std::string::npos ? std::string::npos
@@ -193,48 +197,110 @@ inline endpoint detail::parse_endpoint(const json& j, bool strict) {
                     if (amp == std::string::npos) amp = rest.size();
                     auto name = rest.substr(i, std::min(amp, rest.find('=', i)) - i);
                     if (auto why = secret_field_refusal(name); !why.empty() && !name.empty())
-                        throw connector_error(errc::invalid_request, "the query of the field 'url': " + why);
+                        throw connector_error(errc::invalid_request, "/url: its query: " + why);
                     i = amp + 1;
                 }
             }
         }
-        string_map("headers", e.headers);
+        string_map("headers", f.headers, e.headers);
         for (const auto& [name, value] : e.headers) {
             if (name.find_first_of(":\r\n \t") != std::string::npos || value.find_first_of("\r\n") != std::string::npos)
-                bad_field("headers", "header names without ':' or white space and values without line breaks");
+                refuse("/headers", "header names without ':' or white space and values without line breaks");
             if (!strict) continue;
             if (detail::reserved_header(name))
-                    throw connector_error(errc::invalid_request, "the header '" + name +
-                                                                     "' is set by the gateway itself (HTTP framing or MCP); "
-                                                                     "remove it from 'headers'");
+                throw connector_error(errc::invalid_request, "/headers: the header '" + name +
+                                                                 "' is set by the gateway itself (HTTP framing or MCP); "
+                                                                 "remove it");
             if (auto why = secret_field_refusal(name); !why.empty())
-                throw connector_error(errc::invalid_request, "the field 'headers': " + why);
+                throw connector_error(errc::invalid_request, "/headers: " + why);
         }
         auto query_pair = [&](const std::string& name, const std::string& value) {
-            if (has_nul(name) || has_nul(value)) bad_field("query", "names and values without NUL bytes");
+            if (has_nul(name) || has_nul(value)) refuse("/query", "names and values without NUL bytes");
             if (auto why = secret_field_refusal(name); strict && !why.empty())
-                throw connector_error(errc::invalid_request, "the field 'query': " + why);
+                throw connector_error(errc::invalid_request, "/query: " + why);
             e.query.emplace_back(name, value);
         };
-        if (auto q = j.find("query"); q != j.end() && !q->is_null()) {
-            if (q->is_object()) {
-                for (auto m = q->begin(); m != q->end(); ++m) {
-                    if (!m->is_string()) bad_field("query." + m.key(), "a string");
-                    query_pair(m.key(), m->get<std::string>());
-                }
-            } else if (q->is_array()) {
-                for (const auto& p : *q) {
-                    if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string())
-                        bad_field("query", "an object of strings or an array of [name, value] string pairs");
-                    query_pair(p[0].get<std::string>(), p[1].get<std::string>());
+        if (f.query && !f.query->is_null()) {
+            const auto& q = *f.query;
+            // An object of strings, or an array of [name, value] pairs: decoded as one or the other.
+            std::map<std::string, std::string> named;
+            std::vector<std::vector<std::string>> pairs;
+            decode_error qerr;
+            if (q.is_object()) {
+                if (!polymcp::decode(q, named, qerr)) throw connector_error(errc::invalid_request, "/query" + qerr.what());
+                for (const auto& [name, value] : named) query_pair(name, value);
+            } else if (q.is_array() && polymcp::decode(q, pairs, qerr)) {
+                for (const auto& p : pairs) {
+                    if (p.size() != 2) refuse("/query", "an object of strings or an array of [name, value] string pairs");
+                    query_pair(p[0], p[1]);
                 }
             } else {
-                bad_field("query", "an object of strings or an array of [name, value] string pairs");
+                refuse("/query", "an object of strings or an array of [name, value] string pairs");
             }
         }
     }
     return e;
 }
+
+namespace detail {
+
+// The records the connector manager writes, as reflected structs: reading
+// one back goes through the typed decoder, and a record that does not
+// decode names its member (a corrupt or foreign record is an error, never
+// silently a default). The endpoint members are read by `endpoint_fields`.
+struct stored_server {
+    BOOST_HANA_DEFINE_STRUCT(stored_server,
+                             (std::optional<std::string>, name),
+                             (std::optional<std::string>, description),
+                             (std::optional<bool>, requires_oauth),
+                             (std::optional<std::string>, tenant),
+                             (std::optional<std::string>, owner),
+                             (std::optional<bool>, enabled),
+                             (std::optional<std::string>, category_id),
+                             (std::optional<std::int64_t>, created_at),
+                             (std::optional<std::int64_t>, updated_at),
+                             (std::optional<std::string>, auth_type),
+                             (std::optional<std::string>, auth_sealed));
+};
+struct stored_category {
+    BOOST_HANA_DEFINE_STRUCT(stored_category,
+                             (std::optional<std::string>, name),
+                             (std::optional<std::string>, icon),
+                             (std::optional<std::string>, color),
+                             (std::optional<std::string>, description),
+                             (std::optional<std::int64_t>, created_at),
+                             (std::optional<std::int64_t>, updated_at));
+};
+struct stored_connector {
+    BOOST_HANA_DEFINE_STRUCT(stored_connector,
+                             (std::optional<std::string>, tenant),
+                             (std::optional<std::string>, user),
+                             (std::optional<std::string>, name),
+                             (std::optional<std::string>, description),
+                             (std::optional<std::string>, server_id),
+                             (std::optional<std::string>, transport),
+                             (std::optional<std::string>, auth_type),
+                             (std::optional<bool>, enabled),
+                             (std::optional<nlohmann::json>, tools),
+                             (std::optional<nlohmann::json>, server_info),
+                             (std::optional<std::string>, protocol_version),
+                             (std::optional<std::int64_t>, created_at),
+                             (std::optional<std::int64_t>, updated_at));
+};
+
+template <class Stored>
+Stored read_stored(const storage::record& r, std::string_view kind) {
+    Stored out;
+    decode_error err;
+    if (!r.data.is_object()) err = {"", "expected object, got " + describe_json_value(r.data)};
+    if (!err.message.empty() || !polymcp::decode(r.data, out, err))
+        throw connector_error(errc::storage_unavailable, "the stored " + std::string(kind) + " '" + excerpt(r.id) +
+                                                             "' does not read (" + err.what() +
+                                                             "); the record was altered outside polymcp");
+    return out;
+}
+
+}  // namespace detail
 
 caller caller::of(const auth::principal& p, std::string_view admin_scope) {
     return caller{p.tenant, p.subject, !admin_scope.empty() && p.has_scope(admin_scope)};
@@ -258,23 +324,23 @@ json server_record::to_json(bool full) const {
 }
 
 server_record server_record::from_record(const storage::record& r) {
-    const auto& d = r.data;
+    const auto d = detail::read_stored<detail::stored_server>(r, "server");
     server_record s;
     s.id = r.id;
-    s.name = detail::str(d, "name");
-    s.description = detail::str(d, "description");
-    s.server = endpoint::from_stored(d);
-    s.requires_oauth = detail::flag(d, "requires_oauth", false);
-    s.tenant = detail::str(d, "tenant");
-    s.owner = detail::str(d, "owner");
-    s.is_public = detail::flag(d, "public", false);
-    s.enabled = detail::flag(d, "enabled", true);
-    s.category_id = detail::str(d, "category_id");
-    s.created_at = detail::num(d, "created_at");
-    s.updated_at = detail::num(d, "updated_at");
+    s.name = d.name.value_or("");
+    s.description = d.description.value_or("");
+    s.server = endpoint::from_stored(r.data);
+    s.requires_oauth = d.requires_oauth.value_or(false);
+    s.tenant = d.tenant.value_or("");
+    s.owner = d.owner.value_or("");
+    if (auto p = r.data.find("public"); p != r.data.end() && p->is_boolean()) s.is_public = p->get<bool>();  // a C++ keyword
+    s.enabled = d.enabled.value_or(true);
+    s.category_id = d.category_id.value_or("");
+    s.created_at = d.created_at.value_or(0);
+    s.updated_at = d.updated_at.value_or(0);
     s.version = r.version;
-    s.auth_sealed = detail::str(d, "auth_sealed");
-    if (auto a = detail::str(d, "auth_type"); !a.empty()) s.auth_type = a;
+    s.auth_sealed = d.auth_sealed.value_or("");
+    if (d.auth_type && !d.auth_type->empty()) s.auth_type = *d.auth_type;
     return s;
 }
 
@@ -284,15 +350,15 @@ json category::to_json() const {
 }
 
 category category::from_record(const storage::record& r) {
-    const auto& d = r.data;
+    const auto d = detail::read_stored<detail::stored_category>(r, "category");
     category c;
     c.id = r.id;
-    c.name = detail::str(d, "name");
-    c.icon = detail::str(d, "icon");
-    c.color = detail::str(d, "color");
-    c.description = detail::str(d, "description");
-    c.created_at = detail::num(d, "created_at");
-    c.updated_at = detail::num(d, "updated_at");
+    c.name = d.name.value_or("");
+    c.icon = d.icon.value_or("");
+    c.color = d.color.value_or("");
+    c.description = d.description.value_or("");
+    c.created_at = d.created_at.value_or(0);
+    c.updated_at = d.updated_at.value_or(0);
     c.version = r.version;
     return c;
 }
@@ -317,26 +383,26 @@ json connector::to_json() const {
 }
 
 connector connector::from_record(const storage::record& r) {
-    const auto& d = r.data;
+    const auto d = detail::read_stored<detail::stored_connector>(r, "connector");
     connector c;
     c.id = r.id;
-    c.tenant = detail::str(d, "tenant");
-    c.user = detail::str(d, "user");
-    c.name = detail::str(d, "name");
-    c.description = detail::str(d, "description");
-    c.server_id = detail::str(d, "server_id");
+    c.tenant = d.tenant.value_or("");
+    c.user = d.user.value_or("");
+    c.name = d.name.value_or("");
+    c.description = d.description.value_or("");
+    c.server_id = d.server_id.value_or("");
     if (c.server_id.empty()) {
-        c.server = endpoint::from_stored(d);
-    } else if (auto t = parse_transport(detail::str(d, "transport"))) {
+        c.server = endpoint::from_stored(r.data);
+    } else if (auto t = parse_transport(d.transport.value_or(""))) {
         c.server.transport = *t;  // the endpoint itself is the catalog server's, read when used
     }
-    c.auth_type = detail::str(d, "auth_type");
-    c.enabled = detail::flag(d, "enabled", true);
-    if (auto t = d.find("tools"); t != d.end() && t->is_array()) c.tools = *t;
-    if (auto s = d.find("server_info"); s != d.end()) c.server_info = *s;
-    c.protocol_version = detail::str(d, "protocol_version");
-    c.created_at = detail::num(d, "created_at");
-    c.updated_at = detail::num(d, "updated_at");
+    c.auth_type = d.auth_type.value_or("");
+    c.enabled = d.enabled.value_or(true);
+    if (d.tools && d.tools->is_array()) c.tools = *d.tools;
+    if (d.server_info) c.server_info = *d.server_info;
+    c.protocol_version = d.protocol_version.value_or("");
+    c.created_at = d.created_at.value_or(0);
+    c.updated_at = d.updated_at.value_or(0);
     c.version = r.version;
     return c;
 }
@@ -351,7 +417,7 @@ json validation_result::to_json() const {
     } else {
         j["error"] = code_name(error);
         j["message"] = message;
-        if (upstream_status) j["status"] = upstream_status;
+        if (http_status) j["status"] = http_status;
         if (!resource_metadata.empty()) j["resource_metadata"] = resource_metadata;
         if (!scope.empty()) j["scope"] = scope;
         if (!protected_resource.is_null()) j["protected_resource"] = protected_resource;
@@ -364,7 +430,7 @@ validation_result validation_result::failure(const connector_error& e, std::int6
     r.success = false;
     r.error = e.value();
     r.message = e.what();
-    r.upstream_status = e.upstream_status;
+    r.http_status = e.http_status;
     r.resource_metadata = e.resource_metadata;
     r.scope = e.scope;
     r.elapsed_ms = elapsed_ms;
