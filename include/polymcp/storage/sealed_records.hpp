@@ -241,20 +241,8 @@ public:
     template <class CompletionToken>
     auto async_create(std::string id, std::vector<std::string> ids, nlohmann::json fields, nlohmann::json secret,
                       CompletionToken&& token) const {
-        return asio::async_initiate<CompletionToken, void(std::error_code, std::int64_t)>(
-            [this](auto handler, std::string id, std::vector<std::string> ids, nlohmann::json fields,
-                   nlohmann::json secret) {
-                std::error_code ec;
-                auto data = with_secret(std::move(fields), ids, secret, ec);
-                auto ex = asio::get_associated_executor(handler);
-                auto h = std::make_shared<decltype(handler)>(std::move(handler));
-                if (ec) return asio::dispatch(ex, [h, ec] { std::move (*h)(ec, std::int64_t{0}); });
-                storage_->async_create(opts_.collection, std::move(id), std::move(data),
-                                       asio::bind_executor(ex, [h](std::error_code ec, record r) {
-                                           std::move (*h)(ec, ec ? std::int64_t{0} : r.version);
-                                       }));
-            },
-            token, std::move(id), std::move(ids), std::move(fields), std::move(secret));
+        return async_write(false, std::move(id), std::move(ids), std::move(fields), std::move(secret),
+                           std::forward<CompletionToken>(token));
     }
 
     /// `update` without blocking. Completion `void(std::error_code, std::int64_t)`.
@@ -269,14 +257,12 @@ public:
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
                 auto write = [this, h, ex, id, expected](nlohmann::json data) {
                     storage_->async_update(opts_.collection, id, std::move(data), expected,
-                                           asio::bind_executor(ex, [h](std::error_code ec, record r) {
-                                               std::move (*h)(ec, ec ? std::int64_t{0} : r.version);
-                                           }));
+                                           asio::bind_executor(ex, version_to(h)));
                 };
                 if (secret) {
                     std::error_code ec;
                     auto data = with_secret(std::move(fields), ids, *secret, ec);
-                    if (ec) return asio::dispatch(ex, [h, ec] { std::move (*h)(ec, std::int64_t{0}); });
+                    if (ec) return fail(ex, h, ec);
                     return write(std::move(data));
                 }
                 storage_->async_read(opts_.collection, id,
@@ -294,15 +280,34 @@ public:
     template <class CompletionToken>
     auto async_put(std::string id, std::vector<std::string> ids, nlohmann::json fields, nlohmann::json secret,
                    CompletionToken&& token) const {
+        return async_write(true, std::move(id), std::move(ids), std::move(fields), std::move(secret),
+                           std::forward<CompletionToken>(token));
+    }
+
+    /// `remove` without blocking. Completion `void(std::error_code)`.
+    template <class CompletionToken>
+    auto async_remove(std::string id, std::optional<std::int64_t> expected, CompletionToken&& token) const {
+        return storage_->async_remove(opts_.collection, std::move(id), expected, std::forward<CompletionToken>(token));
+    }
+
+private:
+    // Seals `secret` into `fields`, then creates the record (`replace`
+    // false) or creates or replaces it (`replace` true).
+    template <class CompletionToken>
+    auto async_write(bool replace, std::string id, std::vector<std::string> ids, nlohmann::json fields,
+                     nlohmann::json secret, CompletionToken&& token) const {
         return asio::async_initiate<CompletionToken, void(std::error_code, std::int64_t)>(
-            [this](auto handler, std::string id, std::vector<std::string> ids, nlohmann::json fields,
+            [this, replace](auto handler, std::string id, std::vector<std::string> ids, nlohmann::json fields,
                    nlohmann::json secret) {
-                std::error_code ec;
-                auto data = with_secret(std::move(fields), ids, secret, ec);
                 auto ex = asio::get_associated_executor(handler);
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
-                if (ec) return asio::dispatch(ex, [h, ec] { std::move (*h)(ec, std::int64_t{0}); });
-                auto done = [h](std::error_code ec, record r) { std::move (*h)(ec, ec ? std::int64_t{0} : r.version); };
+                std::error_code ec;
+                auto data = with_secret(std::move(fields), ids, secret, ec);
+                if (ec) return fail(ex, h, ec);
+                auto done = version_to(h);
+                if (!replace)
+                    return storage_->async_create(opts_.collection, std::move(id), std::move(data),
+                                                  asio::bind_executor(ex, done));
                 auto update = [this, ex, id, data, done] {
                     storage_->async_update(opts_.collection, id, data, std::nullopt, asio::bind_executor(ex, done));
                 };
@@ -322,14 +327,19 @@ public:
             token, std::move(id), std::move(ids), std::move(fields), std::move(secret));
     }
 
-    /// `remove` without blocking. Completion `void(std::error_code)`.
-    template <class CompletionToken>
-    auto async_remove(std::string id, std::optional<std::int64_t> expected, CompletionToken&& token) const {
-        return storage_->async_remove(opts_.collection, std::move(id), expected, std::forward<CompletionToken>(token));
+    collection_schema schema() const { return {opts_.collection, opts_.unique}; }
+
+    // A storage completion that hands the written record's version (0 on failure) to the shared handler `h`.
+    template <class Handler>
+    static auto version_to(std::shared_ptr<Handler> h) {
+        return [h](std::error_code ec, record r) { std::move (*h)(ec, ec ? std::int64_t{0} : r.version); };
     }
 
-private:
-    collection_schema schema() const { return {opts_.collection, opts_.unique}; }
+    // Completes the shared handler `h` with `ec` on `ex` (a failure before any storage call).
+    template <class Executor, class Handler>
+    static void fail(const Executor& ex, std::shared_ptr<Handler> h, std::error_code ec) {
+        asio::dispatch(ex, [h, ec] { std::move (*h)(ec, std::int64_t{0}); });
+    }
 
     nlohmann::json with_secret(nlohmann::json fields, const crypto::seal_ids& ids, const nlohmann::json& secret,
                                std::error_code& ec) const {
