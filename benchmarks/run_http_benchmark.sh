@@ -32,6 +32,7 @@ trap cleanup EXIT
 
 # start NAME COMMAND...: starts a server on a free port; sets url.
 start() {
+  : >"$work/err"  # before the child opens it: the first read may come first
   "$@" 2>"$work/err" >/dev/null &
   pid=$!
   url=""

@@ -18,6 +18,10 @@ suite="$here/../interop/node_modules/@modelcontextprotocol/conformance/dist/inde
 work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# The files exist before the server starts: a background command's
+# redirections happen in the child, possibly after the first read below.
+: >"$work/server.out"
+: >"$work/server.err"
 "$server" --port 0 >"$work/server.out" 2>"$work/server.err" &
 pid=$!
 url=""
