@@ -594,3 +594,66 @@ TEST_CASE("connector manager: the Asio-style forms complete with (error_code, re
         CHECK(diag.message.empty());  // cleared at the start of each operation
     });
 }
+
+TEST_CASE("connector manager: catalog reads, categories and connector reads have Asio-style forms too",
+          "[connectors][manager][async]") {
+    asio::io_context io;
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    polymcp::diagnostics diag;
+    const pc::caller admin{"t1", "root", true};
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        using asio::experimental::as_tuple;
+        // Arguments of co_await are named variables (docs/portability.md).
+        json tools_body = {{"name", "Tools"}, {"color", "#123456"}};
+        auto [cec, tools] = co_await m->async_create_category(admin, tools_body, diag,
+                                                              as_tuple(asio::use_awaitable));
+        REQUIRE_FALSE(cec);
+        CHECK(tools.id.rfind("ctg_", 0) == 0);
+
+        // A non-administrator is refused with the manager's code and a message.
+        json mine_body = {{"name", "Mine"}};
+        auto [fec, none] = co_await m->async_create_category(alice, mine_body, diag,
+                                                             as_tuple(asio::use_awaitable));
+        CHECK(fec == pc::errc::forbidden);
+        CHECK_FALSE(diag.message.empty());
+        CHECK(none.id.empty());
+
+        json rename = {{"name", "Dev tools"}};
+        auto [uec, renamed] = co_await m->async_update_category(admin, tools.id, rename, diag,
+                                                                as_tuple(asio::use_awaitable));
+        CHECK_FALSE(uec);
+        CHECK(renamed.name == "Dev tools");
+        auto [gec, got] = co_await m->async_get_category(tools.id, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(gec);
+        CHECK(got.name == "Dev tools");
+
+        json server_body = {{"name", "docs"}, {"url", "https://docs.example/mcp"}, {"category_id", tools.id}, {"public", true}};
+        auto [sec, server] = co_await m->async_create_server(admin, server_body, diag, as_tuple(asio::use_awaitable));
+        REQUIRE_FALSE(sec);
+        auto [lec, listed] = co_await m->async_list_servers(alice, tools.id, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(lec);
+        REQUIRE(listed.size() == 1);
+        CHECK(listed[0].id == server.id);
+        pc::caller mallory{"t2", "mallory"};
+        auto [oec, other] = co_await m->async_get_server(mallory, server.id, diag,
+                                                         as_tuple(asio::use_awaitable));
+        CHECK(oec == pc::errc::not_found);  // another tenant's public server does not exist for them
+
+        auto [dec] = co_await m->async_delete_category(admin, tools.id, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(dec);
+        auto [all_ec, all] = co_await m->async_list_categories(diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(all_ec);
+        CHECK(all.empty());
+        auto [kept_ec, kept] = co_await m->async_get_server(alice, server.id, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(kept_ec);
+        CHECK(kept.category_id.empty());  // its category went with the delete, in the same transaction
+
+        auto [nec, mine] = co_await m->async_list_connectors(alice, diag, as_tuple(asio::use_awaitable));
+        CHECK_FALSE(nec);
+        CHECK(mine.empty());
+        std::string unknown_id = "con_0000000000000000";
+        auto [xec, missing] = co_await m->async_get_connector(alice, unknown_id, diag,
+                                                              as_tuple(asio::use_awaitable));
+        CHECK(xec == pc::errc::not_found);
+    });
+}

@@ -274,6 +274,17 @@ public:
         revoke_connector(who, id);
     }
 
+    /// The connector `id` of `who` (`connector_store::get`): never its
+    /// credentials. Throws `not_found` for an id `who` does not own.
+    asio::awaitable<connector> get_connector(caller who, std::string id) {
+        co_return co_await store_->get(std::move(who), std::move(id));
+    }
+
+    /// The connectors of `who`, in id order (`connector_store::list`).
+    asio::awaitable<std::vector<connector>> list_connectors(caller who) {
+        co_return co_await store_->list(std::move(who));
+    }
+
     // ---- the catalog's servers -------------------------------------------------
 
     /// Adds a catalog server owned by `who` (`catalog::create_server`), with
@@ -327,6 +338,42 @@ public:
     asio::awaitable<void> delete_server(caller who, std::string id) {
         co_await catalog_.delete_server(who, id);
         revoke_server(id);
+    }
+
+    /// A catalog server `who` can see (`catalog::get_server`); `not_found`
+    /// for one they cannot.
+    asio::awaitable<server_record> get_server(caller who, std::string id) {
+        co_return co_await catalog_.get_server(std::move(who), std::move(id));
+    }
+
+    /// The catalog servers `who` can see, of one category when
+    /// `category_id` is not empty (`catalog::list_servers`).
+    asio::awaitable<std::vector<server_record>> list_servers(caller who, std::string category_id = {}) {
+        co_return co_await catalog_.list_servers(std::move(who), std::move(category_id));
+    }
+
+    // ---- the catalog's categories ----------------------------------------------
+
+    /// Adds a category (administrators; `catalog::create_category`).
+    asio::awaitable<category> create_category(caller who, json body) {
+        co_return co_await catalog_.create_category(std::move(who), std::move(body));
+    }
+
+    /// One category (`catalog::get_category`); `not_found` when there is none.
+    asio::awaitable<category> get_category(std::string id) { co_return co_await catalog_.get_category(std::move(id)); }
+
+    /// Every category, in id order (`catalog::list_categories`).
+    asio::awaitable<std::vector<category>> list_categories() { co_return co_await catalog_.list_categories(); }
+
+    /// Changes a category (administrators; `catalog::update_category`).
+    asio::awaitable<category> update_category(caller who, std::string id, json patch) {
+        co_return co_await catalog_.update_category(std::move(who), std::move(id), std::move(patch));
+    }
+
+    /// Deletes a category and leaves its servers without one (administrators;
+    /// `catalog::delete_category`).
+    asio::awaitable<void> delete_category(caller who, std::string id) {
+        co_await catalog_.delete_category(std::move(who), std::move(id));
     }
 
     /// Adds or replaces a global catalog server from the gateway's
@@ -610,6 +657,78 @@ public:
     auto async_delete_connector(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
         return async_from_awaitable<void>(
             ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return delete_connector(std::move(who), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `get_connector` in the Asio style: completes with `(std::error_code, connector)`.
+    template <class CompletionToken>
+    auto async_get_connector(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<connector>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return get_connector(std::move(who), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_connectors` in the Asio style: completes with `(std::error_code, std::vector<connector>)`.
+    template <class CompletionToken>
+    auto async_list_connectors(caller who, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<connector>>(
+            ex_, diag, [this, who = std::move(who)]() mutable { return list_connectors(std::move(who)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `get_server` in the Asio style: completes with `(std::error_code, server_record)`.
+    template <class CompletionToken>
+    auto async_get_server(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<server_record>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return get_server(std::move(who), std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_servers` in the Asio style: completes with `(std::error_code, std::vector<server_record>)`.
+    template <class CompletionToken>
+    auto async_list_servers(caller who, std::string category_id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<server_record>>(
+            ex_, diag, [this, who = std::move(who), category_id = std::move(category_id)]() mutable { return list_servers(std::move(who), std::move(category_id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `create_category` in the Asio style: completes with `(std::error_code, category)`.
+    template <class CompletionToken>
+    auto async_create_category(caller who, json body, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<category>(
+            ex_, diag, [this, who = std::move(who), body = std::move(body)]() mutable { return create_category(std::move(who), std::move(body)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `get_category` in the Asio style: completes with `(std::error_code, category)`.
+    template <class CompletionToken>
+    auto async_get_category(std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<category>(
+            ex_, diag, [this, id = std::move(id)]() mutable { return get_category(std::move(id)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `list_categories` in the Asio style: completes with `(std::error_code, std::vector<category>)`.
+    template <class CompletionToken>
+    auto async_list_categories(diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<std::vector<category>>(
+            ex_, diag, [this]() mutable { return list_categories(); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `update_category` in the Asio style: completes with `(std::error_code, category)`.
+    template <class CompletionToken>
+    auto async_update_category(caller who, std::string id, json patch, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<category>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id), patch = std::move(patch)]() mutable { return update_category(std::move(who), std::move(id), std::move(patch)); },
+            std::forward<CompletionToken>(token));
+    }
+
+    /// `delete_category` in the Asio style: completes with `(std::error_code)`.
+    template <class CompletionToken>
+    auto async_delete_category(caller who, std::string id, diagnostics& diag, CompletionToken&& token) {
+        return async_from_awaitable<void>(
+            ex_, diag, [this, who = std::move(who), id = std::move(id)]() mutable { return delete_category(std::move(who), std::move(id)); },
             std::forward<CompletionToken>(token));
     }
 

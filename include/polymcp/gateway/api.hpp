@@ -183,7 +183,7 @@ private:
                     co_return reply{201, c.to_json()};
                 }
                 if (method != "GET") co_return method_not_allowed("GET, POST");
-                auto list = co_await m_->connectors().list(caller);
+                auto list = co_await m_->list_connectors(caller);
                 json out = json::array();
                 for (const auto& c : list) {
                     auto j = c.to_json();
@@ -196,7 +196,7 @@ private:
             const std::string id = seg[1];
             if (n == 2) {
                 if (method == "GET") {
-                    auto c = co_await m_->connectors().get(caller, id);
+                    auto c = co_await m_->get_connector(caller, id);
                     auto s = co_await m_->status(key, id);
                     auto j = c.to_json();
                     j["status"] = connectors::to_string(s.status);
@@ -252,7 +252,6 @@ private:
             co_await m_->logout(key);
             co_return reply{204, nullptr};
         } else if (n >= 1 && seg[0] == "servers") {
-            auto& cat = m_->servers();
             if (n == 1) {
                 if (method == "POST") {
                     auto body = body_of(req);
@@ -261,7 +260,7 @@ private:
                 }
                 if (method != "GET") co_return method_not_allowed("GET, POST");
                 std::string category = query_param(req.target, "category_id");
-                auto list = co_await cat.list_servers(caller, category);
+                auto list = co_await m_->list_servers(caller, category);
                 json out = json::array();
                 for (const auto& s : list) out.push_back(s.to_json(catalog_type::may_manage(caller, s)));
                 co_return reply{200, {{"servers", std::move(out)}}};
@@ -269,7 +268,7 @@ private:
             if (n == 2) {
                 const std::string id = seg[1];
                 if (method == "GET") {
-                    auto s = co_await cat.get_server(caller, id);
+                    auto s = co_await m_->get_server(caller, id);
                     co_return reply{200, s.to_json(catalog_type::may_manage(caller, s))};
                 }
                 if (method == "PATCH") {
@@ -284,15 +283,14 @@ private:
                 co_return method_not_allowed("GET, PATCH, DELETE");
             }
         } else if (n >= 1 && seg[0] == "categories") {
-            auto& cat = m_->servers();
             if (n == 1) {
                 if (method == "POST") {
                     auto body = body_of(req);
-                    auto c = co_await cat.create_category(caller, body);
+                    auto c = co_await m_->create_category(caller, body);
                     co_return reply{201, c.to_json()};
                 }
                 if (method != "GET") co_return method_not_allowed("GET, POST");
-                auto list = co_await cat.list_categories();
+                auto list = co_await m_->list_categories();
                 json out = json::array();
                 for (const auto& c : list) out.push_back(c.to_json());
                 co_return reply{200, {{"categories", std::move(out)}}};
@@ -300,16 +298,16 @@ private:
             if (n == 2) {
                 const std::string id = seg[1];
                 if (method == "GET") {
-                    auto c = co_await cat.get_category(id);
+                    auto c = co_await m_->get_category(id);
                     co_return reply{200, c.to_json()};
                 }
                 if (method == "PATCH") {
                     auto body = body_of(req);
-                    auto c = co_await cat.update_category(caller, id, body);
+                    auto c = co_await m_->update_category(caller, id, body);
                     co_return reply{200, c.to_json()};
                 }
                 if (method == "DELETE") {
-                    co_await cat.delete_category(caller, id);
+                    co_await m_->delete_category(caller, id);
                     co_return reply{204, nullptr};
                 }
                 co_return method_not_allowed("GET, PATCH, DELETE");

@@ -50,7 +50,7 @@ std::shared_ptr<connectors::system_tool_registry> system_tools(std::shared_ptr<M
         [m = manager](request_context& ctx) -> asio::awaitable<std::string> {
             auto k = detail::session_of(ctx);
             connectors::caller who{k.tenant, k.user};
-            auto all = co_await m->connectors().list(who);
+            auto all = co_await m->list_connectors(who);
             json out = json::array();
             for (const auto& c : all) {
                 auto s = co_await m->status(k, c.id);
