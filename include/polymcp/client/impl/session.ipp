@@ -590,6 +590,17 @@ inline std::string modern_choice(const client_error& e) {
     return best;
 }
 
+/// The `Mcp-Param-*` headers of a call to the tool `name` with `arguments`:
+/// one per x-mcp-header parameter the tool's inputSchema declares (MCP
+/// 2026-07-28 "Custom Headers from Tool Parameters").
+inline message_headers param_headers(const session_state& s, const std::string& name, const json& arguments) {
+    message_headers h;
+    if (auto it = s.tool_headers.find(name); it != s.tool_headers.end())
+        for (const auto& p : it->second)
+            if (auto text = header_param_text(p, arguments)) h.emplace_back("Mcp-Param-" + p.name, std::move(*text));
+    return h;
+}
+
 }  // namespace detail
 
 asio::awaitable<initialize_result> session::initialize(request_options options) {
@@ -798,18 +809,11 @@ asio::awaitable<call_tool_result> session::call_tool(std::string name, json argu
     auto s = state_;
     if (arguments.is_null()) arguments = json::object();
     // The tool's x-mcp-header parameters travel as Mcp-Param-* headers too.
-    auto headers_for = [&] {
-        message_headers h;
-        if (auto it = s->tool_headers.find(name); it != s->tool_headers.end())
-            for (const auto& p : it->second)
-                if (auto text = header_param_text(p, arguments)) h.emplace_back("Mcp-Param-" + p.name, std::move(*text));
-        return h;
-    };
     json params = {{"name", name}, {"arguments", arguments}};
     std::string m = "tools/call";
     std::optional<client_error> mismatch;
     try {
-        json r = co_await s->request_complete(m, params, options, false, headers_for());
+        json r = co_await s->request_complete(m, params, options, false, detail::param_headers(*s, name, arguments));
         co_return call_tool_result_from_json(r);
     } catch (const client_error& e) {
         if (!s->stateless || !e.rpc || e.rpc->code != jsonrpc::error_code::header_mismatch) throw;
@@ -820,7 +824,7 @@ asio::awaitable<call_tool_result> session::call_tool(std::string name, json argu
     request_options fresh;
     fresh.use_cache = false;
     co_await list_tools(std::move(fresh));
-    json r = co_await s->request_complete(m, params, options, false, headers_for());
+    json r = co_await s->request_complete(m, params, options, false, detail::param_headers(*s, name, arguments));
     co_return call_tool_result_from_json(r);
 }
 
