@@ -46,7 +46,9 @@
 #include <polymcp/resources/impl/resource.ipp>
 #include <polymcp/resources/impl/uri_template.ipp>
 #include <polymcp/server/impl/core.ipp>
+#include <polymcp/server/impl/dispatcher.ipp>
 #include <polymcp/server/impl/session.ipp>
+#include <polymcp/server/impl/stateless.ipp>
 #include <polymcp/storage/impl/error.ipp>
 #include <polymcp/storage/impl/memory.ipp>
 #include <polymcp/transport/detail/impl/fd_writer.ipp>

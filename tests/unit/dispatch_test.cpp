@@ -264,3 +264,57 @@ TEST_CASE("dispatch: a request in flight holds its id until it is cancelled, the
     auto again = d.step(dispatcher::request(5, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "y"}}}}));
     CHECK(result_of(again->reply())["content"][0]["text"] == "y");
 }
+
+TEST_CASE("dispatcher: the feature methods are served from the request scope alone, for either front end") {
+    asio::io_context io;
+    auto shared = std::make_shared<polymcp::server_shared>();
+    shared->tools = polymcp::tools(polymcp::tool<"echo">("Echo", [](text_args a) { return a.text; }),
+                                   polymcp::tool<"secret">("Needs a scope", [](text_args a) { return a.text; })
+                                       .scopes({"files:read"}))
+                        .make_registry();
+    shared->blocking_executor = io.get_executor();
+    auto d = std::make_shared<polymcp::dispatcher>(shared, asio::make_strand(io), std::make_shared<null_outbound>());
+
+    // Serves one request and runs what it started; the reply, or nullopt when `serve` declined it.
+    auto serve = [&](const json& message, const polymcp::request_scope& scope) -> std::optional<jsonrpc::reply> {
+        auto parsed = jsonrpc::from_json(message);
+        auto& r = std::get<jsonrpc::request>(*parsed.value);
+        std::optional<jsonrpc::reply> out;
+        polymcp::dispatcher::reply_fn reply = [&](jsonrpc::reply m) { out = std::move(m); };
+        bool served = false;
+        asio::post(d->get_executor(), [&] { served = d->serve(r, scope, reply, nullptr); });
+        io.restart();
+        io.poll();
+        if (!served) CHECK_FALSE(out);  // declined: nothing was answered
+        return served ? out : std::nullopt;
+    };
+    auto reader = std::make_shared<const polymcp::auth::principal>(
+        polymcp::auth::principal{.subject = "ann", .issuer = "test", .scopes = {"files:read"}});
+    auto stranger = std::make_shared<const polymcp::auth::principal>(polymcp::auth::principal{.subject = "bob"});
+    auto stateless = std::make_shared<polymcp::handler::stateless_request>();
+    stateless->method = "tools/list";
+
+    // A session request's result is bare; a stateless one's carries resultType and the server's identity.
+    auto bare = serve(dispatcher::request(1, "tools/list"), {reader, nullptr});
+    REQUIRE(bare);
+    CHECK_FALSE(result_of(*bare).contains("resultType"));
+    CHECK(result_of(*bare)["tools"].size() == 2);
+    auto decorated = serve(dispatcher::request(2, "tools/list"), {reader, stateless});
+    REQUIRE(decorated);
+    CHECK(result_of(*decorated)["resultType"] == "complete");
+    CHECK(result_of(*decorated)["_meta"].contains(polymcp::meta_key::server_info));
+
+    // The scope's caller is the one whose scopes are checked.
+    auto call_secret = dispatcher::request(3, "tools/call", {{"name", "secret"}, {"arguments", {{"text", "s"}}}});
+    auto allowed = serve(call_secret, {reader, nullptr});
+    REQUIRE(allowed);
+    CHECK(result_of(*allowed)["content"][0]["text"] == "s");
+    auto refused = serve(call_secret, {stranger, nullptr});
+    REQUIRE(refused);
+    CHECK(error_code(*refused) == jsonrpc::error_code::insufficient_scope);
+
+    // What is not a feature method this server declares is left to the front end.
+    CHECK_FALSE(serve(dispatcher::request(4, "ping"), {reader, nullptr}));
+    CHECK_FALSE(serve(dispatcher::request(5, "prompts/list"), {reader, nullptr}));  // no prompts capability
+    CHECK(d->in_flight() == 0);
+}
