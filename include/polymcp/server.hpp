@@ -9,7 +9,7 @@
 /// |---|---|---|---|
 /// | `Transport` | `polymcp::transport` (transport/concepts.hpp) | `stdio_transport` | moves messages; maps typed errors to statuses |
 /// | `Auth` | `auth::auth_policy` (auth/concepts.hpp) | `auth::no_auth` | authenticates every request (Streamable HTTP) or the process once (stdio) |
-/// | `Storage` | `storage::storage` (storage/concepts.hpp) | `storage::memory_storage` | holds the server's own state that outlives a request: the `requestState` of multi round-trip requests when there is no cipher (with `memory_storage`, the server's own memory) |
+/// | `Storage` | `storage::storage` (storage/concepts.hpp) | `storage::memory_storage` | holds the server's own state that outlives a request: 2025-11-25 sessions (`session_store`, so that any instance serves any session) and the `requestState` of multi round-trip requests when there is no cipher (with `memory_storage`, the server's own memory) |
 /// | `Cipher` | `crypto::cipher` (crypto/concepts.hpp) or `crypto::no_cipher` | `crypto::no_cipher` | seals what leaves the process: the `requestState` of multi round-trip requests |
 ///
 /// The defaults give the smallest server: stdio, no auth, in-memory storage,
@@ -37,6 +37,7 @@
 #include <polymcp/server/core.hpp>
 #include <polymcp/server/features.hpp>
 #include <polymcp/server/request_state.hpp>
+#include <polymcp/server/session_store.hpp>
 #include <polymcp/storage/concepts.hpp>
 #include <polymcp/tools/registry.hpp>
 #include <polymcp/transport/concepts.hpp>
@@ -176,6 +177,11 @@ private:
                 o.request_state = request_state_with(cipher_);
             else if constexpr (!in_memory)
                 o.request_state = std::make_shared<const storage_request_state_codec<Storage>>(storage_, o.request_state_ttl);
+        }
+        // 2025-11-25 sessions: in the storage, where every instance on its
+        // backend finds them; without a storage object, in this process.
+        if (!o.sessions && storage_) {
+            if constexpr (!in_memory) o.sessions = std::make_shared<const storage_session_store<Storage>>(storage_);
         }
         return o;
     }

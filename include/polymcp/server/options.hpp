@@ -20,6 +20,7 @@
 namespace polymcp {
 
 class tool_provider;
+class session_store;  // polymcp/server/session_store.hpp
 
 /// A caching hint of MCP 2026-07-28 (`CacheableResult`, SEP-2549): how long
 /// a client may reuse a result and who may share it.
@@ -101,6 +102,11 @@ struct server_options {
     /// How long a `requestState` stays valid, in seconds: the client must
     /// retry within it (the input may need a person: keep it generous).
     std::chrono::seconds request_state_ttl{600};
+    /// Where 2025-11-25 sessions live between requests, so that any instance
+    /// sharing it serves any session (polymcp/server/session_store.hpp).
+    /// Null: only in this process's memory. `polymcp::server` sets it from a
+    /// storage policy other than the default `memory_storage`.
+    std::shared_ptr<const session_store> sessions{};
     /// Where diagnostics go (never stdout). Default: one line on stderr.
     /// Called from any thread; must be thread-safe.
     std::function<void(std::string_view)> diagnostics = [](std::string_view s) {

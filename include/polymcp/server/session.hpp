@@ -18,6 +18,7 @@
 #include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/server/dispatcher.hpp>
+#include <polymcp/server/session_record.hpp>
 #include <polymcp/server/stateless.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -91,6 +92,19 @@ public:
     /// The negotiated revision (the latest before `initialize`).
     revision protocol_version() const noexcept { return core_->protocol_version(); }
 
+    /// What this session keeps between requests, for a `session_store`
+    /// (server/session_store.hpp): its revision, client capabilities and
+    /// info, log level and subscriptions; `owner` is left anonymous (the
+    /// transport knows it). Meaningful once `initialized()`.
+    POLYMCP_DECL session_record record() const;
+    /// Takes up a record stored by this or another instance: the session
+    /// becomes initialized with its revision, capabilities, client info, log
+    /// level and subscriptions (and subscribes to the registries' changes).
+    POLYMCP_DECL void restore(const session_record& r);
+    /// Grows whenever what `record()` returns changes (`initialize`,
+    /// `logging/setLevel`, `resources/subscribe` and `unsubscribe`).
+    std::uint64_t record_version() const noexcept { return record_version_; }
+
 private:
     using reply_fn = dispatcher::reply_fn;
 
@@ -121,6 +135,7 @@ private:
     std::set<std::string, std::less<>> resource_subscriptions_;
     bool initialized_ = false;
     bool client_ready_ = false;
+    std::uint64_t record_version_ = 0;
 };
 
 }  // namespace polymcp

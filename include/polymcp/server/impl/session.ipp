@@ -207,6 +207,7 @@ jsonrpc::reply session::on_initialize(const jsonrpc::request& r) {
         state->client_info = *ci;
     }
     subscribe_registries();
+    ++record_version_;
 
     nlohmann::json res = {{"protocolVersion", std::string(to_string(rev))},
                           {"capabilities", core_->capabilities_json()},
@@ -224,7 +225,7 @@ jsonrpc::reply session::on_set_level(const jsonrpc::request& r) {
         return dispatcher::error(r.id, jsonrpc::error_code::invalid_params,
                                  "Invalid params for 'logging/setLevel': /level must be one of debug, info, "
                                  "notice, warning, error, critical, alert, emergency");
-    core_->state()->min_log_level = static_cast<int>(*level);
+    if (core_->state()->min_log_level.exchange(static_cast<int>(*level)) != static_cast<int>(*level)) ++record_version_;
     return dispatcher::result(r.id, nlohmann::json::object());
 }
 
@@ -243,11 +244,42 @@ jsonrpc::reply session::on_resources_subscribe(const jsonrpc::request& r, bool s
                                      "Invalid params for 'resources/subscribe': this session already has " +
                                          std::to_string(resource_subscriptions_.size()) +
                                          " subscriptions, the limit (server_options::max_resource_subscriptions)");
-        resource_subscriptions_.insert(u);
+        if (resource_subscriptions_.insert(u).second) ++record_version_;
     } else {
-        resource_subscriptions_.erase(u);
+        if (resource_subscriptions_.erase(u)) ++record_version_;
     }
     return dispatcher::result(r.id, nlohmann::json::object());
+}
+
+session_record session::record() const {
+    const auto& state = core_->state();
+    session_record r;
+    r.protocol_version = state->protocol.load();
+    {
+        std::lock_guard lock(state->mu);
+        r.client_capabilities = state->client_capabilities;
+        r.client_info = state->client_info.is_object() ? state->client_info : nlohmann::json::object();
+    }
+    r.log_level = static_cast<logging_level>(state->min_log_level.load());
+    r.subscriptions.assign(resource_subscriptions_.begin(), resource_subscriptions_.end());
+    return r;
+}
+
+void session::restore(const session_record& r) {
+    const auto& state = core_->state();
+    state->protocol = r.protocol_version;
+    state->min_log_level = static_cast<int>(r.log_level);
+    {
+        std::lock_guard lock(state->mu);
+        state->client_capabilities = r.client_capabilities;
+        state->client_info = r.client_info;
+    }
+    resource_subscriptions_ = {r.subscriptions.begin(), r.subscriptions.end()};
+    if (!initialized_) {
+        initialized_ = true;
+        client_ready_ = true;  // it said notifications/initialized to the instance that made the record
+        subscribe_registries();
+    }
 }
 
 void session::post_notification(std::string method, nlohmann::json params) {

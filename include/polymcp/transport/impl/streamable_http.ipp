@@ -7,6 +7,7 @@
 #include <polymcp/transport/streamable_http.hpp>
 #include <polymcp/http/server.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
+#include <polymcp/server/session_store.hpp>
 #include <polymcp/transport/detail/http_checks.hpp>
 
 #include <asio/executor_work_guard.hpp>
@@ -59,6 +60,10 @@ struct http_session : std::enable_shared_from_this<http_session> {
     std::uint64_t next_stream = 1;
     std::size_t open_posts = 0;
     bool ended = false;
+    // The session_store: the record_version() last stored, and when the
+    // record's TTL was last renewed.
+    std::atomic<std::uint64_t> saved_version{0};
+    std::chrono::steady_clock::time_point last_touch = std::chrono::steady_clock::now();
 
     static std::string event_id(std::uint64_t stream, std::uint64_t seq) {
         return std::to_string(stream) + "_" + std::to_string(seq);
@@ -176,7 +181,31 @@ public:
         s_->write_event_locked(stream_, std::move(message));
     }
 
+    /// Runs `hook` with the answer instead of sending it; the hook sends it
+    /// with `finish_now` (or `fail_now`) when it is done.
+    void before_finish(std::function<void(jsonrpc::reply)> hook) { before_finish_ = std::move(hook); }
+
     void finish(jsonrpc::reply last) override {
+        if (auto hook = std::exchange(before_finish_, nullptr)) return hook(std::move(last));
+        finish_now(std::move(last));
+    }
+
+    /// Answers a POST that has not begun streaming with `status` and the
+    /// JSON-RPC error `e` (after a server-side failure).
+    void fail_now(unsigned status, const jsonrpc::error_response& e) {
+        {
+            std::lock_guard lock(s_->mu);
+            if (mode_ == mode::pending) {
+                mode_ = mode::done;
+                --s_->open_posts;
+                res_->respond(http::response::with_body(status, "application/json", jsonrpc::serialize(e)));
+                return;
+            }
+        }
+        finish_now(e);  // already streaming: the error is its last event
+    }
+
+    void finish_now(jsonrpc::reply last) {
         std::lock_guard lock(s_->mu);
         if (mode_ == mode::done) return;
         --s_->open_posts;
@@ -242,6 +271,7 @@ private:
     bool initialize_ = false;
     mode mode_ = mode::pending;
     std::uint64_t stream_ = 0;
+    std::function<void(jsonrpc::reply)> before_finish_;
 };
 
 // Messages a stateless request's session sends outside any request: none are
@@ -329,12 +359,17 @@ private:
 };
 
 struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
-    streamable_http_state(server_core& c, const streamable_http_options& o) : core(c), opts(o), sweep(c.io()) {}
+    streamable_http_state(server_core& c, const streamable_http_options& o)
+        : core(c), opts(o), sweep(c.io()), store(c.options().sessions) {}
 
     server_core& core;
     const streamable_http_options& opts;
     std::unique_ptr<http::server> http;
     asio::steady_timer sweep;
+    // Where sessions live between requests for every instance (null: here only),
+    // and the subscription to the changes other instances make.
+    std::shared_ptr<const session_store> store;
+    std::shared_ptr<void> store_watch;
     bool loopback_bound = true;
     std::vector<auth::well_known_document> documents;  // served on GET (RFC 9728 metadata)
 
@@ -371,10 +406,11 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         return it == sessions.end() ? nullptr : it->second;
     }
 
+    // Ends this instance's copy of `s`.
     void end_session(const std::shared_ptr<http_session>& s) {
         {
             std::lock_guard lock(mu);
-            sessions.erase(s->id);
+            if (auto it = sessions.find(s->id); it != sessions.end() && it->second == s) sessions.erase(it);
         }
         {
             std::lock_guard lock(s->mu);
@@ -384,9 +420,23 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         asio::post(core_session->get_executor(), [core_session] { core_session->shutdown([] {}); });
     }
 
-    // Checks what every method shares: the session header and the version header.
+    void reject_unknown_session(const http::request& req, const std::shared_ptr<http::responder>& res) {
+        reject(req, res, 404, -32001,
+               "Session not found: it never existed, was ended with DELETE or expired after " +
+                   std::to_string(opts.session_idle_timeout.count()) + " ms idle; send initialize again");
+    }
+
+    // Checks what every method shares: the session header and the version
+    // header. A session this instance does not hold is looked up in the
+    // session store: found, it is restored here and the function
+    // `make_retry()` returns runs the request again (nullptr is returned
+    // meanwhile). `make_retry` is called only then, so that what it copies
+    // is copied only then.
+    template <class MakeRetry>
     std::shared_ptr<http_session> session_for(const http::request& req, const std::shared_ptr<http::responder>& res,
-                                              const auth::principal& who) {
+                                              const std::shared_ptr<const auth::principal>& caller,
+                                              MakeRetry&& make_retry) {
+        const auth::principal& who = *caller;
         auto sid = req.fields.get("Mcp-Session-Id");
         if (!sid) {
             reject(req, res, 400, -32000,
@@ -399,14 +449,18 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             // Answered exactly like an unknown id: a session id alone must
             // not let another caller in, nor reveal that the session exists.
             diag(req, 404, "the session belongs to another principal");
-            s = nullptr;
-        }
-        if (!s) {
-            reject(req, res, 404, -32001,
-                   "Session not found: it never existed, was ended with DELETE or expired after " +
-                       std::to_string(opts.session_idle_timeout.count()) + " ms idle; send initialize again");
+            reject_unknown_session(req, res);
             return nullptr;
         }
+        if (!s && store && valid_session_id(*sid)) {
+            restore(req, res, std::string(*sid), caller, std::function<void()>(make_retry()));
+            return nullptr;
+        }
+        if (!s) {
+            reject_unknown_session(req, res);
+            return nullptr;
+        }
+        if (store) touch(s);
         if (auto v = req.fields.get("MCP-Protocol-Version"); v && !parse_revision(*v)) {
             reject(req, res, 400, -32000,
                    "Bad Request: unsupported MCP-Protocol-Version; this server speaks 2025-11-25, 2025-06-18, "
@@ -414,6 +468,144 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             return nullptr;
         }
         return s;
+    }
+
+    // What a rejection's log line names of a request, without its body.
+    static http::request request_head(const http::request& req) {
+        http::request head;
+        head.method = req.method;
+        head.target = req.target;
+        head.remote = req.remote;
+        return head;
+    }
+
+    // Whether `id` can be a session id this transport made: what the store is
+    // asked about (anything else is unknown without a round trip).
+    static bool valid_session_id(std::string_view id) {
+        if (id.size() != 32) return false;
+        for (char c : id)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        return true;
+    }
+
+    // Renews the stored record's TTL, at most once a quarter of it.
+    void touch(const std::shared_ptr<http_session>& s) {
+        const auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(s->mu);
+            if (now - s->last_touch < opts.session_idle_timeout / 4) return;
+            s->last_touch = now;
+        }
+        store->async_touch(s->id, opts.session_idle_timeout, [](std::error_code) {});
+    }
+
+    // Takes up session `id` from the store: bound to `caller`'s principal, it
+    // is restored here and `retry` runs; otherwise 404 as an unknown id.
+    void restore(const http::request& req, const std::shared_ptr<http::responder>& res, std::string id,
+                 std::shared_ptr<const auth::principal> caller, std::function<void()> retry) {
+        auto self = shared_from_this();
+        store->async_load(id, [self, head = request_head(req), res, id, caller = std::move(caller),
+                               retry = std::move(retry)](std::error_code ec, std::optional<session_record> rec) mutable {
+            asio::post(self->core.io(), [self, head = std::move(head), res, id = std::move(id), caller = std::move(caller),
+                                         retry = std::move(retry), ec, rec = std::move(rec)]() mutable {
+                if (ec && ec != storage::errc::corrupt_data) {
+                    self->diag(head, 503, "the session store failed: " + ec.message());
+                    return self->reject(head, res, 503, -32000,
+                                        "Service Unavailable: the session could not be looked up; retry");
+                }
+                if (!rec) return self->reject_unknown_session(head, res);
+                if (!rec->owner.same_caller(*caller)) {
+                    self->diag(head, 404, "the session belongs to another principal");
+                    return self->reject_unknown_session(head, res);
+                }
+                std::shared_ptr<http_session> s;
+                {
+                    std::lock_guard lock(self->mu);
+                    if (self->stopping)
+                        return self->reject(head, res, 503, -32000, "Service Unavailable: the server is shutting down");
+                    if (auto it = self->sessions.find(id); it != self->sessions.end()) {
+                        s = it->second;  // restored meanwhile by another request
+                    } else {
+                        if (self->sessions.size() >= self->opts.max_sessions)
+                            return self->reject(head, res, 503, -32000,
+                                                "Service Unavailable: " + std::to_string(self->sessions.size()) +
+                                                    " sessions are open, the limit (streamable_http_options::max_sessions)");
+                        s = std::make_shared<http_session>();
+                        s->opts = &self->opts;
+                        s->owner = caller;
+                        s->id = id;
+                        s->core = self->core.make_session(std::make_shared<standalone_outbound>(s));
+                        self->sessions.emplace(id, s);
+                        auto cs = s->core;
+                        asio::post(cs->get_executor(), [cs, caller, rec = std::move(*rec)] {
+                            cs->set_principal(caller);
+                            cs->restore(rec);
+                        });
+                    }
+                }
+                // After the restore, on the session's strand.
+                asio::post(s->core->get_executor(), std::move(retry));
+            });
+        });
+    }
+
+    // Stores the session's record before the answer to a request that
+    // changed it leaves, so that the client's next request finds the change
+    // on any instance. A failure to store the record of a new session
+    // refuses the initialize (503) and ends the session.
+    void persist_before_answer(const std::shared_ptr<http_session>& s, const std::shared_ptr<post_stream>& stream) {
+        if (!store) return;
+        std::weak_ptr<post_stream> weak = stream;
+        auto self = shared_from_this();
+        stream->before_finish([self, s, weak](jsonrpc::reply last) {
+            auto st = weak.lock();  // alive: its finish is running
+            if (!st) return;
+            const auto version = s->core->record_version();  // on the session's strand
+            const auto saved = s->saved_version.load();
+            if (version == saved || !s->core->initialized()) return st->finish_now(std::move(last));
+            auto rec = s->core->record();
+            if (s->owner) rec.owner = *s->owner;
+            self->store->async_save(
+                s->id, std::move(rec), self->opts.session_idle_timeout,
+                [self, s, st, version, saved, last = std::move(last)](std::error_code ec) mutable {
+                    if (!ec) {
+                        auto expected = saved;
+                        while (expected < version && !s->saved_version.compare_exchange_weak(expected, version)) {
+                        }
+                        return st->finish_now(std::move(last));
+                    }
+                    self->core.options().diagnostics("could not store session " + s->id + ": " + ec.message());
+                    if (saved != 0) return st->finish_now(std::move(last));  // kept here; other instances lag
+                    const auto* answered = last.as_result();
+                    st->fail_now(503, jsonrpc::make_error(answered ? std::optional<jsonrpc::request_id>(answered->id)
+                                                                   : std::nullopt,
+                                                          jsonrpc::error_code::internal_error,
+                                                          "Service Unavailable: the session could not be stored (" +
+                                                              ec.message() + "); send initialize again"));
+                    self->end_session(s);
+                });
+        });
+    }
+
+    // Follows the changes other instances make to sessions this one holds:
+    // an ended session goes, a changed one is reloaded.
+    void watch_store() {
+        if (!store) return;
+        std::weak_ptr<streamable_http_state> weak = weak_from_this();
+        store_watch = store->watch([weak](const std::string& id, bool ended) {
+            auto self = weak.lock();
+            if (!self) return;
+            asio::post(self->core.io(), [self, id, ended] {
+                auto s = self->find(id);
+                if (!s) return;
+                if (ended) return self->end_session(s);
+                self->store->async_load(id, [s](std::error_code ec, std::optional<session_record> rec) {
+                    if (ec || !rec) return;
+                    auto cs = s->core;
+                    asio::post(cs->get_executor(), [cs, rec = std::move(*rec)] { cs->restore(rec); });
+                });
+            });
+        });
     }
 
     void handle(http::request req, std::shared_ptr<http::responder> res) {
@@ -492,8 +684,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (!*result) return reject_auth(req, res, result->rejection());
         auto who = std::make_shared<const auth::principal>(std::move(result->who()));
         if (req.method == "POST") return on_post(std::move(req), std::move(res), std::move(who));
-        if (req.method == "GET") return on_get(req, res, *who);
-        on_delete(req, res, *who);
+        if (req.method == "GET") return on_get(req, res, who);
+        on_delete(req, res, who);
     }
 
     void on_post(http::request req, std::shared_ptr<http::responder> res, std::shared_ptr<const auth::principal> who) {
@@ -528,7 +720,11 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (j.is_object() && is_stateless(req, j)) return on_stateless(req, res, std::move(j), std::move(who));
         if (is_initialize) return on_initialize(req, res, j, std::move(who));
 
-        auto s = session_for(req, res, *who);
+        auto s = session_for(req, res, who, [&] {
+            return [self = shared_from_this(), req, res, who]() mutable {
+                self->on_post(std::move(req), std::move(res), std::move(who));
+            };
+        });
         if (!s) return;
         {
             std::lock_guard lock(s->mu);
@@ -550,7 +746,9 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         }
         std::shared_ptr<reply_stream> stream;
         if (has_request) {
-            stream = std::make_shared<post_stream>(s, res, http::fields{});
+            auto post = std::make_shared<post_stream>(s, res, http::fields{});
+            persist_before_answer(s, post);
+            stream = std::move(post);
         } else {
             res->respond(http::response{202, {}, {}});
             stream = std::make_shared<discard_stream>();
@@ -721,6 +919,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         http::fields extra;
         extra.set("Mcp-Session-Id", s->id);
         auto stream = std::make_shared<post_stream>(s, res, std::move(extra), /*initialize=*/true);
+        persist_before_answer(s, stream);
         auto self = shared_from_this();
         asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream, who = std::move(who)] {
             s->core->set_principal(who);
@@ -729,13 +928,16 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         });
     }
 
-    void on_get(const http::request& req, const std::shared_ptr<http::responder>& res, const auth::principal& who) {
+    void on_get(const http::request& req, const std::shared_ptr<http::responder>& res,
+                const std::shared_ptr<const auth::principal>& who) {
         if (auto accept = req.fields.get("Accept"); accept && !accepts(*accept, "text/event-stream"))
             return reject(req, res, 406, -32000, "Not Acceptable: a GET on the MCP endpoint opens a text/event-stream");
         if (!opts.standalone_sse)
             return reject(req, res, 405, -32000,
                           "Method Not Allowed: this server offers no standalone SSE stream", "POST, DELETE");
-        auto s = session_for(req, res, who);
+        auto s = session_for(req, res, who, [&] {
+            return [self = shared_from_this(), req, res, who] { self->on_get(req, res, who); };
+        });
         if (!s) return;
         std::lock_guard lock(s->mu);
         s->last_seen = std::chrono::steady_clock::now();
@@ -781,14 +983,25 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         s->watch_locked(stream, res);
     }
 
-    void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res, const auth::principal& who) {
+    void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res,
+                   const std::shared_ptr<const auth::principal>& who) {
         if (!opts.allow_delete)
             return reject(req, res, 405, -32000, "Method Not Allowed: this server does not let clients end sessions",
                           "GET, POST");
-        auto s = session_for(req, res, who);
+        auto s = session_for(req, res, who, [&] {
+            return [self = shared_from_this(), req, res, who] { self->on_delete(req, res, who); };
+        });
         if (!s) return;
         end_session(s);
-        res->respond(http::response{200, {}, {}});
+        if (!store) return res->respond(http::response{200, {}, {}});
+        // Ended everywhere before the answer: no instance serves it after.
+        auto self = shared_from_this();
+        store->async_erase(s->id, [self, head = request_head(req), res, id = s->id](std::error_code ec) {
+            if (!ec) return res->respond(http::response{200, {}, {}});
+            self->reject(head, res, 503, -32000,
+                         "Service Unavailable: the session ended here but its stored record could not be deleted (" +
+                             ec.message() + "); send DELETE again");
+        });
     }
 
     void schedule_sweep() {
@@ -902,6 +1115,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
         });
     }
     state->schedule_sweep();
+    state->watch_store();
     if (options_.on_listening) options_.on_listening(state->http->local_endpoint());
     if (stop_early) asio::post(io, [state] { state->begin_shutdown(); });
 
@@ -916,6 +1130,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
         state_.reset();
     }
     state->begin_shutdown = nullptr;
+    state->store_watch.reset();
     return {};
 }
 

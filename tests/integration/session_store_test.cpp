@@ -1,0 +1,227 @@
+// Any instance serves any 2025-11-25 session: two Streamable HTTP servers on
+// one shared storage (the real Redis and PostgreSQL of scripts/services.sh),
+// each on its own loopback port and thread, as two instances behind a load
+// balancer without sticky sessions would run.
+
+#include <polymcp/auth.hpp>
+#include <polymcp/polymcp.hpp>
+#include <polymcp/transport/streamable_http.hpp>
+
+#include "support/http_client.hpp"
+#include "support/log_capture.hpp"
+#include "support/storage_backends.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+using nlohmann::json;
+using polymcp::test::http_client;
+namespace st = polymcp::storage;
+
+namespace {
+
+struct text_args {
+    BOOST_HANA_DEFINE_STRUCT(text_args, (std::string, text));
+};
+
+// The API keys of two callers of one tenant.
+polymcp::auth::api_key_auth test_keys() {
+    polymcp::auth::api_key_auth keys;
+    keys.add("session-store-key-ann-0123456789", {.subject = "ann", .tenant = "t1"});
+    keys.add("session-store-key-bob-0123456789", {.subject = "bob", .tenant = "t1"});
+    return keys;
+}
+const std::string ann = "X-API-Key: session-store-key-ann-0123456789\r\n";
+const std::string bob = "X-API-Key: session-store-key-bob-0123456789\r\n";
+
+polymcp::server_features test_features() {
+    return polymcp::features(polymcp::tools(
+        polymcp::tool<"echo">("Echo", [](text_args a) { return a.text; }),
+        // Logs a warning first: the answer is an SSE stream when the session's
+        // level lets the warning through, plain JSON when it does not.
+        polymcp::tool<"warn">("Logs a warning, then answers", [](polymcp::request_context& ctx) {
+            ctx.log(polymcp::logging_level::warning, "careful");
+            return std::string("done");
+        })));
+}
+
+// One instance: a server on the shared storage, on 127.0.0.1 and an ephemeral port.
+template <class Storage>
+struct instance {
+    polymcp::test::log_capture log;
+    polymcp::server<polymcp::streamable_http_transport, polymcp::auth::api_key_auth, Storage> srv;
+    std::thread runner;
+    unsigned short port = 0;
+
+    explicit instance(std::shared_ptr<Storage> storage)
+        : srv(with_log(polymcp::server_options{}), test_features(),
+              polymcp::streamable_http_transport(transport_options(log)), test_keys(), std::move(storage)) {
+        runner = std::thread([this] { srv.run(); });
+        for (int i = 0; i < 500 && port == 0; ++i) {
+            port = srv.transport().local_endpoint().port();
+            if (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        REQUIRE(port != 0);
+    }
+    ~instance() {
+        srv.transport().stop();
+        runner.join();
+    }
+
+    // One request on a new connection: its status, session header and body.
+    polymcp::test::http_reply post(const std::string& body, const std::string& session, const std::string& key) {
+        http_client c(port);
+        std::string headers = "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n" + key;
+        if (!session.empty()) headers += "Mcp-Session-Id: " + session + "\r\n";
+        c.send(polymcp::test::make_request("POST", "/mcp", body, headers));
+        auto r = c.read();
+        REQUIRE(r);
+        return *r;
+    }
+    polymcp::test::http_reply del(const std::string& session, const std::string& key) {
+        http_client c(port);
+        c.send(polymcp::test::make_request("DELETE", "/mcp", {}, "Mcp-Session-Id: " + session + "\r\n" + key));
+        auto r = c.read();
+        REQUIRE(r);
+        return *r;
+    }
+
+private:
+    polymcp::server_options with_log(polymcp::server_options o) {
+        o.diagnostics = log.sink();
+        return o;
+    }
+    static polymcp::streamable_http_options transport_options(polymcp::test::log_capture& log) {
+        polymcp::streamable_http_options o;
+        o.http.diagnostics = log.sink();
+        o.session_idle_timeout = std::chrono::seconds(30);
+        return o;
+    }
+};
+
+std::string request(int id, const std::string& method, json params = json::object()) {
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump();
+}
+
+std::string initialize_body() {
+    return request(1, "initialize",
+                   {{"protocolVersion", "2025-11-25"},
+                    {"capabilities", {{"roots", json::object()}}},
+                    {"clientInfo", {{"name", "store-test"}, {"version", "1"}}}});
+}
+
+std::string call(int id, const std::string& tool, json args = json::object()) {
+    return request(id, "tools/call", {{"name", tool}, {"arguments", std::move(args)}});
+}
+
+// Retries `attempt` (which returns whether it saw what it waits for) for up to 5 s.
+template <class F>
+bool eventually(F attempt) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < until) {
+        if (attempt()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+using shared_backends = std::tuple<st::redis_storage, st::postgres_storage, polymcp::test::redis_postgres>;
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("session store: a session opened on one instance is served by another, for its owner only",
+                        "[session_store][storage]", shared_backends) {
+    polymcp::test::backend<TestType> b;
+    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
+    instance<TestType> a(storage_a), c(storage_b);
+
+    auto opened = a.post(initialize_body(), {}, ann);
+    REQUIRE(opened.status == 200);
+    const auto sid = opened.field("mcp-session-id");
+    REQUIRE(sid.size() == 32);
+    REQUIRE(a.post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", sid, ann).status == 202);
+
+    // Its record is in the storage, bound to its principal.
+    std::error_code ec;
+    auto kept = storage_a->get("polymcp:mcp_session:" + sid, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(kept);
+    auto record = polymcp::session_record::from_json(json::parse(*kept));
+    REQUIRE(record);
+    CHECK(record->owner.subject == "ann");
+    CHECK(record->client_capabilities.contains("roots"));
+
+    // The other instance serves the session's next request at once.
+    auto echoed = c.post(call(2, "echo", {{"text", "from b"}}), sid, ann);
+    REQUIRE(echoed.status == 200);
+    CHECK(json::parse(echoed.body)["result"]["content"][0]["text"] == "from b");
+
+    // Another caller with the id learns nothing, on either instance.
+    CHECK(c.post(call(3, "echo", {{"text", "x"}}), sid, bob).status == 404);
+    auto other = instance<TestType>(std::shared_ptr<TestType>(b.peer()));
+    CHECK(other.post(call(3, "echo", {{"text", "x"}}), sid, bob).status == 404);
+    CHECK(other.log.logged("belongs to another principal"));
+
+    // A well-formed id nobody made, and one that is not an id at all.
+    CHECK(c.post(call(4, "echo", {{"text", "x"}}), std::string(32, 'a'), ann).status == 404);
+    CHECK(c.post(call(4, "echo", {{"text", "x"}}), "../" + sid, ann).status == 404);
+}
+
+TEMPLATE_LIST_TEST_CASE("session store: a change on one instance reaches the others, and DELETE ends it everywhere",
+                        "[session_store][storage]", shared_backends) {
+    polymcp::test::backend<TestType> b;
+    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
+    instance<TestType> a(storage_a), c(storage_b);
+
+    auto opened = a.post(initialize_body(), {}, ann);
+    REQUIRE(opened.status == 200);
+    const auto sid = opened.field("mcp-session-id");
+    // Both instances hold it now: the default level (info) lets the warning through.
+    auto streamed = a.post(call(2, "warn"), sid, ann);
+    CHECK(streamed.field("content-type") == "text/event-stream");
+    CHECK(c.post(call(3, "warn"), sid, ann).field("content-type") == "text/event-stream");
+
+    // logging/setLevel on B: A's copy follows within the time of a round trip of the storage's channel.
+    REQUIRE(c.post(request(4, "logging/setLevel", {{"level", "error"}}), sid, ann).status == 200);
+    CHECK(c.post(call(5, "warn"), sid, ann).field("content-type") == "application/json");
+    CHECK(eventually([&] { return a.post(call(6, "warn"), sid, ann).field("content-type") == "application/json"; }));
+
+    // DELETE on A: gone from the storage at once, and from B's copy soon after.
+    CHECK(a.del(sid, ann).status == 200);
+    std::error_code ec;
+    CHECK_FALSE(storage_b->get("polymcp:mcp_session:" + sid, ec));
+    CHECK(eventually([&] { return c.post(call(7, "echo", {{"text", "x"}}), sid, ann).status == 404; }));
+    CHECK(a.post(call(8, "echo", {{"text", "x"}}), sid, ann).status == 404);
+}
+
+TEST_CASE("session store: a record reads back as it was written, and anything else is refused", "[session_store]") {
+    polymcp::session_record r;
+    r.protocol_version = polymcp::revision::v2025_06_18;
+    r.client_capabilities = {{"sampling", json::object()}};
+    r.client_info = {{"name", "c"}, {"version", "2"}};
+    r.log_level = polymcp::logging_level::critical;
+    r.subscriptions = {"file:///a", "file:///b"};
+    r.owner = {.subject = "ann", .tenant = "t1", .issuer = "api_key"};
+    auto back = polymcp::session_record::from_json(r.to_json());
+    REQUIRE(back);
+    CHECK(back->protocol_version == r.protocol_version);
+    CHECK(back->client_capabilities == r.client_capabilities);
+    CHECK(back->client_info == r.client_info);
+    CHECK(back->log_level == r.log_level);
+    CHECK(back->subscriptions == r.subscriptions);
+    CHECK(back->owner.same_caller(r.owner));
+
+    auto broken = [&](auto change) {
+        json j = r.to_json();
+        change(j);
+        return polymcp::session_record::from_json(j).has_value();
+    };
+    CHECK_FALSE(broken([](json& j) { j["v"] = 2; }));
+    CHECK_FALSE(broken([](json& j) { j["protocolVersion"] = "2026-07-28"; }));  // stateless: no session
+    CHECK_FALSE(broken([](json& j) { j["logLevel"] = "loud"; }));
+    CHECK_FALSE(broken([](json& j) { j["capabilities"] = "all"; }));
+    CHECK_FALSE(broken([](json& j) { j.erase("owner"); }));
+    CHECK_FALSE(polymcp::session_record::from_json(json("not an object")));
+}
