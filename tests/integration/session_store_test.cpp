@@ -80,6 +80,15 @@ struct instance {
         REQUIRE(r);
         return *r;
     }
+    polymcp::test::http_reply get(const std::string& session, const std::string& key, const std::string& last_event_id) {
+        http_client c(port);
+        c.send(polymcp::test::make_request("GET", "/mcp", {},
+                                           "Accept: text/event-stream\r\nMcp-Session-Id: " + session + "\r\nLast-Event-ID: " +
+                                               last_event_id + "\r\n" + key));
+        auto r = c.read();
+        REQUIRE(r);
+        return *r;
+    }
     polymcp::test::http_reply del(const std::string& session, const std::string& key) {
         http_client c(port);
         c.send(polymcp::test::make_request("DELETE", "/mcp", {}, "Mcp-Session-Id: " + session + "\r\n" + key));
@@ -125,6 +134,25 @@ bool eventually(F attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
+}
+
+// The (id, data) of each event of an SSE body.
+std::vector<std::pair<std::string, std::string>> sse_events(const std::string& body) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t pos = 0;
+    for (auto end = body.find("\n\n"); end != std::string::npos; pos = end + 2, end = body.find("\n\n", pos)) {
+        std::string id, data;
+        std::size_t lp = pos;
+        while (lp < end) {
+            auto nl = std::min(body.find('\n', lp), end);
+            auto line = body.substr(lp, nl - lp);
+            if (line.rfind("id: ", 0) == 0) id = line.substr(4);
+            if (line.rfind("data: ", 0) == 0) data = line.substr(6);
+            lp = nl + 1;
+        }
+        out.emplace_back(id, data);
+    }
+    return out;
 }
 
 using shared_backends = std::tuple<st::redis_storage, st::postgres_storage, polymcp::test::redis_postgres>;
@@ -194,6 +222,52 @@ TEMPLATE_LIST_TEST_CASE("session store: a change on one instance reaches the oth
     CHECK_FALSE(storage_b->get("polymcp:mcp_session:" + sid, ec));
     CHECK(eventually([&] { return c.post(call(7, "echo", {{"text", "x"}}), sid, ann).status == 404; }));
     CHECK(a.post(call(8, "echo", {{"text", "x"}}), sid, ann).status == 404);
+}
+
+TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instance gets the events it missed",
+                        "[session_store][storage]", shared_backends) {
+    polymcp::test::backend<TestType> b;
+    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
+    instance<TestType> a(storage_a), c(storage_b);
+    auto opened = a.post(initialize_body(), {}, ann);
+    REQUIRE(opened.status == 200);
+    const auto sid = opened.field("mcp-session-id");
+
+    // On A: a log message, then the answer, as SSE events.
+    auto streamed = a.post(call(2, "warn"), sid, ann);
+    REQUIRE(streamed.field("content-type") == "text/event-stream");
+    auto events = sse_events(streamed.body);
+    std::string log_id, answer_id;
+    for (const auto& [id, data] : events) {
+        if (data.find("notifications/message") != std::string::npos) log_id = id;
+        if (data.find("\"result\"") != std::string::npos) answer_id = id;
+    }
+    REQUIRE_FALSE(log_id.empty());
+    REQUIRE_FALSE(answer_id.empty());
+    CHECK(log_id.find('-') == 8);  // "<instance tag>-<stream>_<seq>"
+
+    // The client lost the connection after the log message and reconnects to B:
+    // it gets the answer, with the id A gave it, and the stream ends. Events
+    // are stored one storage round trip after they are sent (a client waits
+    // the SSE retry interval, 1 s, before it reconnects).
+    polymcp::test::http_reply resumed;
+    CHECK(eventually([&] { return (resumed = c.get(sid, ann, log_id)).status == 200; }));
+    auto replayed = sse_events(resumed.body);
+    REQUIRE(replayed.size() == 1);
+    CHECK(replayed[0].first == answer_id);
+    CHECK(json::parse(replayed[0].second)["result"]["content"][0]["text"] == "done");
+
+    // Nothing after the answer; and ids no instance wrote are refused.
+    CHECK(c.get(sid, ann, answer_id).status == 400);
+    CHECK(c.get(sid, ann, "zzzzzzzz-1_1").status == 400);
+    CHECK(c.get(sid, ann, "0badbeef-1_1").status == 400);  // well-formed, nothing stored
+    // Another caller cannot read them.
+    CHECK(c.get(sid, bob, log_id).status == 404);
+
+    // DELETE takes the stored events with the record.
+    REQUIRE(a.del(sid, ann).status == 200);
+    std::error_code ec;
+    CHECK(storage_a->scan("polymcp:mcp_session:" + sid, "", 100, ec).keys.empty());
 }
 
 TEST_CASE("session store: a record reads back as it was written, and anything else is refused", "[session_store]") {

@@ -12,12 +12,16 @@
 /// | key | value | TTL |
 /// |---|---|---|
 /// | `polymcp:mcp_session:<Mcp-Session-Id>` | the record's JSON (`session_record::to_json`) | the transport's session idle timeout, renewed by requests |
+/// | `polymcp:mcp_session:<Mcp-Session-Id>:sse:<stream>:<seq, 20 digits>` | one SSE event: `1` or `0` (whether it ends its stream), then its data | the session idle timeout |
 ///
 /// Changes are announced on the storage channel `polymcp.sessions` (JSON
 /// `{"o": origin, "id": session id, "ended": bool}`), so that every instance
 /// holding a copy of the session drops it (ended) or reloads it (changed).
-/// What stays in the instance that holds it: the requests in flight, the
-/// SSE streams and their events, the requests sent to the client.
+/// The SSE events a session's streams carried are stored too (bounded as the
+/// transport bounds them), so that a client reconnecting with
+/// `Last-Event-ID` to another instance gets the events it missed. What stays
+/// in the instance that holds it: the requests in flight and the requests
+/// sent to the client.
 ///
 /// @code
 /// // What polymcp::server does for a Storage other than the default memory_storage:
@@ -30,7 +34,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,6 +48,13 @@
 
 namespace polymcp {
 
+/// One stored SSE event of a session's stream.
+struct stored_sse_event {
+    std::uint64_t seq = 0;  ///< its place in the stream
+    std::string data;       ///< the `data` of the event (one JSON-RPC message, or empty for a priming event)
+    bool last = false;      ///< whether it ended its stream (the answer of a POST)
+};
+
 /// Keeps `session_record`s where every instance of a server finds them.
 /// Handlers may be called from any thread, inline or later; every operation
 /// reports failure only through its handler. Implementations are
@@ -52,6 +65,7 @@ public:
     using done_handler = std::function<void(std::error_code)>;
     /// A session another instance changed (`ended` false) or ended.
     using change_handler = std::function<void(const std::string& id, bool ended)>;
+    using events_handler = std::function<void(std::error_code, std::vector<stored_sse_event>)>;
 
     virtual ~session_store() = default;
 
@@ -64,8 +78,17 @@ public:
                             done_handler done) const = 0;
     /// Keeps the record of session `id` for another `ttl` (a request came).
     virtual void async_touch(std::string id, std::chrono::milliseconds ttl, done_handler done) const = 0;
-    /// Deletes the record of session `id` and tells the other instances it ended.
+    /// Deletes the record of session `id`, and its stored events, and tells
+    /// the other instances it ended.
     virtual void async_erase(std::string id, done_handler done) const = 0;
+    /// Stores event `e` of stream `stream` (a name unique among the
+    /// session's streams on every instance) of session `id` for `ttl`.
+    virtual void async_store_event(std::string id, std::string stream, stored_sse_event e, std::chrono::milliseconds ttl,
+                                   done_handler done) const = 0;
+    /// Deletes event `seq` of a stream (the transport's bound on stored events).
+    virtual void async_drop_event(std::string id, std::string stream, std::uint64_t seq, done_handler done) const = 0;
+    /// The stored events of a stream after `after`, in order.
+    virtual void async_events(std::string id, std::string stream, std::uint64_t after, events_handler done) const = 0;
     /// Calls `f` for each change another instance announces, until the
     /// returned handle is destroyed. Null when the store cannot announce
     /// (its storage has no channels).
@@ -113,9 +136,35 @@ public:
         auto key = key_of(id);
         storage_->async_erase(std::move(key), [this_origin = origin_, storage = storage_, id = std::move(id),
                                                done = std::move(done)](std::error_code ec, bool) {
-            if (!ec) announce(storage, this_origin, id, true);
-            done(ec);
+            if (ec) return done(ec);
+            announce(storage, this_origin, id, true);
+            // Its events expire with their TTL if this fails.
+            storage->async_erase_prefix(key_of(id) + ":", [done = std::move(done)](std::error_code, std::size_t) {
+                done({});
+            });
         });
+    }
+
+    void async_store_event(std::string id, std::string stream, stored_sse_event e, std::chrono::milliseconds ttl,
+                           done_handler done) const override {
+        std::string value;
+        value.reserve(e.data.size() + 1);
+        value += e.last ? '1' : '0';
+        value += e.data;
+        storage_->async_set(event_key(id, stream, e.seq), std::move(value), ttl, std::move(done));
+    }
+
+    void async_drop_event(std::string id, std::string stream, std::uint64_t seq, done_handler done) const override {
+        storage_->async_erase(event_key(id, stream, seq), [done = std::move(done)](std::error_code ec, bool) { done(ec); });
+    }
+
+    void async_events(std::string id, std::string stream, std::uint64_t after, events_handler done) const override {
+        auto op = std::make_shared<events_op>();
+        op->storage = storage_;
+        op->prefix = key_of(id) + ":sse:" + stream + ":";
+        op->after = after;
+        op->done = std::move(done);
+        events_op::scan(op);
     }
 
     std::shared_ptr<void> watch(change_handler f) const override {
@@ -141,6 +190,59 @@ public:
 
 private:
     static std::string key_of(std::string_view id) { return "polymcp:mcp_session:" + std::string(id); }
+
+    static std::string event_key(std::string_view id, std::string_view stream, std::uint64_t seq) {
+        auto digits = std::to_string(seq);
+        return key_of(id) + ":sse:" + std::string(stream) + ":" + std::string(20 - digits.size(), '0') + digits;
+    }
+
+    // Reads a stream's events: scans their keys, then reads those after
+    // `after` one by one (a resume is rare; the stream is bounded).
+    struct events_op {
+        std::shared_ptr<Storage> storage;
+        std::string prefix, cursor;
+        std::uint64_t after = 0;
+        std::vector<std::pair<std::uint64_t, std::string>> keys;  // seq, key
+        std::vector<stored_sse_event> events;
+        std::size_t next = 0;
+        events_handler done;
+
+        static void scan(std::shared_ptr<events_op> op) {
+            auto storage = op->storage;
+            auto prefix = op->prefix, cursor = op->cursor;
+            storage->async_scan(std::move(prefix), std::move(cursor), 1000,
+                                [op = std::move(op)](std::error_code ec, storage::scan_page page) mutable {
+                                    if (ec) return op->done(ec, {});
+                                    for (auto& k : page.keys) {
+                                        std::uint64_t seq = 0;
+                                        try {
+                                            seq = std::stoull(k.substr(op->prefix.size()));
+                                        } catch (const std::exception&) {
+                                            continue;
+                                        }
+                                        if (seq > op->after) op->keys.emplace_back(seq, std::move(k));
+                                    }
+                                    if (!page.next_cursor.empty()) {
+                                        op->cursor = std::move(page.next_cursor);
+                                        return scan(std::move(op));
+                                    }
+                                    std::sort(op->keys.begin(), op->keys.end());
+                                    read(std::move(op));
+                                });
+        }
+
+        static void read(std::shared_ptr<events_op> op) {
+            if (op->next == op->keys.size()) return op->done({}, std::move(op->events));
+            auto storage = op->storage;
+            auto key = op->keys[op->next].second;
+            storage->async_get(std::move(key), [op = std::move(op)](std::error_code ec, std::optional<std::string> v) mutable {
+                if (ec) return op->done(ec, {});
+                const auto seq = op->keys[op->next++].first;
+                if (v && !v->empty()) op->events.push_back({seq, v->substr(1), (*v)[0] == '1'});
+                read(std::move(op));
+            });
+        }
+    };
 
     static void announce(const std::shared_ptr<Storage>& storage, const std::string& origin, const std::string& id,
                          bool ended) {

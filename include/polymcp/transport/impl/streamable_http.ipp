@@ -60,13 +60,21 @@ struct http_session : std::enable_shared_from_this<http_session> {
     std::uint64_t next_stream = 1;
     std::size_t open_posts = 0;
     bool ended = false;
-    // The session_store: the record_version() last stored, and when the
-    // record's TTL was last renewed.
+    // The session_store (null: none), the tag of this instance's event ids
+    // in it, the record_version() last stored, and when the record's TTL was
+    // last renewed.
+    std::shared_ptr<const session_store> store;
+    std::string tag;
     std::atomic<std::uint64_t> saved_version{0};
     std::chrono::steady_clock::time_point last_touch = std::chrono::steady_clock::now();
 
-    static std::string event_id(std::uint64_t stream, std::uint64_t seq) {
-        return std::to_string(stream) + "_" + std::to_string(seq);
+    // "<stream>_<seq>"; with a session store "<tag>-<stream>_<seq>", the
+    // tag naming this instance, so that ids of all instances differ.
+    std::string event_id(std::uint64_t stream, std::uint64_t seq) const {
+        return stream_name(stream) + "_" + std::to_string(seq);
+    }
+    std::string stream_name(std::uint64_t stream) const {
+        return tag.empty() ? std::to_string(stream) : tag + "-" + std::to_string(stream);
     }
 
     bool wants_priming() const { return core->protocol_version() >= revision::v2025_11_25; }
@@ -87,11 +95,16 @@ struct http_session : std::enable_shared_from_this<http_session> {
         return f;
     }
 
-    void write_event_locked(std::uint64_t stream, std::string data) {
+    // Writes one event to its stream's connection, if any, and stores it for
+    // a resume (here, and in the session store); `last`: it ends the stream.
+    void write_event_locked(std::uint64_t stream, std::string data, bool last = false) {
         auto& st = streams[stream];
         const auto seq = ++next_seq;
         st.last_seq = seq;
         if (st.res) st.res->write(frame(event_id(stream, seq), data));
+        if (store)
+            store->async_store_event(id, stream_name(stream), {seq, data, last}, opts->session_idle_timeout,
+                                     [](std::error_code) {});
         event_bytes += data.size();
         events.push_back({stream, seq, std::move(data)});
         while (!events.empty() &&
@@ -102,6 +115,7 @@ struct http_session : std::enable_shared_from_this<http_session> {
                 it->second.last_seq == ev.seq)
                 streams.erase(it);
             event_bytes -= ev.data.size();
+            if (store) store->async_drop_event(id, stream_name(ev.stream), ev.seq, [](std::error_code) {});
             events.pop_front();
         }
     }
@@ -229,7 +243,7 @@ public:
         mode_ = mode::done;
         if (s_->ended) return;
         const bool has_last = !last.empty();
-        if (has_last) s_->write_event_locked(stream_, last.serialize());
+        if (has_last) s_->write_event_locked(stream_, last.serialize(), /*last=*/true);
         auto it = s_->streams.find(stream_);
         if (it == s_->streams.end()) return;
         it->second.finished = true;
@@ -360,7 +374,7 @@ private:
 
 struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
     streamable_http_state(server_core& c, const streamable_http_options& o)
-        : core(c), opts(o), sweep(c.io()), store(c.options().sessions) {}
+        : core(c), opts(o), sweep(c.io()), store(c.options().sessions), tag(store ? random_hex_id(4) : std::string()) {}
 
     server_core& core;
     const streamable_http_options& opts;
@@ -369,6 +383,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     // Where sessions live between requests for every instance (null: here only),
     // and the subscription to the changes other instances make.
     std::shared_ptr<const session_store> store;
+    std::string tag;  // of this instance's SSE event ids (with a store), 8 hex digits
     std::shared_ptr<void> store_watch;
     bool loopback_bound = true;
     std::vector<auth::well_known_document> documents;  // served on GET (RFC 9728 metadata)
@@ -534,6 +549,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                         s->opts = &self->opts;
                         s->owner = caller;
                         s->id = id;
+                        s->store = self->store;
+                        s->tag = self->tag;
                         s->core = self->core.make_session(std::make_shared<standalone_outbound>(s));
                         self->sessions.emplace(id, s);
                         auto cs = s->core;
@@ -911,6 +928,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             s = std::make_shared<http_session>();
             s->opts = &opts;
             s->owner = who;
+            s->store = store;
+            s->tag = tag;
             do s->id = random_session_id();
             while (sessions.count(s->id));
             s->core = core.make_session(std::make_shared<standalone_outbound>(s));
@@ -945,6 +964,11 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         bool resume = false;
         if (auto last = req.fields.get("Last-Event-ID")) {
             auto text = std::string(*last);
+            std::string id_tag;  // the instance that wrote the event, with a session store
+            if (auto dash = text.find('-'); dash != std::string::npos) {
+                id_tag = text.substr(0, dash);
+                text.erase(0, dash + 1);
+            }
             auto us = text.find('_');
             try {
                 if (us == std::string::npos) throw std::invalid_argument("no separator");
@@ -956,6 +980,11 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 return reject(req, res, 400, -32000, "Bad Request: Last-Event-ID is not an event id of this server");
             }
             resume = true;
+            if (id_tag != s->tag) {
+                if (!store || !valid_tag(id_tag))
+                    return reject(req, res, 400, -32000, "Bad Request: Last-Event-ID is not an event id of this server");
+                return resume_elsewhere(s, req, res, id_tag, stream, after);
+            }
         }
         auto it = s->streams.find(stream);
         if (it == s->streams.end())
@@ -970,7 +999,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (resume) {
             for (const auto& ev : s->events)
                 if (ev.stream == stream && ev.seq > after)
-                    res->write(http_session::frame(http_session::event_id(ev.stream, ev.seq), ev.data));
+                    res->write(http_session::frame(s->event_id(ev.stream, ev.seq), ev.data));
         } else if (s->wants_priming()) {
             res->write(s->priming_locked(stream));
         }
@@ -981,6 +1010,45 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         }
         it->second.res = res;
         s->watch_locked(stream, res);
+    }
+
+    static bool valid_tag(std::string_view t) {
+        return t.size() == 8 && t.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+    }
+
+    // A GET whose Last-Event-ID another instance wrote: the events of that
+    // stream after it, from the session store. A stream whose end is stored
+    // ends after them; the other instance's standalone stream goes on as this
+    // instance's; a POST stream whose end is not stored ends (its request may
+    // still be running there: the client reconnects).
+    void resume_elsewhere(const std::shared_ptr<http_session>& s, const http::request& req,
+                          const std::shared_ptr<http::responder>& res, const std::string& id_tag, std::uint64_t stream,
+                          std::uint64_t after) {
+        auto self = shared_from_this();
+        const auto name = id_tag + "-" + std::to_string(stream);
+        store->async_events(s->id, name, after, [self, s, res, head = request_head(req), name, stream](
+                                                    std::error_code ec, std::vector<stored_sse_event> events) {
+            if (ec)
+                return self->reject(head, res, 503, -32000,
+                                    "Service Unavailable: the stored events could not be read (" + ec.message() +
+                                        "); reconnect with the same Last-Event-ID");
+            if (events.empty() && stream != 0)
+                return self->reject(head, res, 400, -32000,
+                                    "Bad Request: no event of that stream after Last-Event-ID is stored; its request "
+                                    "may still run on the instance that began it");
+            std::lock_guard lock(s->mu);
+            if (s->ended) return self->reject_unknown_session(head, res);
+            res->begin_stream(sse_head({}));
+            bool ended = false;
+            for (const auto& e : events) {
+                res->write(http_session::frame(name + "_" + std::to_string(e.seq), e.data));
+                ended |= e.last;
+            }
+            auto standalone = s->streams.find(0);
+            if (ended || stream != 0 || standalone == s->streams.end() || standalone->second.res) return res->end_stream();
+            standalone->second.res = res;
+            s->watch_locked(0, res);
+        });
     }
 
     void on_delete(const http::request& req, const std::shared_ptr<http::responder>& res,
