@@ -10,7 +10,7 @@
 /// | `Transport` | `polymcp::transport` (transport/concepts.hpp) | `stdio_transport` | moves messages; maps typed errors to statuses |
 /// | `Auth` | `auth::auth_policy` (auth/concepts.hpp) | `auth::no_auth` | authenticates every request (Streamable HTTP) or the process once (stdio) |
 /// | `Storage` | `storage::storage` (storage/concepts.hpp) | `storage::memory_storage` | holds the server's own state that outlives a request: 2025-11-25 sessions (`session_store`, so that any instance serves any session) and the `requestState` of multi round-trip requests when there is no cipher (with `memory_storage`, the server's own memory) |
-/// | `Cipher` | `crypto::cipher` (crypto/concepts.hpp) or `crypto::no_cipher` | `crypto::no_cipher` | seals what leaves the process: the `requestState` of multi round-trip requests |
+/// | `Cipher` | `crypto::cipher` (crypto/concepts.hpp) or `crypto::no_cipher` | `crypto::no_cipher` | seals what leaves the process: the `requestState` of multi round-trip requests, and the session records and SSE events kept in the storage |
 ///
 /// The defaults give the smallest server: stdio, no auth, in-memory storage,
 /// no cipher. A policy that does not meet its concept stops the build with
@@ -181,7 +181,8 @@ private:
         // 2025-11-25 sessions: in the storage, where every instance on its
         // backend finds them; without a storage object, in this process.
         if (!o.sessions && storage_) {
-            if constexpr (!in_memory) o.sessions = std::make_shared<const storage_session_store<Storage>>(storage_);
+            if constexpr (!in_memory)
+                o.sessions = std::make_shared<const storage_session_store<Storage, Cipher>>(storage_, cipher_);
         }
         return o;
     }

@@ -4,6 +4,7 @@
 // balancer without sticky sessions would run.
 
 #include <polymcp/auth.hpp>
+#include <polymcp/crypto.hpp>
 #include <polymcp/polymcp.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
@@ -48,16 +49,17 @@ polymcp::server_features test_features() {
 }
 
 // One instance: a server on the shared storage, on 127.0.0.1 and an ephemeral port.
-template <class Storage>
+template <class Storage, class Cipher = polymcp::crypto::no_cipher>
 struct instance {
     polymcp::test::log_capture log;
-    polymcp::server<polymcp::streamable_http_transport, polymcp::auth::api_key_auth, Storage> srv;
+    polymcp::server<polymcp::streamable_http_transport, polymcp::auth::api_key_auth, Storage, Cipher> srv;
     std::thread runner;
     unsigned short port = 0;
 
-    explicit instance(std::shared_ptr<Storage> storage)
+    explicit instance(std::shared_ptr<Storage> storage, Cipher cipher = Cipher{})
         : srv(with_log(polymcp::server_options{}), test_features(),
-              polymcp::streamable_http_transport(transport_options(log)), test_keys(), std::move(storage)) {
+              polymcp::streamable_http_transport(transport_options(log)), test_keys(), std::move(storage),
+              std::move(cipher)) {
         runner = std::thread([this] { srv.run(); });
         for (int i = 0; i < 500 && port == 0; ++i) {
             port = srv.transport().local_endpoint().port();
@@ -268,6 +270,50 @@ TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instanc
     REQUIRE(a.del(sid, ann).status == 200);
     std::error_code ec;
     CHECK(storage_a->scan("polymcp:mcp_session:" + sid, "", 100, ec).keys.empty());
+}
+
+TEST_CASE("session store: with a cipher, records and events are sealed at rest, each bound to its key",
+          "[session_store][storage][crypto]") {
+    polymcp::test::backend<st::redis_storage> b;
+    std::shared_ptr<st::redis_storage> storage_a(b.make()), storage_b(b.peer()), storage_c(b.peer());
+    const auto key = polymcp::crypto::fernet::generate_key();
+    using sealed_instance = instance<st::redis_storage, polymcp::crypto::fernet>;
+    sealed_instance a(storage_a, polymcp::crypto::fernet(key)), c(storage_b, polymcp::crypto::fernet(key));
+    sealed_instance stranger(storage_c, polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key()));
+
+    auto opened = a.post(initialize_body(), {}, ann);
+    REQUIRE(opened.status == 200);
+    const auto sid = opened.field("mcp-session-id");
+    auto streamed = a.post(call(2, "warn"), sid, ann);
+    REQUIRE(streamed.field("content-type") == "text/event-stream");
+
+    // Nothing readable at rest: the record and each event are Fernet tokens.
+    std::error_code ec;
+    auto record = storage_a->get("polymcp:mcp_session:" + sid, ec);
+    REQUIRE(record);
+    CHECK(record->rfind("gAAAAA", 0) == 0);
+    CHECK(record->find("store-test") == std::string::npos);
+    std::vector<std::string> event_keys;
+    CHECK(eventually([&] {
+        event_keys = storage_a->scan("polymcp:mcp_session:" + sid + ":sse:", "", 100, ec).keys;
+        return event_keys.size() >= 2;
+    }));
+    for (const auto& k : event_keys) {
+        auto v = storage_a->get(k, ec);
+        REQUIRE(v);
+        CHECK(v->rfind("gAAAAA", 0) == 0);
+        CHECK(v->find("careful") == std::string::npos);
+    }
+
+    // An instance with the key serves the session; one with another key does not know it.
+    CHECK(c.post(call(3, "echo", {{"text", "sealed"}}), sid, ann).status == 200);
+    CHECK(stranger.post(call(3, "echo", {{"text", "sealed"}}), sid, ann).status == 404);
+
+    // A sealed record copied under another session's key does not open there.
+    const std::string other = std::string(31, 'b') + "c";
+    storage_a->set("polymcp:mcp_session:" + other, *record, std::chrono::seconds(30), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(c.post(call(4, "echo", {{"text", "copied"}}), other, ann).status == 404);
 }
 
 TEST_CASE("session store: a record reads back as it was written, and anything else is refused", "[session_store]") {

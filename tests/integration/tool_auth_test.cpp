@@ -150,12 +150,21 @@ public:
     }
     std::size_t count(const std::string& needle) {
         std::lock_guard lock(m_);
+        return count_locked(needle);
+    }
+    // Waits until `needle` appeared `n` times (the stream is read on its own thread).
+    bool wait_count(const std::string& needle, std::size_t n, std::chrono::milliseconds t = std::chrono::seconds(5)) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, t, [&] { return count_locked(needle) >= n || done_; }) && count_locked(needle) == n;
+    }
+
+private:
+    std::size_t count_locked(const std::string& needle) const {
         std::size_t n = 0;
         for (auto p = body_.find(needle); p != std::string::npos; p = body_.find(needle, p + 1)) ++n;
         return n;
     }
 
-private:
     http_client c_;
     std::mutex m_;
     std::condition_variable cv_;
@@ -213,7 +222,7 @@ TEST_CASE("tool_auth: a session is gated until authenticate succeeds, then the t
     CHECK(f.signed_out == 1);
     CHECK(s.call("secret")["isError"] == true);
     CHECK(s.tools() == std::vector<std::string>{"authenticate", "get_auth_status", "help", "logout"});
-    CHECK(events.count("list_changed") == 2);
+    CHECK(events.wait_count("list_changed", 2));
     CHECK_FALSE(f.log.logged("good-token-123"));
 }
 

@@ -29,6 +29,7 @@
 /// @endcode
 
 #include <polymcp/core/random.hpp>
+#include <polymcp/crypto/none.hpp>
 #include <polymcp/server/session_record.hpp>
 #include <polymcp/storage/concepts.hpp>
 
@@ -43,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,20 +101,32 @@ public:
 /// `polymcp:mcp_session:<id>` with the session's TTL, changes on the channel
 /// `polymcp.sessions` when the storage has channels (*PublishSubscribe*).
 /// Uses the storage's asynchronous forms only: nothing blocks the caller.
-template <storage::storage Storage>
+///
+/// With a *Cipher* (polymcp/crypto/concepts.hpp) every stored value — the
+/// records and the SSE events, which hold what tools answered — is sealed
+/// at rest, bound to its key (as associated data where the cipher
+/// authenticates it, else as the plaintext's first line, with the purpose
+/// "polymcp mcp_session v1"): a value copied to another key, altered, or
+/// sealed under another key does not open and counts as absent.
+template <storage::storage Storage, crypto::cipher_or_none Cipher = crypto::no_cipher>
 class storage_session_store final : public session_store {
 public:
     /// The channel on which instances announce changes.
     static constexpr std::string_view channel = "polymcp.sessions";
 
     /// @param storage where records live (shared with the rest of the server)
-    explicit storage_session_store(std::shared_ptr<Storage> storage)
-        : storage_(std::move(storage)), origin_(random_hex_id(8)) {}
+    /// @param cipher seals what is stored (ignored for `crypto::no_cipher`)
+    explicit storage_session_store(std::shared_ptr<Storage> storage, Cipher cipher = Cipher{})
+        : storage_(std::move(storage)), cipher_(std::make_shared<const Cipher>(std::move(cipher))),
+          origin_(random_hex_id(8)) {}
 
     void async_load(std::string id, load_handler done) const override {
-        storage_->async_get(key_of(id), [done = std::move(done)](std::error_code ec, std::optional<std::string> v) {
+        auto key = key_of(id);
+        storage_->async_get(key, [cipher = cipher_, key, done = std::move(done)](
+                                     std::error_code ec, std::optional<std::string> v) {
             if (ec || !v) return done(ec, std::nullopt);
-            auto record = session_record::from_json(nlohmann::json::parse(*v, nullptr, false));
+            auto plain = open(*cipher, key, *v);
+            auto record = plain ? session_record::from_json(nlohmann::json::parse(*plain, nullptr, false)) : std::nullopt;
             done(record ? std::error_code() : make_error_code(storage::errc::corrupt_data), std::move(record));
         });
     }
@@ -120,7 +134,8 @@ public:
     void async_save(std::string id, session_record record, std::chrono::milliseconds ttl,
                     done_handler done) const override {
         auto key = key_of(id);
-        storage_->async_set(std::move(key), record.to_json().dump(), ttl,
+        auto value = seal(*cipher_, key, record.to_json().dump());
+        storage_->async_set(std::move(key), std::move(value), ttl,
                             [this_origin = origin_, storage = storage_, id = std::move(id),
                              done = std::move(done)](std::error_code ec) {
                                 if (!ec) announce(storage, this_origin, id, false);
@@ -151,7 +166,9 @@ public:
         value.reserve(e.data.size() + 1);
         value += e.last ? '1' : '0';
         value += e.data;
-        storage_->async_set(event_key(id, stream, e.seq), std::move(value), ttl, std::move(done));
+        auto key = event_key(id, stream, e.seq);
+        value = seal(*cipher_, key, value);
+        storage_->async_set(std::move(key), std::move(value), ttl, std::move(done));
     }
 
     void async_drop_event(std::string id, std::string stream, std::uint64_t seq, done_handler done) const override {
@@ -161,6 +178,7 @@ public:
     void async_events(std::string id, std::string stream, std::uint64_t after, events_handler done) const override {
         auto op = std::make_shared<events_op>();
         op->storage = storage_;
+        op->cipher = cipher_;
         op->prefix = key_of(id) + ":sse:" + stream + ":";
         op->after = after;
         op->done = std::move(done);
@@ -200,6 +218,7 @@ private:
     // `after` one by one (a resume is rare; the stream is bounded).
     struct events_op {
         std::shared_ptr<Storage> storage;
+        std::shared_ptr<const Cipher> cipher;
         std::string prefix, cursor;
         std::uint64_t after = 0;
         std::vector<std::pair<std::uint64_t, std::string>> keys;  // seq, key
@@ -237,8 +256,9 @@ private:
             auto key = op->keys[op->next].second;
             storage->async_get(std::move(key), [op = std::move(op)](std::error_code ec, std::optional<std::string> v) mutable {
                 if (ec) return op->done(ec, {});
-                const auto seq = op->keys[op->next++].first;
-                if (v && !v->empty()) op->events.push_back({seq, v->substr(1), (*v)[0] == '1'});
+                const auto& [seq, key] = op->keys[op->next++];
+                auto plain = v ? open(*op->cipher, key, *v) : std::nullopt;
+                if (plain && !plain->empty()) op->events.push_back({seq, plain->substr(1), (*plain)[0] == '1'});
                 read(std::move(op));
             });
         }
@@ -252,7 +272,45 @@ private:
         }
     }
 
+    // Seals `plaintext` for the storage key `key`; unchanged without a cipher.
+    // Throws std::system_error when the cipher fails (it does not for valid keys).
+    static std::string seal(const Cipher& cipher, const std::string& key, std::string plaintext) {
+        if constexpr (std::is_same_v<Cipher, crypto::no_cipher>) {
+            (void)cipher, (void)key;
+            return plaintext;
+        } else if constexpr (Cipher::binds_associated_data) {
+            return cipher.encrypt(plaintext, binding(key));
+        } else {
+            return cipher.encrypt(binding(key) + '\n' + plaintext, {});
+        }
+    }
+
+    // The plaintext of a value stored under `key`, or nullopt when it does not
+    // open there (altered, copied from another key, another cipher key).
+    static std::optional<std::string> open(const Cipher& cipher, const std::string& key, const std::string& value) {
+        if constexpr (std::is_same_v<Cipher, crypto::no_cipher>) {
+            (void)cipher, (void)key;
+            return value;
+        } else {
+            std::error_code ec;
+            if constexpr (Cipher::binds_associated_data) {
+                auto pt = cipher.decrypt(value, binding(key), ec);
+                if (ec) return std::nullopt;
+                return pt;
+            } else {
+                auto pt = cipher.decrypt(value, {}, ec);
+                const auto b = binding(key);
+                if (ec || pt.size() <= b.size() || pt.compare(0, b.size(), b) != 0 || pt[b.size()] != '\n')
+                    return std::nullopt;
+                return pt.substr(b.size() + 1);
+            }
+        }
+    }
+
+    static std::string binding(const std::string& key) { return "polymcp mcp_session v1 " + key; }
+
     std::shared_ptr<Storage> storage_;
+    std::shared_ptr<const Cipher> cipher_;
     std::string origin_;  // tells this store's own announcements from others'
 };
 
