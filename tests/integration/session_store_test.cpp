@@ -159,23 +159,33 @@ std::vector<std::pair<std::string, std::string>> sse_events(const std::string& b
 
 using shared_backends = std::tuple<st::redis_storage, st::postgres_storage, polymcp::test::redis_postgres>;
 
+// Two instances on one shared storage, and a session ann opened on the first.
+template <class Storage>
+struct two_instances {
+    polymcp::test::backend<Storage> b;
+    std::shared_ptr<Storage> storage_a{b.make()}, storage_b{b.peer()};
+    instance<Storage> a{storage_a}, c{storage_b};
+    std::string sid = open();
+
+    std::string open() {
+        auto opened = a.post(initialize_body(), {}, ann);
+        REQUIRE(opened.status == 200);
+        auto id = opened.field("mcp-session-id");
+        REQUIRE(id.size() == 32);
+        return id;
+    }
+};
+
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("session store: a session opened on one instance is served by another, for its owner only",
                         "[session_store][storage]", shared_backends) {
-    polymcp::test::backend<TestType> b;
-    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
-    instance<TestType> a(storage_a), c(storage_b);
-
-    auto opened = a.post(initialize_body(), {}, ann);
-    REQUIRE(opened.status == 200);
-    const auto sid = opened.field("mcp-session-id");
-    REQUIRE(sid.size() == 32);
-    REQUIRE(a.post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", sid, ann).status == 202);
+    two_instances<TestType> f;
+    REQUIRE(f.a.post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", f.sid, ann).status == 202);
 
     // Its record is in the storage, bound to its principal.
     std::error_code ec;
-    auto kept = storage_a->get("polymcp:mcp_session:" + sid, ec);
+    auto kept = f.storage_a->get("polymcp:mcp_session:" + f.sid, ec);
     REQUIRE_FALSE(ec);
     REQUIRE(kept);
     auto record = polymcp::session_record::from_json(json::parse(*kept));
@@ -184,59 +194,48 @@ TEMPLATE_LIST_TEST_CASE("session store: a session opened on one instance is serv
     CHECK(record->client_capabilities.contains("roots"));
 
     // The other instance serves the session's next request at once.
-    auto echoed = c.post(call(2, "echo", {{"text", "from b"}}), sid, ann);
+    auto echoed = f.c.post(call(2, "echo", {{"text", "from b"}}), f.sid, ann);
     REQUIRE(echoed.status == 200);
     CHECK(json::parse(echoed.body)["result"]["content"][0]["text"] == "from b");
 
     // Another caller with the id learns nothing, on either instance.
-    CHECK(c.post(call(3, "echo", {{"text", "x"}}), sid, bob).status == 404);
-    auto other = instance<TestType>(std::shared_ptr<TestType>(b.peer()));
-    CHECK(other.post(call(3, "echo", {{"text", "x"}}), sid, bob).status == 404);
+    CHECK(f.c.post(call(3, "echo", {{"text", "x"}}), f.sid, bob).status == 404);
+    auto other = instance<TestType>(std::shared_ptr<TestType>(f.b.peer()));
+    CHECK(other.post(call(3, "echo", {{"text", "x"}}), f.sid, bob).status == 404);
     CHECK(other.log.logged("belongs to another principal"));
 
     // A well-formed id nobody made, and one that is not an id at all.
-    CHECK(c.post(call(4, "echo", {{"text", "x"}}), std::string(32, 'a'), ann).status == 404);
-    CHECK(c.post(call(4, "echo", {{"text", "x"}}), "../" + sid, ann).status == 404);
+    CHECK(f.c.post(call(4, "echo", {{"text", "x"}}), std::string(32, 'a'), ann).status == 404);
+    CHECK(f.c.post(call(4, "echo", {{"text", "x"}}), "../" + f.sid, ann).status == 404);
 }
 
 TEMPLATE_LIST_TEST_CASE("session store: a change on one instance reaches the others, and DELETE ends it everywhere",
                         "[session_store][storage]", shared_backends) {
-    polymcp::test::backend<TestType> b;
-    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
-    instance<TestType> a(storage_a), c(storage_b);
-
-    auto opened = a.post(initialize_body(), {}, ann);
-    REQUIRE(opened.status == 200);
-    const auto sid = opened.field("mcp-session-id");
+    two_instances<TestType> f;
     // Both instances hold it now: the default level (info) lets the warning through.
-    auto streamed = a.post(call(2, "warn"), sid, ann);
+    auto streamed = f.a.post(call(2, "warn"), f.sid, ann);
     CHECK(streamed.field("content-type") == "text/event-stream");
-    CHECK(c.post(call(3, "warn"), sid, ann).field("content-type") == "text/event-stream");
+    CHECK(f.c.post(call(3, "warn"), f.sid, ann).field("content-type") == "text/event-stream");
 
     // logging/setLevel on B: A's copy follows within the time of a round trip of the storage's channel.
-    REQUIRE(c.post(request(4, "logging/setLevel", {{"level", "error"}}), sid, ann).status == 200);
-    CHECK(c.post(call(5, "warn"), sid, ann).field("content-type") == "application/json");
-    CHECK(eventually([&] { return a.post(call(6, "warn"), sid, ann).field("content-type") == "application/json"; }));
+    REQUIRE(f.c.post(request(4, "logging/setLevel", {{"level", "error"}}), f.sid, ann).status == 200);
+    CHECK(f.c.post(call(5, "warn"), f.sid, ann).field("content-type") == "application/json");
+    CHECK(eventually([&] { return f.a.post(call(6, "warn"), f.sid, ann).field("content-type") == "application/json"; }));
 
     // DELETE on A: gone from the storage at once, and from B's copy soon after.
-    CHECK(a.del(sid, ann).status == 200);
+    CHECK(f.a.del(f.sid, ann).status == 200);
     std::error_code ec;
-    CHECK_FALSE(storage_b->get("polymcp:mcp_session:" + sid, ec));
-    CHECK(eventually([&] { return c.post(call(7, "echo", {{"text", "x"}}), sid, ann).status == 404; }));
-    CHECK(a.post(call(8, "echo", {{"text", "x"}}), sid, ann).status == 404);
+    CHECK_FALSE(f.storage_b->get("polymcp:mcp_session:" + f.sid, ec));
+    CHECK(eventually([&] { return f.c.post(call(7, "echo", {{"text", "x"}}), f.sid, ann).status == 404; }));
+    CHECK(f.a.post(call(8, "echo", {{"text", "x"}}), f.sid, ann).status == 404);
 }
 
 TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instance gets the events it missed",
                         "[session_store][storage]", shared_backends) {
-    polymcp::test::backend<TestType> b;
-    std::shared_ptr<TestType> storage_a(b.make()), storage_b(b.peer());
-    instance<TestType> a(storage_a), c(storage_b);
-    auto opened = a.post(initialize_body(), {}, ann);
-    REQUIRE(opened.status == 200);
-    const auto sid = opened.field("mcp-session-id");
+    two_instances<TestType> f;
 
     // On A: a log message, then the answer, as SSE events.
-    auto streamed = a.post(call(2, "warn"), sid, ann);
+    auto streamed = f.a.post(call(2, "warn"), f.sid, ann);
     REQUIRE(streamed.field("content-type") == "text/event-stream");
     auto events = sse_events(streamed.body);
     std::string log_id, answer_id;
@@ -253,23 +252,23 @@ TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instanc
     // are stored one storage round trip after they are sent (a client waits
     // the SSE retry interval, 1 s, before it reconnects).
     polymcp::test::http_reply resumed;
-    CHECK(eventually([&] { return (resumed = c.get(sid, ann, log_id)).status == 200; }));
+    CHECK(eventually([&] { return (resumed = f.c.get(f.sid, ann, log_id)).status == 200; }));
     auto replayed = sse_events(resumed.body);
     REQUIRE(replayed.size() == 1);
     CHECK(replayed[0].first == answer_id);
     CHECK(json::parse(replayed[0].second)["result"]["content"][0]["text"] == "done");
 
     // Nothing after the answer; and ids no instance wrote are refused.
-    CHECK(c.get(sid, ann, answer_id).status == 400);
-    CHECK(c.get(sid, ann, "zzzzzzzz-1_1").status == 400);
-    CHECK(c.get(sid, ann, "0badbeef-1_1").status == 400);  // well-formed, nothing stored
+    CHECK(f.c.get(f.sid, ann, answer_id).status == 400);
+    CHECK(f.c.get(f.sid, ann, "zzzzzzzz-1_1").status == 400);
+    CHECK(f.c.get(f.sid, ann, "0badbeef-1_1").status == 400);  // well-formed, nothing stored
     // Another caller cannot read them.
-    CHECK(c.get(sid, bob, log_id).status == 404);
+    CHECK(f.c.get(f.sid, bob, log_id).status == 404);
 
     // DELETE takes the stored events with the record.
-    REQUIRE(a.del(sid, ann).status == 200);
+    REQUIRE(f.a.del(f.sid, ann).status == 200);
     std::error_code ec;
-    CHECK(storage_a->scan("polymcp:mcp_session:" + sid, "", 100, ec).keys.empty());
+    CHECK(f.storage_a->scan("polymcp:mcp_session:" + f.sid, "", 100, ec).keys.empty());
 }
 
 TEST_CASE("session store: with a cipher, records and events are sealed at rest, each bound to its key",

@@ -202,6 +202,34 @@ test("a connector disabled on one instance is revoked on the other at once: list
   await b.close();
 });
 
+test("one MCP session behind a round-robin balancer: every request may go to either instance", async () => {
+  // What a load balancer without sticky sessions does: each HTTP request to the next instance.
+  let turn = 0;
+  const served = [0, 0];
+  const roundRobin = (url, init) => {
+    const i = turn++ % 2;
+    served[i]++;
+    const target = new URL(url);
+    const to = new URL(gw[i]);
+    target.host = to.host;
+    return fetch(target, init);
+  };
+  const client = new Client({ name: "round-robin-agent", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(gw[0] + "/mcp"), {
+      requestInit: { headers: { "X-API-Key": KEY, "X-Gateway-Session": "s1" } },
+      fetch: roundRobin,
+    }),
+  );
+  for (let i = 0; i < 4; i++) {
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes("ours__test_simple_text"), names.join(" "));
+    assert.equal(text(await client.callTool({ name: "ours__test_simple_text", arguments: {} })), "This is a simple text response for testing.");
+  }
+  assert.ok(served[0] >= 4 && served[1] >= 4, `requests per instance: ${served}`);
+  await client.close();
+});
+
 test("when Redis goes down: 503 STORAGE_UNAVAILABLE, /readyz 503, nothing half-written", async () => {
   for (const i of [0, 1]) assert.equal((await fetch(gw[i] + "/readyz")).status, 200);
   redis.kill("SIGKILL");

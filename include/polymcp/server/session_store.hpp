@@ -33,6 +33,8 @@
 #include <polymcp/server/session_record.hpp>
 #include <polymcp/storage/concepts.hpp>
 
+#include <asio/any_io_executor.hpp>
+#include <asio/bind_executor.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -58,9 +60,9 @@ struct stored_sse_event {
 };
 
 /// Keeps `session_record`s where every instance of a server finds them.
-/// Handlers may be called from any thread, inline or later; every operation
-/// reports failure only through its handler. Implementations are
-/// thread-safe.
+/// Each operation completes through its handler on the executor `ex` it is
+/// given (inline when the storage completes at once), and reports failure
+/// only through it. Implementations are thread-safe.
 class session_store {
 public:
     using load_handler = std::function<void(std::error_code, std::optional<session_record>)>;
@@ -73,24 +75,27 @@ public:
 
     /// The record of session `id`; nullopt when there is none (never
     /// created, ended, or expired).
-    virtual void async_load(std::string id, load_handler done) const = 0;
+    virtual void async_load(std::string id, asio::any_io_executor ex, load_handler done) const = 0;
     /// Stores the record of session `id` for `ttl` and tells the other
     /// instances it changed.
     virtual void async_save(std::string id, session_record record, std::chrono::milliseconds ttl,
-                            done_handler done) const = 0;
+                            asio::any_io_executor ex, done_handler done) const = 0;
     /// Keeps the record of session `id` for another `ttl` (a request came).
-    virtual void async_touch(std::string id, std::chrono::milliseconds ttl, done_handler done) const = 0;
+    virtual void async_touch(std::string id, std::chrono::milliseconds ttl, asio::any_io_executor ex,
+                             done_handler done) const = 0;
     /// Deletes the record of session `id`, and its stored events, and tells
     /// the other instances it ended.
-    virtual void async_erase(std::string id, done_handler done) const = 0;
+    virtual void async_erase(std::string id, asio::any_io_executor ex, done_handler done) const = 0;
     /// Stores event `e` of stream `stream` (a name unique among the
     /// session's streams on every instance) of session `id` for `ttl`.
     virtual void async_store_event(std::string id, std::string stream, stored_sse_event e, std::chrono::milliseconds ttl,
-                                   done_handler done) const = 0;
+                                   asio::any_io_executor ex, done_handler done) const = 0;
     /// Deletes event `seq` of a stream (the transport's bound on stored events).
-    virtual void async_drop_event(std::string id, std::string stream, std::uint64_t seq, done_handler done) const = 0;
+    virtual void async_drop_event(std::string id, std::string stream, std::uint64_t seq, asio::any_io_executor ex,
+                                  done_handler done) const = 0;
     /// The stored events of a stream after `after`, in order.
-    virtual void async_events(std::string id, std::string stream, std::uint64_t after, events_handler done) const = 0;
+    virtual void async_events(std::string id, std::string stream, std::uint64_t after, asio::any_io_executor ex,
+                              events_handler done) const = 0;
     /// Calls `f` for each change another instance announces, until the
     /// returned handle is destroyed. Null when the store cannot announce
     /// (its storage has no channels).
@@ -120,63 +125,71 @@ public:
         : storage_(std::move(storage)), cipher_(std::make_shared<const Cipher>(std::move(cipher))),
           origin_(random_hex_id(8)) {}
 
-    void async_load(std::string id, load_handler done) const override {
+    void async_load(std::string id, asio::any_io_executor ex, load_handler done) const override {
         auto key = key_of(id);
-        storage_->async_get(key, [cipher = cipher_, key, done = std::move(done)](
-                                     std::error_code ec, std::optional<std::string> v) {
+        storage_->async_get(key, asio::bind_executor(ex, [cipher = cipher_, key, done = std::move(done)](
+                                                             std::error_code ec, std::optional<std::string> v) {
             if (ec || !v) return done(ec, std::nullopt);
             auto plain = open(*cipher, key, *v);
             auto record = plain ? session_record::from_json(nlohmann::json::parse(*plain, nullptr, false)) : std::nullopt;
             done(record ? std::error_code() : make_error_code(storage::errc::corrupt_data), std::move(record));
-        });
+        }));
     }
 
-    void async_save(std::string id, session_record record, std::chrono::milliseconds ttl,
+    void async_save(std::string id, session_record record, std::chrono::milliseconds ttl, asio::any_io_executor ex,
                     done_handler done) const override {
         auto key = key_of(id);
         auto value = seal(*cipher_, key, record.to_json().dump());
         storage_->async_set(std::move(key), std::move(value), ttl,
-                            [this_origin = origin_, storage = storage_, id = std::move(id),
-                             done = std::move(done)](std::error_code ec) {
+                            asio::bind_executor(ex, [this_origin = origin_, storage = storage_, id = std::move(id),
+                                                     done = std::move(done)](std::error_code ec) {
                                 if (!ec) announce(storage, this_origin, id, false);
                                 done(ec);
-                            });
+                            }));
     }
 
-    void async_touch(std::string id, std::chrono::milliseconds ttl, done_handler done) const override {
-        storage_->async_expire(key_of(id), ttl, [done = std::move(done)](std::error_code ec, bool) { done(ec); });
+    void async_touch(std::string id, std::chrono::milliseconds ttl, asio::any_io_executor ex,
+                     done_handler done) const override {
+        storage_->async_expire(key_of(id), ttl,
+                               asio::bind_executor(ex, [done = std::move(done)](std::error_code ec, bool) { done(ec); }));
     }
 
-    void async_erase(std::string id, done_handler done) const override {
+    void async_erase(std::string id, asio::any_io_executor ex, done_handler done) const override {
         auto key = key_of(id);
-        storage_->async_erase(std::move(key), [this_origin = origin_, storage = storage_, id = std::move(id),
-                                               done = std::move(done)](std::error_code ec, bool) {
+        storage_->async_erase(std::move(key), asio::bind_executor(ex, [this_origin = origin_, storage = storage_, ex,
+                                                                      id = std::move(id), done = std::move(done)](
+                                                                         std::error_code ec, bool) mutable {
             if (ec) return done(ec);
             announce(storage, this_origin, id, true);
             // Its events expire with their TTL if this fails.
-            storage->async_erase_prefix(key_of(id) + ":", [done = std::move(done)](std::error_code, std::size_t) {
+            storage->async_erase_prefix(key_of(id) + ":", asio::bind_executor(ex, [done = std::move(done)](
+                                                                                  std::error_code, std::size_t) {
                 done({});
-            });
-        });
+            }));
+        }));
     }
 
     void async_store_event(std::string id, std::string stream, stored_sse_event e, std::chrono::milliseconds ttl,
-                           done_handler done) const override {
+                           asio::any_io_executor ex, done_handler done) const override {
         std::string value;
         value.reserve(e.data.size() + 1);
         value += e.last ? '1' : '0';
         value += e.data;
         auto key = event_key(id, stream, e.seq);
         value = seal(*cipher_, key, value);
-        storage_->async_set(std::move(key), std::move(value), ttl, std::move(done));
+        storage_->async_set(std::move(key), std::move(value), ttl, asio::bind_executor(ex, std::move(done)));
     }
 
-    void async_drop_event(std::string id, std::string stream, std::uint64_t seq, done_handler done) const override {
-        storage_->async_erase(event_key(id, stream, seq), [done = std::move(done)](std::error_code ec, bool) { done(ec); });
+    void async_drop_event(std::string id, std::string stream, std::uint64_t seq, asio::any_io_executor ex,
+                          done_handler done) const override {
+        storage_->async_erase(event_key(id, stream, seq),
+                              asio::bind_executor(ex, [done = std::move(done)](std::error_code ec, bool) { done(ec); }));
     }
 
-    void async_events(std::string id, std::string stream, std::uint64_t after, events_handler done) const override {
+    void async_events(std::string id, std::string stream, std::uint64_t after, asio::any_io_executor ex,
+                      events_handler done) const override {
         auto op = std::make_shared<events_op>();
+        op->ex = std::move(ex);
         op->storage = storage_;
         op->cipher = cipher_;
         op->prefix = key_of(id) + ":sse:" + stream + ":";
@@ -217,6 +230,7 @@ private:
     // Reads a stream's events: scans their keys, then reads those after
     // `after` one by one (a resume is rare; the stream is bounded).
     struct events_op {
+        asio::any_io_executor ex;
         std::shared_ptr<Storage> storage;
         std::shared_ptr<const Cipher> cipher;
         std::string prefix, cursor;
@@ -229,8 +243,9 @@ private:
         static void scan(std::shared_ptr<events_op> op) {
             auto storage = op->storage;
             auto prefix = op->prefix, cursor = op->cursor;
+            auto ex = op->ex;
             storage->async_scan(std::move(prefix), std::move(cursor), 1000,
-                                [op = std::move(op)](std::error_code ec, storage::scan_page page) mutable {
+                                asio::bind_executor(ex, [op = std::move(op)](std::error_code ec, storage::scan_page page) mutable {
                                     if (ec) return op->done(ec, {});
                                     for (auto& k : page.keys) {
                                         std::uint64_t seq = 0;
@@ -247,20 +262,22 @@ private:
                                     }
                                     std::sort(op->keys.begin(), op->keys.end());
                                     read(std::move(op));
-                                });
+                                }));
         }
 
         static void read(std::shared_ptr<events_op> op) {
             if (op->next == op->keys.size()) return op->done({}, std::move(op->events));
             auto storage = op->storage;
             auto key = op->keys[op->next].second;
-            storage->async_get(std::move(key), [op = std::move(op)](std::error_code ec, std::optional<std::string> v) mutable {
+            auto ex = op->ex;
+            storage->async_get(std::move(key), asio::bind_executor(ex, [op = std::move(op)](std::error_code ec,
+                                                                                          std::optional<std::string> v) mutable {
                 if (ec) return op->done(ec, {});
                 const auto& [seq, key] = op->keys[op->next++];
                 auto plain = v ? open(*op->cipher, key, *v) : std::nullopt;
                 if (plain && !plain->empty()) op->events.push_back({seq, plain->substr(1), (*plain)[0] == '1'});
                 read(std::move(op));
-            });
+            }));
         }
     };
 

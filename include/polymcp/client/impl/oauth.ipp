@@ -514,6 +514,12 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
     }
 };
 
+// Clears `busy` when the refresh or authorization that set it ends, however it ends.
+struct busy_guard {
+    oauth_state& st;
+    ~busy_guard() { st.busy = false; }
+};
+
 }  // namespace detail
 
 json oauth_client_registration::to_json() const {
@@ -592,10 +598,7 @@ asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int stat
     }
     if (status == 401 && s->tokens && "Bearer " + s->tokens->access_token != sent_authorization) co_return true;
     s->busy = true;
-    struct not_busy {
-        detail::oauth_state& st;
-        ~not_busy() { st.busy = false; }
-    } guard{*s};
+    detail::busy_guard guard{*s};
     if (status == 401) {
         // Once per token: refresh; then authorize afresh.
         if (s->tokens && !s->refresh_tried && !s->tokens->refresh_token.empty()) {

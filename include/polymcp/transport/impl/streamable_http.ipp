@@ -104,7 +104,7 @@ struct http_session : std::enable_shared_from_this<http_session> {
         if (st.res) st.res->write(frame(event_id(stream, seq), data));
         if (store)
             store->async_store_event(id, stream_name(stream), {seq, data, last}, opts->session_idle_timeout,
-                                     [](std::error_code) {});
+                                     core->get_executor(), [](std::error_code) {});
         event_bytes += data.size();
         events.push_back({stream, seq, std::move(data)});
         while (!events.empty() &&
@@ -115,7 +115,8 @@ struct http_session : std::enable_shared_from_this<http_session> {
                 it->second.last_seq == ev.seq)
                 streams.erase(it);
             event_bytes -= ev.data.size();
-            if (store) store->async_drop_event(id, stream_name(ev.stream), ev.seq, [](std::error_code) {});
+            if (store)
+                store->async_drop_event(id, stream_name(ev.stream), ev.seq, core->get_executor(), [](std::error_code) {});
             events.pop_front();
         }
     }
@@ -511,7 +512,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             if (now - s->last_touch < opts.session_idle_timeout / 4) return;
             s->last_touch = now;
         }
-        store->async_touch(s->id, opts.session_idle_timeout, [](std::error_code) {});
+        store->async_touch(s->id, opts.session_idle_timeout, core.io().get_executor(), [](std::error_code) {});
     }
 
     // Takes up session `id` from the store: bound to `caller`'s principal, it
@@ -519,7 +520,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     void restore(const http::request& req, const std::shared_ptr<http::responder>& res, std::string id,
                  std::shared_ptr<const auth::principal> caller, std::function<void()> retry) {
         auto self = shared_from_this();
-        store->async_load(id, [self, head = request_head(req), res, id, caller = std::move(caller),
+        store->async_load(id, core.io().get_executor(), [self, head = request_head(req), res, id, caller = std::move(caller),
                                retry = std::move(retry)](std::error_code ec, std::optional<session_record> rec) mutable {
             asio::post(self->core.io(), [self, head = std::move(head), res, id = std::move(id), caller = std::move(caller),
                                          retry = std::move(retry), ec, rec = std::move(rec)]() mutable {
@@ -583,7 +584,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             auto rec = s->core->record();
             if (s->owner) rec.owner = *s->owner;
             self->store->async_save(
-                s->id, std::move(rec), self->opts.session_idle_timeout,
+                s->id, std::move(rec), self->opts.session_idle_timeout, s->core->get_executor(),
                 [self, s, st, version, saved, last = std::move(last)](std::error_code ec) mutable {
                     if (!ec) {
                         auto expected = saved;
@@ -616,7 +617,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                 auto s = self->find(id);
                 if (!s) return;
                 if (ended) return self->end_session(s);
-                self->store->async_load(id, [s](std::error_code ec, std::optional<session_record> rec) {
+                self->store->async_load(id, self->core.io().get_executor(), [s](std::error_code ec,
+                                                                                 std::optional<session_record> rec) {
                     if (ec || !rec) return;
                     auto cs = s->core;
                     asio::post(cs->get_executor(), [cs, rec = std::move(*rec)] { cs->restore(rec); });
@@ -1026,7 +1028,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                           std::uint64_t after) {
         auto self = shared_from_this();
         const auto name = id_tag + "-" + std::to_string(stream);
-        store->async_events(s->id, name, after, [self, s, res, head = request_head(req), name, stream](
+        store->async_events(s->id, name, after, core.io().get_executor(), [self, s, res, head = request_head(req), name, stream](
                                                     std::error_code ec, std::vector<stored_sse_event> events) {
             if (ec)
                 return self->reject(head, res, 503, -32000,
@@ -1064,7 +1066,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (!store) return res->respond(http::response{200, {}, {}});
         // Ended everywhere before the answer: no instance serves it after.
         auto self = shared_from_this();
-        store->async_erase(s->id, [self, head = request_head(req), res, id = s->id](std::error_code ec) {
+        store->async_erase(s->id, core.io().get_executor(), [self, head = request_head(req), res, id = s->id](std::error_code ec) {
             if (!ec) return res->respond(http::response{200, {}, {}});
             self->reject(head, res, 503, -32000,
                          "Service Unavailable: the session ended here but its stored record could not be deleted (" +
