@@ -14,6 +14,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -37,15 +42,51 @@ polymcp::auth::api_key_auth test_keys() {
 const std::string ann = "X-API-Key: session-store-key-ann-0123456789\r\n";
 const std::string bob = "X-API-Key: session-store-key-bob-0123456789\r\n";
 
+asio::awaitable<void> sleep_ms(int ms) {
+    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+// How many "wait" calls saw their cancellation.
+std::atomic<int> waits_cancelled{0};
+
 polymcp::server_features test_features() {
-    return polymcp::features(polymcp::tools(
-        polymcp::tool<"echo">("Echo", [](text_args a) { return a.text; }),
+    // Each instance's own registry, which "grow" changes on that instance only.
+    auto reg = polymcp::make_dynamic_tool_registry();
+    std::weak_ptr<polymcp::tool_registry> weak = reg;
+    reg->add(polymcp::tool<"grow">("Adds the tool 'grown' to this instance", [weak] {
+        if (auto r = weak.lock()) r->add(polymcp::tool<"grown">("Grown", [] { return std::string("grown"); }));
+        return std::string("grew");
+    }));
+    auto add = [&](const auto&... t) { (reg->add(t), ...); };
+    add(polymcp::tool<"echo">("Echo", [](text_args a) { return a.text; }),
+        polymcp::tool<"ask">("Elicits a name",
+                             [](polymcp::request_context& ctx) -> asio::awaitable<std::string> {
+                                 json schema = {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}};
+                                 auto [ec, r] = co_await ctx.async_elicit("Your name?", schema,
+                                                                          asio::experimental::as_tuple(asio::use_awaitable));
+                                 if (ec) co_return "error: " + ec.message();
+                                 co_return r.value("action", std::string()) + " " +
+                                     r.value("content", json::object()).value("name", std::string());
+                             }),
+        // Says it started, then waits until it is cancelled (10 s at most).
+        polymcp::tool<"wait">("Waits until cancelled",
+                              [](polymcp::request_context& ctx) -> asio::awaitable<std::string> {
+                                  ctx.log(polymcp::logging_level::warning, "waiting");
+                                  try {
+                                      for (int i = 0; i < 1000 && !ctx.cancelled(); ++i) co_await sleep_ms(10);
+                                  } catch (const std::system_error&) {
+                                  }
+                                  if (ctx.cancelled()) ++waits_cancelled;
+                                  co_return std::string("waited");
+                              }),
         // Logs a warning first: the answer is an SSE stream when the session's
         // level lets the warning through, plain JSON when it does not.
         polymcp::tool<"warn">("Logs a warning, then answers", [](polymcp::request_context& ctx) {
             ctx.log(polymcp::logging_level::warning, "careful");
             return std::string("done");
-        })));
+        }));
+    return polymcp::features(reg);
 }
 
 // One instance: a server on the shared storage, on 127.0.0.1 and an ephemeral port.
@@ -119,7 +160,7 @@ std::string request(int id, const std::string& method, json params = json::objec
 std::string initialize_body() {
     return request(1, "initialize",
                    {{"protocolVersion", "2025-11-25"},
-                    {"capabilities", {{"roots", json::object()}}},
+                    {"capabilities", {{"roots", json::object()}, {"elicitation", json::object()}}},
                     {"clientInfo", {{"name", "store-test"}, {"version", "1"}}}});
 }
 
@@ -269,6 +310,119 @@ TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instanc
     REQUIRE(f.a.del(f.sid, ann).status == 200);
     std::error_code ec;
     CHECK(f.storage_a->scan("polymcp:mcp_session:" + f.sid, "", 100, ec).keys.empty());
+}
+
+TEMPLATE_LIST_TEST_CASE("session store: the client's answer to a request reaches the instance that sent it",
+                        "[session_store][storage]", shared_backends) {
+    two_instances<TestType> f;
+
+    // tools/call on A elicits; the client answers through B.
+    http_client on_a(f.a.port);
+    on_a.send(polymcp::test::make_request(
+        "POST", "/mcp", call(2, "ask"),
+        "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMcp-Session-Id: " + f.sid +
+            "\r\n" + ann));
+    std::string seen;
+    json asked;
+    int answered = 0;
+    auto reply = on_a.read([&](const std::string& chunk) {
+        seen += chunk;
+        if (answered) return;
+        for (const auto& [id, data] : sse_events(seen))
+            if (data.find("elicitation/create") != std::string::npos) {
+                asked = json::parse(data);
+                answered = f.c.post(json{{"jsonrpc", "2.0"},
+                                         {"id", asked["id"]},
+                                         {"result", {{"action", "accept"}, {"content", {{"name", "Ann"}}}}}}
+                                        .dump(),
+                                    f.sid, ann)
+                               .status;
+            }
+    });
+    REQUIRE(reply);
+    CHECK(answered == 202);
+    CHECK(asked["id"].is_number_integer());
+    std::string result;
+    for (const auto& [id, data] : sse_events(reply->body))
+        if (data.find("\"result\"") != std::string::npos && data.find("\"id\":2") != std::string::npos)
+            result = json::parse(data)["result"]["content"][0]["text"];
+    CHECK(result == "accept Ann");
+
+    // B's own requests to the client get ids of their own, so that an answer
+    // cannot complete the wrong instance's request.
+    http_client on_b(f.c.port);
+    on_b.send(polymcp::test::make_request(
+        "POST", "/mcp", call(3, "ask"),
+        "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMcp-Session-Id: " + f.sid +
+            "\r\n" + ann));
+    json asked_b;
+    std::string seen_b;
+    auto reply_b = on_b.read([&](const std::string& chunk) {
+        seen_b += chunk;
+        for (const auto& [id, data] : sse_events(seen_b))
+            if (data.find("elicitation/create") != std::string::npos && asked_b.is_null()) {
+                asked_b = json::parse(data);
+                // An answer to a request nobody sent is ignored by every instance.
+                CHECK(f.a.post(json{{"jsonrpc", "2.0"}, {"id", 999}, {"result", {{"action", "decline"}}}}.dump(), f.sid,
+                               ann)
+                          .status == 202);
+                CHECK(f.a.post(json{{"jsonrpc", "2.0"}, {"id", asked_b["id"]}, {"result", {{"action", "decline"}}}}.dump(),
+                               f.sid, ann)
+                          .status == 202);
+            }
+    });
+    REQUIRE(reply_b);
+    CHECK(asked_b["id"] != asked["id"]);
+    CHECK(reply_b->body.find("\"text\":\"decline \"") != std::string::npos);
+
+    // notifications/cancelled through A cancels the request running on B.
+    const int before = waits_cancelled.load();
+    http_client waiting(f.c.port);
+    waiting.send(polymcp::test::make_request(
+        "POST", "/mcp", call(4, "wait"),
+        "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMcp-Session-Id: " + f.sid +
+            "\r\n" + ann));
+    bool cancel_sent = false;
+    auto waited = waiting.read([&](const std::string& chunk) {
+        if (cancel_sent || chunk.find("waiting") == std::string::npos) return;
+        cancel_sent = true;
+        CHECK(f.a.post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4,"reason":"changed my mind"}})",
+                       f.sid, ann)
+                  .status == 202);
+    });
+    REQUIRE(waited);
+    CHECK(cancel_sent);
+    CHECK(waits_cancelled.load() == before + 1);
+    CHECK(waited->body.find("\"waited\"") == std::string::npos);  // a cancelled request is not answered
+}
+
+TEMPLATE_LIST_TEST_CASE("session store: a notification sent outside any request reaches the standalone stream on another instance",
+                        "[session_store][storage]", shared_backends) {
+    two_instances<TestType> f;
+    // The client's standalone stream is open on B; a change on A's own
+    // registry tells A's copy of the session, which has no stream here.
+    http_client standalone(f.c.port);
+    standalone.send(polymcp::test::make_request(
+        "GET", "/mcp", {}, "Accept: text/event-stream\r\nMcp-Session-Id: " + f.sid + "\r\n" + ann));
+    std::string seen;
+    bool grew = false, ended = false;
+    auto reply = standalone.read([&](const std::string& chunk) {
+        seen += chunk;
+        if (!grew) {
+            grew = true;
+            CHECK(f.a.post(call(2, "grow"), f.sid, ann).status == 200);
+        }
+        if (!ended && seen.find("notifications/tools/list_changed") != std::string::npos) {
+            ended = true;
+            CHECK(f.a.del(f.sid, ann).status == 200);  // ends the stream on B too
+        }
+    });
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(ended);
+    std::size_t count = 0;
+    for (const auto& [id, data] : sse_events(seen)) count += data.find("tools/list_changed") != std::string::npos;
+    CHECK(count == 1);
 }
 
 TEST_CASE("session store: with a cipher, records and events are sealed at rest, each bound to its key",

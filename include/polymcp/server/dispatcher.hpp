@@ -99,10 +99,13 @@ public:
     POLYMCP_DECL void complete(const std::string& key, const std::shared_ptr<request_context>& ctx,
                                jsonrpc::reply response);
     /// Cancels the in-flight request `id` (`notifications/cancelled`).
-    POLYMCP_DECL void cancel(const jsonrpc::request_id& id);
+    /// @return false when no request `id` is in flight here
+    POLYMCP_DECL bool cancel(const jsonrpc::request_id& id);
     /// Delivers a client's response to a server-to-client request.
     /// @param ec `errc::peer_error` for an error response (`value` its error object)
-    POLYMCP_DECL void on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value);
+    /// @return false when no request `id` awaits an answer here (never sent
+    ///         from here, already answered, timed out or cancelled)
+    POLYMCP_DECL bool on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value);
 
     /// Stops accepting requests (`shutting_down()`), aborts the pending
     /// server-to-client requests, lets in-flight requests finish for up to

@@ -101,6 +101,18 @@ public:
     /// becomes initialized with its revision, capabilities, client info, log
     /// level and subscriptions (and subscribes to the registries' changes).
     POLYMCP_DECL void restore(const session_record& r);
+    /// Where messages go that belong to another instance's copy of this
+    /// session: a response to a request this copy did not send, a
+    /// `notifications/cancelled` for a request not running here. Unset (the
+    /// default), they are ignored with a diagnostic. Call before the first
+    /// `receive`, on the session's executor.
+    using forward_fn = std::function<void(const nlohmann::json& message)>;
+    void set_forward(forward_fn f) { forward_ = std::move(f); }
+    /// Takes a message another instance forwarded (see `set_forward`): a
+    /// response completes the request this copy sent, a cancellation cancels
+    /// the request running here; anything else, or a message for nothing
+    /// here, is ignored and never forwarded again.
+    POLYMCP_DECL void receive_forwarded(const nlohmann::json& message);
     /// Grows whenever what `record()` returns changes (`initialize`,
     /// `logging/setLevel`, `resources/subscribe` and `unsubscribe`).
     std::uint64_t record_version() const noexcept { return record_version_; }
@@ -118,6 +130,8 @@ private:
     POLYMCP_DECL void on_request(jsonrpc::request& r, reply_fn reply, const std::shared_ptr<reply_stream>& stream,
                                  const std::shared_ptr<const auth::principal>& who);
     POLYMCP_DECL void on_notification(const jsonrpc::notification& n);
+    // A response `message` for no request of this copy: forwarded, or ignored with a diagnostic.
+    POLYMCP_DECL void not_here(const nlohmann::json& message, std::string_view what, const jsonrpc::request_id& id);
     POLYMCP_DECL jsonrpc::reply on_initialize(const jsonrpc::request& r);
     POLYMCP_DECL jsonrpc::reply on_set_level(const jsonrpc::request& r);
     POLYMCP_DECL jsonrpc::reply on_resources_subscribe(const jsonrpc::request& r, bool subscribe);
@@ -136,6 +150,7 @@ private:
     bool initialized_ = false;
     bool client_ready_ = false;
     std::uint64_t record_version_ = 0;
+    forward_fn forward_;
 };
 
 }  // namespace polymcp

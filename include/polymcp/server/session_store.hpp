@@ -12,16 +12,24 @@
 /// | key | value | TTL |
 /// |---|---|---|
 /// | `polymcp:mcp_session:<Mcp-Session-Id>` | the record's JSON (`session_record::to_json`) | the transport's session idle timeout, renewed by requests |
-/// | `polymcp:mcp_session:<Mcp-Session-Id>:sse:<stream>:<seq, 20 digits>` | one SSE event: `1` or `0` (whether it ends its stream), then its data | the session idle timeout |
+/// | `polymcp:mcp_session:<Mcp-Session-Id>:sse:<stream>:<seq, 20 digits>` | one SSE event: `1` or `0` (whether it ends its stream), then its data; or `p`, then the id of the request a POST stream answers (its priming event) | the session idle timeout |
+/// | `polymcp:mcp_instance:<tag>` | `1`: the instance whose event ids carry `tag` is running | the transport's `instance_ttl`, renewed every third of it |
 ///
 /// Changes are announced on the storage channel `polymcp.sessions` (JSON
 /// `{"o": origin, "id": session id, "ended": bool}`), so that every instance
 /// holding a copy of the session drops it (ended) or reloads it (changed).
 /// The SSE events a session's streams carried are stored too (bounded as the
 /// transport bounds them), so that a client reconnecting with
-/// `Last-Event-ID` to another instance gets the events it missed. What stays
-/// in the instance that holds it: the requests in flight and the requests
-/// sent to the client.
+/// `Last-Event-ID` to another instance gets the events it missed.
+///
+/// The requests in flight and the requests sent to the client stay in the
+/// instance that runs them. A client's answer to a request another instance
+/// sent, or its `notifications/cancelled` for a request another instance
+/// runs, is forwarded on the same channel (`{"o", "id", "m": message}`, the
+/// message sealed like stored values when there is a cipher) to the
+/// instance that can take it; so is a notification an instance sends
+/// outside any request while the client's standalone stream is open on
+/// another instance (`{"standalone": message}` as the message).
 ///
 /// @code
 /// // What polymcp::server does for a Storage other than the default memory_storage:
@@ -35,6 +43,7 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -57,6 +66,9 @@ struct stored_sse_event {
     std::uint64_t seq = 0;  ///< its place in the stream
     std::string data;       ///< the `data` of the event (one JSON-RPC message, or empty for a priming event)
     bool last = false;      ///< whether it ended its stream (the answer of a POST)
+    /// For the priming event of a POST's stream: the id (JSON text) of the
+    /// request whose answer ends the stream; empty for any other event.
+    std::string answers;
 };
 
 /// Keeps `session_record`s where every instance of a server finds them.
@@ -69,7 +81,10 @@ public:
     using done_handler = std::function<void(std::error_code)>;
     /// A session another instance changed (`ended` false) or ended.
     using change_handler = std::function<void(const std::string& id, bool ended)>;
+    /// A message another instance forwarded to session `id` (the text of one JSON-RPC message).
+    using message_handler = std::function<void(const std::string& id, std::string message)>;
     using events_handler = std::function<void(std::error_code, std::vector<stored_sse_event>)>;
+    using alive_handler = std::function<void(std::error_code, bool alive)>;
 
     virtual ~session_store() = default;
 
@@ -96,10 +111,23 @@ public:
     /// The stored events of a stream after `after`, in order.
     virtual void async_events(std::string id, std::string stream, std::uint64_t after, asio::any_io_executor ex,
                               events_handler done) const = 0;
-    /// Calls `f` for each change another instance announces, until the
-    /// returned handle is destroyed. Null when the store cannot announce
-    /// (its storage has no channels).
-    virtual std::shared_ptr<void> watch(change_handler f) const = 0;
+    /// Marks the instance `tag` (8 hex digits) as running for `ttl`.
+    virtual void async_mark_alive(std::string tag, std::chrono::milliseconds ttl, asio::any_io_executor ex,
+                                  done_handler done) const = 0;
+    /// Whether the instance `tag` marked itself running within its last `ttl`.
+    virtual void async_alive(std::string tag, asio::any_io_executor ex, alive_handler done) const = 0;
+    /// Hands `message` (one JSON-RPC message's text) to the instances holding
+    /// session `id`: those that sent the request it answers or run the
+    /// request it cancels take it (`watch`). Completes once it is handed
+    /// over, with `std::errc::operation_not_supported` when the storage
+    /// has no channels.
+    virtual void async_forward(std::string id, std::string message, asio::any_io_executor ex,
+                               done_handler done) const = 0;
+    /// Calls `on_change` for each change another instance announces and
+    /// `on_message` for each message it forwards (`async_forward`), until
+    /// the returned handle is destroyed; both run on the storage's thread.
+    /// Null when the store cannot announce (its storage has no channels).
+    virtual std::shared_ptr<void> watch(change_handler on_change, message_handler on_message) const = 0;
 };
 
 /// `session_store` over a *Storage*: records under
@@ -172,9 +200,14 @@ public:
     void async_store_event(std::string id, std::string stream, stored_sse_event e, std::chrono::milliseconds ttl,
                            asio::any_io_executor ex, done_handler done) const override {
         std::string value;
-        value.reserve(e.data.size() + 1);
-        value += e.last ? '1' : '0';
-        value += e.data;
+        value.reserve(e.data.size() + e.answers.size() + 1);
+        if (!e.answers.empty()) {
+            value += 'p';
+            value += e.answers;
+        } else {
+            value += e.last ? '1' : '0';
+            value += e.data;
+        }
         auto key = event_key(id, stream, e.seq);
         value = seal(*cipher_, key, value);
         storage_->async_set(std::move(key), std::move(value), ttl, asio::bind_executor(ex, std::move(done)));
@@ -198,29 +231,63 @@ public:
         events_op::scan(op);
     }
 
-    std::shared_ptr<void> watch(change_handler f) const override {
+    void async_mark_alive(std::string tag, std::chrono::milliseconds ttl, asio::any_io_executor ex,
+                          done_handler done) const override {
+        storage_->async_set(instance_key(tag), "1", ttl, asio::bind_executor(ex, std::move(done)));
+    }
+
+    void async_alive(std::string tag, asio::any_io_executor ex, alive_handler done) const override {
+        storage_->async_get(instance_key(tag), asio::bind_executor(ex, [done = std::move(done)](
+                                                                     std::error_code ec, std::optional<std::string> v) {
+            done(ec, v.has_value());
+        }));
+    }
+
+    void async_forward(std::string id, std::string message, asio::any_io_executor ex,
+                       done_handler done) const override {
+        if constexpr (storage::publish_subscribe<Storage>) {
+            auto sealed = seal(*cipher_, forward_binding(id), std::move(message));
+            nlohmann::json m = {{"o", origin_}, {"id", std::move(id)}, {"m", std::move(sealed)}};
+            storage_->async_publish(std::string(channel), m.dump(), asio::bind_executor(ex, std::move(done)));
+        } else {
+            (void)id, (void)message;
+            asio::post(ex, [done = std::move(done)] { done(std::make_error_code(std::errc::operation_not_supported)); });
+        }
+    }
+
+    std::shared_ptr<void> watch(change_handler on_change, message_handler on_message) const override {
         if constexpr (storage::publish_subscribe<Storage>) {
             std::error_code ec;
             auto sub = storage_->subscribe(
                 channel,
-                [f = std::move(f), mine = origin_](std::error_code e, std::string_view message) {
+                [on_change = std::move(on_change), on_message = std::move(on_message), cipher = cipher_,
+                 mine = origin_](std::error_code e, std::string_view message) {
                     if (e) return;
                     auto j = nlohmann::json::parse(message, nullptr, false);
                     if (!j.is_object() || j.value("o", std::string()) == mine) return;
                     auto id = j.value("id", std::string());
-                    if (!id.empty()) f(id, j.value("ended", false));
+                    if (id.empty()) return;
+                    auto m = j.find("m");
+                    if (m == j.end()) return on_change(id, j.value("ended", false));
+                    if (!m->is_string()) return;
+                    // A forwarded message opens only for the session it was sent to.
+                    if (auto plain = open(*cipher, forward_binding(id), m->get_ref<const std::string&>()))
+                        on_message(id, std::move(*plain));
                 },
                 ec);
             if (ec) return nullptr;
             return std::make_shared<storage::subscription>(std::move(sub));
         } else {
-            (void)f;
+            (void)on_change, (void)on_message;
             return nullptr;
         }
     }
 
 private:
     static std::string key_of(std::string_view id) { return "polymcp:mcp_session:" + std::string(id); }
+    static std::string instance_key(std::string_view tag) { return "polymcp:mcp_instance:" + std::string(tag); }
+    // What a forwarded message is sealed for: the channel and the session.
+    static std::string forward_binding(std::string_view id) { return std::string(channel) + ":" + std::string(id); }
 
     static std::string event_key(std::string_view id, std::string_view stream, std::uint64_t seq) {
         auto digits = std::to_string(seq);
@@ -275,7 +342,10 @@ private:
                 if (ec) return op->done(ec, {});
                 const auto& [seq, key] = op->keys[op->next++];
                 auto plain = v ? open(*op->cipher, key, *v) : std::nullopt;
-                if (plain && !plain->empty()) op->events.push_back({seq, plain->substr(1), (*plain)[0] == '1'});
+                if (plain && !plain->empty()) {
+                    if ((*plain)[0] == 'p') op->events.push_back({seq, {}, false, plain->substr(1)});
+                    else op->events.push_back({seq, plain->substr(1), (*plain)[0] == '1', {}});
+                }
                 read(std::move(op));
             }));
         }

@@ -88,6 +88,12 @@ struct streamable_http_options {
     /// The SSE `retry` field: how long a client waits before reconnecting a
     /// stream the server closed, in ms.
     std::chrono::milliseconds sse_retry{1'000};
+    /// With a session store (several instances, docs/scaling.md): how long
+    /// this instance counts as running after it last said so, in ms; it says
+    /// so every third of it. A client that resumes, on another instance, the
+    /// stream of a request this instance was running gets an error answer
+    /// for that request once this instance has been silent this long.
+    std::chrono::milliseconds instance_ttl{5'000};
     /// Events kept per session for `Last-Event-ID` replay (oldest dropped first).
     std::size_t max_stored_events = 1'000;
     /// Bytes of events kept per session for replay (oldest dropped first).

@@ -96,15 +96,15 @@ bool dispatcher::serve(jsonrpc::request& r, const request_scope& scope, reply_fn
     return false;
 }
 
-void dispatcher::on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value) {
-    if (!id.is_integer() || !state_->complete(id.integer(), ec, std::move(value)))
-        diag("ignored a response to unknown request id " + id.to_json().dump() +
-             " (never sent, already answered, timed out or cancelled)");
+bool dispatcher::on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value) {
+    return id.is_integer() && state_->complete(id.integer(), ec, std::move(value));
 }
 
-void dispatcher::cancel(const jsonrpc::request_id& id) {
+bool dispatcher::cancel(const jsonrpc::request_id& id) {
     auto it = inflight_.find(id.key());
-    if (it != inflight_.end()) it->second.ctx->cancel();
+    if (it == inflight_.end()) return false;
+    it->second.ctx->cancel();
+    return true;
 }
 
 void dispatcher::diag(std::string_view s) const {

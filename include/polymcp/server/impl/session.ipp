@@ -5,6 +5,8 @@
 
 #include <polymcp/server/session.hpp>
 
+#include <polymcp/core/random.hpp>
+
 #include <asio/post.hpp>
 
 namespace polymcp {
@@ -122,11 +124,12 @@ void session::route(const nlohmann::json& j, reply_fn reply, const std::shared_p
                 on_notification(m);
                 reply({});
             } else if constexpr (std::is_same_v<M, jsonrpc::response>) {
-                core_->on_response(m.id, {}, std::move(m.result));
+                if (!core_->on_response(m.id, {}, std::move(m.result))) not_here(j, "a response to unknown request id", m.id);
                 reply({});
             } else {
-                if (m.id) core_->on_response(*m.id, make_error_code(errc::peer_error), m.error.to_json());
-                else core_->diag("the client sent an error response without an id: " + m.error.message);
+                if (!m.id) core_->diag("the client sent an error response without an id: " + m.error.message);
+                else if (!core_->on_response(*m.id, make_error_code(errc::peer_error), m.error.to_json()))
+                    not_here(j, "an error response to unknown request id", *m.id);
                 reply({});
             }
         },
@@ -172,9 +175,37 @@ void session::on_notification(const jsonrpc::notification& n) {
         if (id->is_number_integer()) rid = id->get<std::int64_t>();
         else if (id->is_string()) rid = id->get<std::string>();
         else return;
-        core_->cancel(rid);
+        if (!core_->cancel(rid) && forward_) forward_(nlohmann::json{{"jsonrpc", "2.0"}, {"method", n.method}, {"params", n.params}});
     }
     // Other notifications (including unknown ones) are ignored, never answered.
+}
+
+void session::not_here(const nlohmann::json& message, std::string_view what, const jsonrpc::request_id& id) {
+    if (forward_) return forward_(message);
+    core_->diag("ignored " + std::string(what) + " " + id.to_json().dump() +
+                " (never sent, already answered, timed out or cancelled)");
+}
+
+void session::receive_forwarded(const nlohmann::json& message) {
+    auto r = jsonrpc::from_json(message);
+    if (!r) return;
+    std::visit(
+        [&](auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, jsonrpc::response>) {
+                core_->on_response(m.id, {}, std::move(m.result));
+            } else if constexpr (std::is_same_v<M, jsonrpc::error_response>) {
+                if (m.id) core_->on_response(*m.id, make_error_code(errc::peer_error), m.error.to_json());
+            } else if constexpr (std::is_same_v<M, jsonrpc::notification>) {
+                if (m.method != "notifications/cancelled" || !m.params.is_object()) return;
+                auto id = m.params.find("requestId");
+                if (id == m.params.end()) return;
+                if (id->is_number_integer()) core_->cancel(jsonrpc::request_id(id->template get<std::int64_t>()));
+                else if (id->is_string()) core_->cancel(jsonrpc::request_id(id->template get<std::string>()));
+            }
+            // Requests are never forwarded.
+        },
+        *r.value);
 }
 
 jsonrpc::reply session::on_initialize(const jsonrpc::request& r) {
@@ -276,6 +307,14 @@ void session::restore(const session_record& r) {
     }
     resource_subscriptions_ = {r.subscriptions.begin(), r.subscriptions.end()};
     if (!initialized_) {
+        // This copy's requests to the client get ids of their own, far from
+        // those of the copy that ran initialize (which count from 1) and of
+        // every other copy: the client answers whichever instance it reaches.
+        {
+            std::lock_guard lock(state->mu);
+            if (state->next_id == 0)
+                state->next_id = (std::int64_t{1} << 32) + static_cast<std::int64_t>(std::stoull(random_hex_id(6), nullptr, 16));
+        }
         initialized_ = true;
         client_ready_ = true;  // it said notifications/initialized to the instance that made the record
         subscribe_registries();

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <csignal>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -67,6 +68,10 @@ struct http_session : std::enable_shared_from_this<http_session> {
     std::string tag;
     std::atomic<std::uint64_t> saved_version{0};
     std::chrono::steady_clock::time_point last_touch = std::chrono::steady_clock::now();
+    // The standalone stream's latest messages written here (when, hash of
+    // the text): a copy forwarded by another instance that also wrote it
+    // is not written twice.
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::size_t>> recent_standalone;
 
     // "<stream>_<seq>"; with a session store "<tag>-<stream>_<seq>", the
     // tag naming this instance, so that ids of all instances differ.
@@ -79,9 +84,15 @@ struct http_session : std::enable_shared_from_this<http_session> {
 
     bool wants_priming() const { return core->protocol_version() >= revision::v2025_11_25; }
 
-    std::string priming_locked(std::uint64_t stream) {
-        return "id: " + event_id(stream, ++next_seq) + "\nretry: " + std::to_string(opts->sse_retry.count()) +
-               "\ndata: \n\n";
+    // The priming event of a stream; with a session store, that of a POST's
+    // stream is stored with the id of the request it answers (`answers`, JSON
+    // text), so that another instance can answer for it if this one stops.
+    std::string priming_locked(std::uint64_t stream, const std::string& answers = {}) {
+        const auto seq = ++next_seq;
+        if (store && !answers.empty())
+            store->async_store_event(id, stream_name(stream), {seq, {}, false, answers}, opts->session_idle_timeout,
+                                     core->get_executor(), [](std::error_code) {});
+        return "id: " + event_id(stream, seq) + "\nretry: " + std::to_string(opts->sse_retry.count()) + "\ndata: \n\n";
     }
 
     static std::string frame(const std::string& id, const std::string& data) {
@@ -103,7 +114,7 @@ struct http_session : std::enable_shared_from_this<http_session> {
         st.last_seq = seq;
         if (st.res) st.res->write(frame(event_id(stream, seq), data));
         if (store)
-            store->async_store_event(id, stream_name(stream), {seq, data, last}, opts->session_idle_timeout,
+            store->async_store_event(id, stream_name(stream), {seq, data, last, {}}, opts->session_idle_timeout,
                                      core->get_executor(), [](std::error_code) {});
         event_bytes += data.size();
         events.push_back({stream, seq, std::move(data)});
@@ -119,6 +130,31 @@ struct http_session : std::enable_shared_from_this<http_session> {
                 store->async_drop_event(id, stream_name(ev.stream), ev.seq, core->get_executor(), [](std::error_code) {});
             events.pop_front();
         }
+    }
+
+    // A message of the standalone stream written here, remembered for a
+    // second so that the same message forwarded by another instance is not
+    // written twice.
+    void write_standalone_locked(std::string data) {
+        const auto now = std::chrono::steady_clock::now();
+        while (!recent_standalone.empty() &&
+               (recent_standalone.size() >= 32 || now - recent_standalone.front().first > std::chrono::seconds(1)))
+            recent_standalone.pop_front();
+        recent_standalone.emplace_back(now, std::hash<std::string>{}(data));
+        write_event_locked(0, std::move(data));
+    }
+
+    // A standalone message another instance forwarded: written when the
+    // client's standalone stream is open here and this instance did not
+    // write the same message within the last second.
+    void write_forwarded_locked(std::string data) {
+        auto it = streams.find(0);
+        if (ended || it == streams.end() || !it->second.res) return;
+        const auto now = std::chrono::steady_clock::now();
+        const auto h = std::hash<std::string>{}(data);
+        for (const auto& [at, seen] : recent_standalone)
+            if (seen == h && now - at <= std::chrono::seconds(1)) return;
+        write_event_locked(0, std::move(data));
     }
 
     // Called when `res` goes away; the stream lives on for a resume.
@@ -143,19 +179,34 @@ struct http_session : std::enable_shared_from_this<http_session> {
     }
 };
 
-// Messages not about a request: to the standalone stream (stored for replay).
+// Messages not about a request: to the standalone stream (stored for
+// replay). With a session store, when the client's standalone stream is not
+// open on this instance, the message is also handed to the other instances
+// (`forward`): the one holding the stream writes it there.
 class standalone_outbound final : public outbound {
 public:
-    explicit standalone_outbound(std::weak_ptr<http_session> s) : s_(std::move(s)) {}
+    using forward_fn = std::function<void(const std::string& session, std::string message)>;
+    explicit standalone_outbound(std::weak_ptr<http_session> s, forward_fn forward = {})
+        : s_(std::move(s)), forward_(std::move(forward)) {}
     void send(std::string message) override {
         auto s = s_.lock();
         if (!s) return;
-        std::lock_guard lock(s->mu);
-        if (!s->ended) s->write_event_locked(0, std::move(message));
+        bool elsewhere = false;
+        std::string copy;
+        {
+            std::lock_guard lock(s->mu);
+            if (s->ended) return;
+            auto it = s->streams.find(0);
+            elsewhere = forward_ && (it == s->streams.end() || !it->second.res);
+            if (elsewhere) copy = message;
+            s->write_standalone_locked(std::move(message));
+        }
+        if (elsewhere) forward_(s->id, std::move(copy));
     }
 
 private:
     std::weak_ptr<http_session> s_;
+    forward_fn forward_;
 };
 
 // Receives the "answers" to notifications and responses: nothing.
@@ -195,6 +246,10 @@ public:
         if (mode_ == mode::pending) begin_sse_locked();
         s_->write_event_locked(stream_, std::move(message));
     }
+
+    /// The id (JSON text) of the request whose answer ends this stream, when
+    /// it answers one request (not a batch).
+    void set_answers(std::string request_id) { answers_ = std::move(request_id); }
 
     /// Runs `hook` with the answer instead of sending it; the hook sends it
     /// with `finish_now` (or `fail_now`) when it is done.
@@ -276,7 +331,7 @@ private:
         stream_ = s_->next_stream++;
         s_->streams[stream_].res = res_;
         res_->begin_stream(sse_head(extra_));
-        if (s_->wants_priming()) res_->write(s_->priming_locked(stream_));
+        if (s_->wants_priming()) res_->write(s_->priming_locked(stream_, answers_));
         s_->watch_locked(stream_, res_);
     }
 
@@ -287,6 +342,7 @@ private:
     mode mode_ = mode::pending;
     std::uint64_t stream_ = 0;
     std::function<void(jsonrpc::reply)> before_finish_;
+    std::string answers_;
 };
 
 // Messages a stateless request's session sends outside any request: none are
@@ -375,12 +431,14 @@ private:
 
 struct streamable_http_state : std::enable_shared_from_this<streamable_http_state> {
     streamable_http_state(server_core& c, const streamable_http_options& o)
-        : core(c), opts(o), sweep(c.io()), store(c.options().sessions), tag(store ? random_hex_id(4) : std::string()) {}
+        : core(c), opts(o), sweep(c.io()), heartbeat(c.io()), store(c.options().sessions),
+          tag(store ? random_hex_id(4) : std::string()) {}
 
     server_core& core;
     const streamable_http_options& opts;
     std::unique_ptr<http::server> http;
     asio::steady_timer sweep;
+    asio::steady_timer heartbeat;  // of mark_alive
     // Where sessions live between requests for every instance (null: here only),
     // and the subscription to the changes other instances make.
     std::shared_ptr<const session_store> store;
@@ -552,11 +610,12 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                         s->id = id;
                         s->store = self->store;
                         s->tag = self->tag;
-                        s->core = self->core.make_session(std::make_shared<standalone_outbound>(s));
+                        s->core = self->core.make_session(std::make_shared<standalone_outbound>(s, self->standalone_forwarder()));
                         self->sessions.emplace(id, s);
                         auto cs = s->core;
-                        asio::post(cs->get_executor(), [cs, caller, rec = std::move(*rec)] {
+                        asio::post(cs->get_executor(), [cs, caller, rec = std::move(*rec), fwd = self->forwarder(id)] {
                             cs->set_principal(caller);
+                            cs->set_forward(fwd);
                             cs->restore(rec);
                         });
                     }
@@ -605,11 +664,59 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         });
     }
 
+    // Where session `id` sends the messages that belong to another
+    // instance's copy of it (session::set_forward): through the store.
+    session::forward_fn forwarder(std::string id) {
+        std::weak_ptr<streamable_http_state> weak = weak_from_this();
+        return [weak, id = std::move(id)](const nlohmann::json& message) {
+            auto self = weak.lock();
+            if (!self) return;
+            self->store->async_forward(id, message.dump(), self->core.io().get_executor(), [self, id](std::error_code ec) {
+                if (ec)
+                    self->core.options().diagnostics("could not forward a message of session " + id +
+                                                     " to the instance that holds its request: " + ec.message());
+            });
+        };
+    }
+
+    // Where a session's standalone messages go when its standalone stream is
+    // not open here (null without a session store): to the other instances,
+    // as {"standalone": message}.
+    standalone_outbound::forward_fn standalone_forwarder() {
+        if (!store) return {};
+        std::weak_ptr<streamable_http_state> weak = weak_from_this();
+        return [weak](const std::string& id, std::string message) {
+            auto self = weak.lock();
+            if (!self) return;
+            nlohmann::json wrapped = {{"standalone", std::move(message)}};
+            self->store->async_forward(id, wrapped.dump(), self->core.io().get_executor(), [self, id](std::error_code ec) {
+                if (ec)
+                    self->core.options().diagnostics("could not hand a notification of session " + id +
+                                                     " to the other instances: " + ec.message());
+            });
+        };
+    }
+
     // Follows the changes other instances make to sessions this one holds:
-    // an ended session goes, a changed one is reloaded.
+    // an ended session goes, a changed one is reloaded; and takes the
+    // messages they forward to its copies.
     void watch_store() {
         if (!store) return;
         std::weak_ptr<streamable_http_state> weak = weak_from_this();
+        auto on_message = [weak](const std::string& id, std::string text) {
+            auto self = weak.lock();
+            if (!self) return;
+            auto s = self->find(id);
+            if (!s) return;  // not held here: another instance's
+            auto j = nlohmann::json::parse(text, nullptr, false);
+            if (j.is_discarded()) return;
+            if (auto n = j.find("standalone"); n != j.end() && n->is_string()) {
+                std::lock_guard lock(s->mu);
+                return s->write_forwarded_locked(n->get<std::string>());
+            }
+            auto cs = s->core;
+            asio::post(cs->get_executor(), [cs, j = std::move(j)] { cs->receive_forwarded(j); });
+        };
         store_watch = store->watch([weak](const std::string& id, bool ended) {
             auto self = weak.lock();
             if (!self) return;
@@ -624,7 +731,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
                     asio::post(cs->get_executor(), [cs, rec = std::move(*rec)] { cs->restore(rec); });
                 });
             });
-        });
+        }, std::move(on_message));
     }
 
     void handle(http::request req, std::shared_ptr<http::responder> res) {
@@ -750,13 +857,17 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             s->last_seen = std::chrono::steady_clock::now();
         }
         bool has_request = false;
+        std::string answers;  // the request's id, JSON
         if (j.is_object()) {
             auto m = jsonrpc::from_json(j);
             if (!m) {
                 diag(req, 400, m.error->error.message);
                 return res->respond(http::response::with_body(400, "application/json", jsonrpc::serialize(*m.error)));
             }
-            has_request = std::holds_alternative<jsonrpc::request>(*m.value);
+            if (auto* r = std::get_if<jsonrpc::request>(&*m.value)) {
+                has_request = true;
+                if (store) answers = r->id.to_json().dump();
+            }
         } else if (j.is_array()) {
             for (const auto& e : j) has_request |= e.is_object() && e.contains("method") && e.contains("id");
             has_request |= j.empty();
@@ -766,6 +877,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         std::shared_ptr<reply_stream> stream;
         if (has_request) {
             auto post = std::make_shared<post_stream>(s, res, http::fields{});
+            post->set_answers(std::move(answers));
             persist_before_answer(s, post);
             stream = std::move(post);
         } else {
@@ -934,7 +1046,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
             s->tag = tag;
             do s->id = random_session_id();
             while (sessions.count(s->id));
-            s->core = core.make_session(std::make_shared<standalone_outbound>(s));
+            s->core = core.make_session(std::make_shared<standalone_outbound>(s, standalone_forwarder()));
             sessions.emplace(s->id, s);
         }
         http::fields extra;
@@ -944,6 +1056,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         auto self = shared_from_this();
         asio::post(s->core->get_executor(), [self, s, j = std::move(j), stream, who = std::move(who)] {
             s->core->set_principal(who);
+            if (self->store) s->core->set_forward(self->forwarder(s->id));
             s->core->receive(j, stream, who);
             if (!s->core->initialized()) self->end_session(s);  // a refused initialize leaves no session
         });
@@ -1020,36 +1133,140 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
 
     // A GET whose Last-Event-ID another instance wrote: the events of that
     // stream after it, from the session store. A stream whose end is stored
-    // ends after them; the other instance's standalone stream goes on as this
-    // instance's; a POST stream whose end is not stored ends (its request may
-    // still be running there: the client reconnects).
+    // ends after it; the other instance's standalone stream goes on as this
+    // instance's. A POST's stream whose end is not stored yet stays open:
+    // its events are read again every `resume_poll` until its answer is
+    // stored, or until the instance running its request is found stopped
+    // (silent for `instance_ttl`), when the stream ends with an error
+    // answer for that request, which the client can send again.
+    static constexpr std::chrono::milliseconds resume_poll{250};
+
+    struct remote_resume : std::enable_shared_from_this<remote_resume> {
+        std::shared_ptr<streamable_http_state> self;
+        std::shared_ptr<http_session> s;
+        std::shared_ptr<http::responder> res;
+        http::request head;
+        std::string tag, name;  // the instance that wrote the stream, and the stream's name
+        std::uint64_t stream = 0, after = 0;
+        std::string answers;  // the request the stream answers (JSON id), once known
+        std::unique_ptr<asio::steady_timer> timer;
+        std::atomic<bool> gone{false};  // the client disconnected
+        bool begun = false;
+    };
+
     void resume_elsewhere(const std::shared_ptr<http_session>& s, const http::request& req,
                           const std::shared_ptr<http::responder>& res, const std::string& id_tag, std::uint64_t stream,
                           std::uint64_t after) {
-        auto self = shared_from_this();
-        const auto name = id_tag + "-" + std::to_string(stream);
-        store->async_events(s->id, name, after, core.io().get_executor(), [self, s, res, head = request_head(req), name, stream](
-                                                    std::error_code ec, std::vector<stored_sse_event> events) {
-            if (ec)
-                return self->reject(head, res, 503, -32000,
-                                    "Service Unavailable: the stored events could not be read (" + ec.message() +
-                                        "); reconnect with the same Last-Event-ID");
-            if (events.empty() && stream != 0)
-                return self->reject(head, res, 400, -32000,
-                                    "Bad Request: no event of that stream after Last-Event-ID is stored; its request "
-                                    "may still run on the instance that began it");
-            std::lock_guard lock(s->mu);
-            if (s->ended) return self->reject_unknown_session(head, res);
-            res->begin_stream(sse_head({}));
-            bool ended = false;
-            for (const auto& e : events) {
-                res->write(http_session::frame(name + "_" + std::to_string(e.seq), e.data));
-                ended |= e.last;
+        auto op = std::make_shared<remote_resume>();
+        op->self = shared_from_this();
+        op->s = s;
+        op->res = res;
+        op->head = request_head(req);
+        op->tag = id_tag;
+        op->name = id_tag + "-" + std::to_string(stream);
+        op->stream = stream;
+        op->after = after;
+        op->timer = std::make_unique<asio::steady_timer>(core.io());
+        std::weak_ptr<remote_resume> weak = op;
+        res->on_disconnect([weak] {
+            if (auto o = weak.lock()) o->gone = true;
+        });
+        resume_poll_once(std::move(op));
+    }
+
+    static void resume_poll_once(std::shared_ptr<remote_resume> op) {
+        auto& self = *op->self;
+        // All of the stream's stored events: its priming event names the request.
+        self.store->async_events(op->s->id, op->name, 0, self.core.io().get_executor(), [op](
+                                     std::error_code ec, std::vector<stored_sse_event> events) {
+            auto& self = *op->self;
+            if (ec && !op->begun)
+                return self.reject(op->head, op->res, 503, -32000,
+                                   "Service Unavailable: the stored events could not be read (" + ec.message() +
+                                       "); reconnect with the same Last-Event-ID");
+            bool ended = false, any = false;  // its answer is stored; events after Last-Event-ID are
+            std::uint64_t last_seq = op->after;
+            {
+                std::lock_guard lock(op->s->mu);
+                if (op->s->ended) {
+                    if (!op->begun) return self.reject_unknown_session(op->head, op->res);
+                    return op->res->end_stream();
+                }
+                for (const auto& e : events) {
+                    if (!e.answers.empty()) op->answers = e.answers;
+                    last_seq = std::max(last_seq, e.seq);
+                    any |= e.answers.empty() && e.seq > op->after;
+                    ended |= e.last;
+                }
+                if (!op->begun && !any && op->stream != 0 && (ended || op->answers.empty()))
+                    return self.reject(op->head, op->res, 400, -32000,
+                                       "Bad Request: no event of that stream after Last-Event-ID is stored");
+                if (!op->begun) {
+                    op->res->begin_stream(sse_head({}));
+                    op->begun = true;
+                }
+                for (const auto& e : events) {
+                    if (!e.answers.empty() || e.seq <= op->after) continue;
+                    op->res->write(http_session::frame(op->name + "_" + std::to_string(e.seq), e.data));
+                    op->after = e.seq;
+                }
+                if (op->stream == 0) {
+                    // The other instance's standalone stream goes on as this instance's.
+                    auto standalone = op->s->streams.find(0);
+                    if (standalone == op->s->streams.end() || standalone->second.res) return op->res->end_stream();
+                    standalone->second.res = op->res;
+                    op->s->watch_locked(0, op->res);
+                    return;
+                }
+                if (ended || op->gone) return op->res->end_stream();
             }
-            auto standalone = s->streams.find(0);
-            if (ended || stream != 0 || standalone == s->streams.end() || standalone->second.res) return res->end_stream();
-            standalone->second.res = res;
-            s->watch_locked(0, res);
+            if (self.stopping_now()) return op->res->end_stream();
+            // Still running there, or stopped with it?
+            self.store->async_alive(op->tag, self.core.io().get_executor(), [op, last_seq](std::error_code ec, bool alive) {
+                if (!ec && !alive) return answer_for_stopped(op, last_seq);
+                op->timer->expires_after(resume_poll);
+                op->timer->async_wait([op](std::error_code e) {
+                    if (e || op->gone) return op->res->end_stream();
+                    resume_poll_once(op);
+                });
+            });
+        });
+    }
+
+    // The instance running the stream's request stopped without answering:
+    // the stream ends with an error answer to that request.
+    static void answer_for_stopped(const std::shared_ptr<remote_resume>& op, std::uint64_t last_seq) {
+        std::lock_guard lock(op->s->mu);
+        if (!op->answers.empty()) {
+            auto id = nlohmann::json::parse(op->answers, nullptr, false);
+            auto rid = id.is_number_integer() ? std::optional<jsonrpc::request_id>(id.get<std::int64_t>())
+                       : id.is_string()       ? std::optional<jsonrpc::request_id>(id.get<std::string>())
+                                              : std::nullopt;
+            if (rid)
+                op->res->write(http_session::frame(
+                    op->name + "_" + std::to_string(last_seq + 1),
+                    jsonrpc::serialize(jsonrpc::make_error(
+                        *rid, jsonrpc::error_code::internal_error,
+                        "Internal error: the server instance running this request stopped before it answered; the "
+                        "request may or may not have taken effect: send it again if that is safe"))));
+        }
+        op->res->end_stream();
+    }
+
+    bool stopping_now() {
+        std::lock_guard lock(mu);
+        return stopping;
+    }
+
+    // Says every third of `instance_ttl` that this instance runs (with a session store).
+    void mark_alive() {
+        if (!store) return;
+        store->async_mark_alive(tag, opts.instance_ttl, core.io().get_executor(), [](std::error_code) {});
+        heartbeat.expires_after(opts.instance_ttl / 3);
+        std::weak_ptr<streamable_http_state> weak = weak_from_this();
+        heartbeat.async_wait([weak](std::error_code ec) {
+            if (ec) return;
+            if (auto self = weak.lock()) self->mark_alive();
         });
     }
 
@@ -1142,6 +1359,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
                 if (auto s = w.lock()) stateless.push_back(std::move(s));
         }
         state->sweep.cancel();
+        state->heartbeat.cancel();
         signals.cancel();
         auto remaining = std::make_shared<std::atomic<std::size_t>>(all.size() + stateless.size() + 1);
         auto one_done = [state, work, remaining, on_shutdown] {
@@ -1186,6 +1404,7 @@ std::error_code streamable_http_transport::run(server_core& core) {
     }
     state->schedule_sweep();
     state->watch_store();
+    state->mark_alive();
     if (options_.on_listening) options_.on_listening(state->http->local_endpoint());
     if (stop_early) asio::post(io, [state] { state->begin_shutdown(); });
 
