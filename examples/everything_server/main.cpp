@@ -22,6 +22,9 @@
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/server/request_state.hpp>
 #include <polymcp/storage/memory.hpp>
+#if POLYMCP_EVERYTHING_REDIS
+#include <polymcp/storage/redis.hpp>
+#endif
 #include <polymcp/auth/resource_server.hpp>
 #include <polymcp/http/tls.hpp>
 #include <polymcp/transport/streamable_http.hpp>
@@ -369,11 +372,23 @@ private:
     std::thread thread_;
 };
 
+// Runs `srv` until it stops; the process's exit status.
+template <class Server>
+int serve(Server&& srv) {
+    resource_watcher watcher(srv.core().resources());
+    auto ec = srv.run();
+    if (ec) std::fprintf(stderr, "everything_server: %s\n", ec.message().c_str());
+    return ec ? 1 : 0;
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: everything_server (--port N [--host ADDRESS] [--threads N] [--path /mcp] "
                  "[--tls-cert FILE --tls-key FILE] [--auth-jwks URL|FILE --auth-issuer URL [--auth-resource URI] "
-                 "[--auth-scopes \"a b\"]] | --stdio) [--quiet] [--list-ttl MS]\n");
+                 "[--auth-scopes \"a b\"]] [--redis HOST:PORT --key-file FILE] | --stdio) [--quiet] [--list-ttl MS]\n"
+                 "  --redis HOST:PORT  keep sessions (and requestState) in this Redis, so that several instances\n"
+                 "                     behind a load balancer serve any session (docs/scaling.md)\n"
+                 "  --key-file FILE    the Fernet key (base64url) that seals what is stored; the same on every instance\n");
     return 2;
 }
 
@@ -382,7 +397,7 @@ int usage() {
 int main(int argc, char** argv) {
     std::optional<int> port;
     std::string host = "127.0.0.1", path = "/mcp", tls_cert, tls_key;
-    std::string auth_jwks, auth_issuer, auth_resource, auth_scopes;
+    std::string auth_jwks, auth_issuer, auth_resource, auth_scopes, redis, key_file;
     std::size_t threads = 1;
     bool stdio = false, quiet = false;
     std::chrono::milliseconds list_ttl{0};
@@ -414,6 +429,10 @@ int main(int argc, char** argv) {
             if (!v) return usage();
             (a == "--auth-jwks" ? auth_jwks : a == "--auth-issuer" ? auth_issuer : a == "--auth-resource" ? auth_resource
                                                                                                           : auth_scopes) = v;
+        } else if (a == "--redis" || a == "--key-file") {
+            auto v = value();
+            if (!v) return usage();
+            (a == "--redis" ? redis : key_file) = v;
         } else if (a == "--stdio") {
             stdio = true;
         } else if (a == "--list-ttl") {
@@ -428,6 +447,7 @@ int main(int argc, char** argv) {
     }
     if (stdio == port.has_value() || tls_cert.empty() != tls_key.empty()) return usage();
     if (auth_jwks.empty() != auth_issuer.empty() || (stdio && !auth_jwks.empty())) return usage();
+    if (redis.empty() != key_file.empty() || (stdio && !redis.empty())) return usage();
 
     polymcp::server_options options{.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}};
     options.io_threads = threads;
@@ -435,9 +455,18 @@ int main(int argc, char** argv) {
                        &options.cache.prompts_list})
         hint->ttl = list_ttl;
     if (quiet) options.diagnostics = [](std::string_view) {};
-    // requestState (MCP 2026-07-28 input-required results) sealed with Fernet
-    // under a key made at start: valid for this process only.
-    const polymcp::crypto::fernet cipher(polymcp::crypto::fernet::generate_key());
+    // requestState (MCP 2026-07-28 input-required results), and with --redis
+    // the sessions, sealed with Fernet: under the key of --key-file, or a key
+    // made at start, valid for this process only.
+    std::optional<polymcp::crypto::fernet> sealing;
+    try {
+        sealing.emplace(key_file.empty() ? polymcp::crypto::fernet::generate_key()
+                                         : polymcp::crypto::fernet::key_type::from_file(key_file));
+    } catch (const std::system_error& e) {
+        std::fprintf(stderr, "everything_server: %s\n", e.what());
+        return 1;
+    }
+    const polymcp::crypto::fernet cipher = *sealing;
     auto storage = std::make_shared<polymcp::storage::memory_storage>();
     auto prompts = make_prompts();
     auto features = polymcp::features(make_tools(prompts), make_resources(), prompts);
@@ -497,9 +526,23 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "everything_server: listening on %s://%s:%u%s\n", scheme,
                      ep.address().to_string().c_str(), static_cast<unsigned>(ep.port()), path.c_str());
     };
-    polymcp::server srv(options, features, polymcp::streamable_http_transport(http), policy, storage, cipher);
-    resource_watcher watcher(srv.core().resources());
-    auto ec = srv.run();
-    if (ec) std::fprintf(stderr, "everything_server: %s\n", ec.message().c_str());
-    return ec ? 1 : 0;
+    if (!redis.empty()) {
+#if !POLYMCP_EVERYTHING_REDIS
+        std::fprintf(stderr, "everything_server: built without Redis (hiredis was not found)\n");
+        return 1;
+#else
+        polymcp::storage::redis_options ro;
+        auto colon = redis.rfind(':');
+        ro.host = redis.substr(0, colon);
+        ro.port = colon == std::string::npos ? 6379 : static_cast<std::uint16_t>(std::atoi(redis.c_str() + colon + 1));
+        std::error_code ec;
+        auto shared = std::make_shared<polymcp::storage::redis_storage>(ro, ec);
+        if (ec) {
+            std::fprintf(stderr, "everything_server: cannot use Redis at %s: %s\n", redis.c_str(), ec.message().c_str());
+            return 1;
+        }
+        return serve(polymcp::server(options, features, polymcp::streamable_http_transport(http), policy, shared, cipher));
+#endif
+    }
+    return serve(polymcp::server(options, features, polymcp::streamable_http_transport(http), policy, storage, cipher));
 }

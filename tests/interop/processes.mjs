@@ -1,6 +1,9 @@
 // Child processes and ports for the node interop tests.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
 /// Starts `cmd` with `args` (and `env` added to this process's) and resolves,
 /// once its stderr matches `pattern`, with `{ child, match, log }`: `match` is
@@ -81,3 +84,48 @@ export const testCallers = () => ({
     { key: ADMIN, subject: "carol", tenant: "acme", scopes: ["polymcp:admin"] },
   ],
 });
+
+/// Starts a redis-server of its own on 127.0.0.1:`port` (no persistence),
+/// pushed to `children`; resolves with the child once it accepts connections.
+export function startRedis(children, port) {
+  const redis = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  children.push(redis);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    redis.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("Ready to accept connections")) resolve(redis);
+    });
+    redis.on("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+  });
+}
+
+/// A Fernet key (URL-safe base64 of 32 random bytes, padded), as
+/// `Fernet.generate_key()` writes them.
+export const fernetKey = () => randomBytes(32).toString("base64url") + "=";
+
+/// Starts `count` instances of `server` (everything_server) sharing one
+/// redis-server (started here) and one Fernet key, behind the round-robin
+/// balancer of balancer.sh (nginx), every child pushed to `children`.
+/// `keyFile` is a path the key is written to. Resolves with `{ url, instances,
+/// redisPort }`: `url` the balancer's MCP endpoint, `instances` each
+/// `{ child, port }`.
+export async function balancedEverything(children, server, count, keyFile, options = []) {
+  const redisPort = await freePort();
+  await startRedis(children, redisPort);
+  writeFileSync(keyFile, fernetKey() + "\n", { mode: 0o600 });
+  const instances = [];
+  for (let i = 0; i < count; ++i) {
+    const s = await launch(server, ["--port", "0", "--redis", `127.0.0.1:${redisPort}`, "--key-file", keyFile, ...options],
+      /listening on (https?:\S+)/, {}, children);
+    instances.push({ child: s.child, port: new URL(s.match).port, log: s.log });
+  }
+  const port = await freePort();
+  await launch("bash", [balancerScript, String(port), ...instances.map((s) => s.port)], /balancer: listening on (http:\S+)/,
+    {}, children);
+  return { url: new URL(`http://127.0.0.1:${port}/mcp`), instances, redisPort };
+}
+
+const balancerScript = fileURLToPath(new URL("./balancer.sh", import.meta.url));

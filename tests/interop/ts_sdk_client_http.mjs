@@ -1,16 +1,27 @@
 // Interop: the official MCP TypeScript SDK clients, v1 (@modelcontextprotocol/sdk)
 // and v2 (@modelcontextprotocol/client), pinned in package.json, drive polymcp's
 // everything_server over Streamable HTTP, with no workaround on either side.
-// Usage: node ts_sdk_client_http.mjs <path-to-everything_server> v1|v2 [server options...]
+// Usage: node ts_sdk_client_http.mjs <path-to-everything_server> v1|v2 [--balanced] [server options...]
 // (with --tls-cert/--tls-key the server speaks HTTPS; give node the certificate
-// through NODE_EXTRA_CA_CERTS)
+// through NODE_EXTRA_CA_CERTS). With --balanced the client talks to two
+// instances sharing a Redis (started here) through a round-robin balancer
+// with no affinity (nginx, balancer.sh): every request of a session may land
+// on either instance, answers to the server's requests and cancellations
+// among them.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-const [server, flavor, ...serverOptions] = process.argv.slice(2);
+import { balancedEverything } from "./processes.mjs";
+
+const [server, flavor, ...rest] = process.argv.slice(2);
 if (!server || !["v1", "v2"].includes(flavor))
-  throw new Error("usage: ts_sdk_client_http.mjs <everything_server> v1|v2");
+  throw new Error("usage: ts_sdk_client_http.mjs <everything_server> v1|v2 [--balanced] [server options...]");
+const balanced = rest.includes("--balanced");
+const serverOptions = rest.filter((o) => o !== "--balanced");
 
 let Client, StreamableHTTPClientTransport, schemas;
 if (flavor === "v1") {
@@ -31,10 +42,22 @@ function onRequest(client, method, handler) {
   return client.setRequestHandler(schema, handler);
 }
 
+// callTool with request options (progress, signal): v1 takes a result schema before them.
+const callWith = (client, params, options) =>
+  flavor === "v1" ? client.callTool(params, undefined, options) : client.callTool(params, options);
+
 let child;
 let url;
+const children = [];
+let dir;
 before(async () => {
+  if (balanced) {
+    dir = mkdtempSync(join(tmpdir(), "polymcp-balanced-"));
+    ({ url } = await balancedEverything(children, server, 2, join(dir, "fernet.key"), serverOptions));
+    return;
+  }
   child = spawn(server, ["--port", "0", ...serverOptions], { stdio: ["ignore", "ignore", "pipe"] });
+  children.push(child);
   url = await new Promise((resolve, reject) => {
     let err = "";
     child.stderr.on("data", (d) => {
@@ -45,7 +68,10 @@ before(async () => {
     child.on("exit", (code) => reject(new Error(`everything_server exited with ${code}: ${err}`)));
   });
 });
-after(() => child.kill("SIGTERM"));
+after(() => {
+  for (const c of children) c.kill("SIGTERM");
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 async function connect(capabilities = {}) {
   const client = new Client({ name: `polymcp-interop-${flavor}`, version: "1.0.0" }, { capabilities });
@@ -126,6 +152,46 @@ test("the client answers an elicitation and a sampling request made by tools", a
     const s = await client.callTool({ name: "test_sampling", arguments: { prompt: "Say hi" } });
     assert.equal(sampled.messages[0].content.text, "Say hi");
     assert.equal(text(s), "LLM response: sampled text");
+  } finally {
+    await client.close();
+  }
+});
+
+test("answers to the server's requests reach the tool that asked, whichever instance they land on", async () => {
+  const { client } = await connect({ elicitation: {} });
+  try {
+    let n = 0;
+    onRequest(client, "elicitation/create", async () => ({ action: "accept", content: { response: `answer ${++n}` } }));
+    // Through the balancer, consecutive answers land on alternating instances.
+    for (let i = 1; i <= 4; ++i) {
+      const e = await client.callTool({ name: "test_elicitation", arguments: { message: `question ${i}` } });
+      assert.match(text(e), new RegExp(`"response":"answer ${i}"`));
+    }
+  } finally {
+    await client.close();
+  }
+});
+
+test("progress notifications, and a call cancelled by the client", async () => {
+  const { client } = await connect();
+  try {
+    const seen = [];
+    const r = await callWith(client, { name: "test_tool_with_progress", arguments: {} }, {
+      onprogress: (p) => seen.push(p.progress),
+    });
+    assert.deepEqual(seen, [0, 50, 100]);
+    assert.ok(text(r).length > 0);
+
+    // Cancelled after its first progress: the SDK sends notifications/cancelled
+    // (to any instance) and rejects the call; the session goes on.
+    const controller = new AbortController();
+    const call = callWith(client, { name: "test_tool_with_progress", arguments: {} }, {
+      signal: controller.signal,
+      onprogress: () => controller.abort("changed my mind"),
+    });
+    await assert.rejects(call);
+    assert.equal(text(await client.callTool({ name: "test_simple_text", arguments: {} })),
+      "This is a simple text response for testing.");
   } finally {
     await client.close();
   }
