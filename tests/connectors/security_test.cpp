@@ -585,3 +585,65 @@ TEST_CASE("SSRF: addresses that embed or translate to IPv4 are classified by wha
         CHECK(p.allows(asio::ip::make_address(a)));
     }
 }
+
+TEMPLATE_TEST_CASE("what the call path keeps in an instance follows changes made on another at once",
+                   "[connectors][channels]", st::redis_storage, st::postgres_storage) {
+    polymcp::test::backend<TestType> backend;
+    auto first = backend.make();
+    auto second = backend.peer();
+    asio::io_context io;
+    auto key = polymcp::crypto::fernet::generate_key();
+    auto o = test_options();
+    o.view_ttl = std::chrono::minutes(10);  // only the channel can make a kept view go
+    auto a = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(first.get(), [](TestType*) {}), key, o);
+    auto b = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(second.get(), [](TestType*) {}), key, o);
+    const pc::session_key s{"t1", "alice", "default"};
+    const std::string tool = "scripted__seen";
+    auto [server, c] = used_on_both(io, *a, *b, s, tool);  // b keeps the session's view now
+
+    // Polls b's tools for up to 2 s until `wanted` tells it saw the change.
+    auto b_sees = [&](auto wanted) {
+        bool seen = false;
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(io);
+            for (int i = 0; i < 100 && !seen; ++i) {
+                seen = wanted(tool_names(co_await b->tools(s)).count(tool));
+                if (seen) break;
+                t.expires_after(20ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        });
+        return seen;
+    };
+    auto b_call = [&]() {
+        return expect_connector_error(io, [&]() -> asio::awaitable<void> {
+            std::string t = tool;
+            json args = json::object();
+            co_await b->call_tool(s, t, args);
+        });
+    };
+
+    // A disconnect on A: gone from B's tools, and B's calls fail, long before view_ttl.
+    test::run_coro(io, [&]() -> asio::awaitable<void> { co_await a->disconnect(s, c.id); });
+    CHECK(b_sees([](std::size_t n) { return n == 0; }));
+    CHECK(b_call().value() == pc::errc::unknown_tool);
+
+    // A connect on A: B calls it again.
+    test::run_coro(io, [&]() -> asio::awaitable<void> { co_await a->connect(s, c.id); });
+    CHECK(b_sees([](std::size_t n) { return n == 1; }));
+
+    // Disabled on A: B's kept view says so; enabled again on A: B follows.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json patch = {{"enabled", false}};
+        co_await a->update_connector(alice, c.id, patch);
+    });
+    CHECK(b_sees([](std::size_t n) { return n == 0; }));
+    CHECK(b_call().value() == pc::errc::disabled);
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json patch = {{"enabled", true}};
+        co_await a->update_connector(alice, c.id, patch);
+    });
+    CHECK(b_sees([](std::size_t n) { return n == 1; }));
+    a->close_all();
+    b->close_all();
+}

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 
 import { freePort, start } from "./processes.mjs";
@@ -100,7 +101,8 @@ before(async () => {
     listen: { address: "127.0.0.1", port: 0 },
     storage: { redis: `127.0.0.1:${redisPort}`, postgres, postgres_schema: schema, redis_prefix: `gw${process.pid}:` },
     auth: { api_keys: [{ key: KEY, subject: "alice", tenant: "acme" }] },
-    connectors: { allow_loopback: true },
+    // What a call reads is kept in each instance for at most 600 ms (5 s by default).
+    connectors: { allow_loopback: true, view_ttl_ms: 600 },
   };
   writeFileSync(join(dir, "gateway.json"), JSON.stringify(config));
   const env = { POLYMCP_ENCRYPTION_KEY: randomBytes(32).toString("base64url") + "=" };
@@ -109,7 +111,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of children) c.kill("SIGTERM");
   tokenServer?.close();
   calendarServer?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -202,31 +204,27 @@ test("a connector disabled on one instance is revoked on the other at once: list
   await b.close();
 });
 
-test("one MCP session behind a round-robin balancer: every request may go to either instance", async () => {
-  // What a load balancer without sticky sessions does: each HTTP request to the next instance.
-  let turn = 0;
-  const served = [0, 0];
-  const roundRobin = (url, init) => {
-    const i = turn++ % 2;
-    served[i]++;
-    const target = new URL(url);
-    const to = new URL(gw[i]);
-    target.host = to.host;
-    return fetch(target, init);
-  };
+test("one MCP session behind a round-robin balancer (nginx): every request may go to either instance", async () => {
+  // nginx with no affinity in front of both instances: each HTTP request to the next one.
+  const lbPort = await freePort();
+  const lb = await start(children, "bash", [fileURLToPath(new URL("./balancer.sh", import.meta.url)), String(lbPort),
+    ...gw.map((u) => new URL(u).port)], /balancer: listening on (http:\S+)/);
   const client = new Client({ name: "round-robin-agent", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(gw[0] + "/mcp"), {
-      requestInit: { headers: { "X-API-Key": KEY, "X-Gateway-Session": "s1" } },
-      fetch: roundRobin,
-    }),
-  );
+  const transport = new StreamableHTTPClientTransport(new URL(lb + "/mcp"), {
+    requestInit: { headers: { "X-API-Key": KEY, "X-Gateway-Session": "s1" } },
+  });
+  await client.connect(transport);
   for (let i = 0; i < 4; i++) {
     const names = (await client.listTools()).tools.map((t) => t.name);
     assert.ok(names.includes("ours__test_simple_text"), names.join(" "));
     assert.equal(text(await client.callTool({ name: "ours__test_simple_text", arguments: {} })), "This is a simple text response for testing.");
   }
-  assert.ok(served[0] >= 4 && served[1] >= 4, `requests per instance: ${served}`);
+  // The REST API through the balancer too: the session's connections, whichever instance answers.
+  for (let i = 0; i < 2; i++) {
+    const r = await fetch(lb + "/api/connectors", { headers: { "X-API-Key": KEY, "X-Gateway-Session": "s1" } });
+    assert.equal(r.status, 200);
+  }
+  await transport.terminateSession();
   await client.close();
 });
 
@@ -238,6 +236,9 @@ test("when Redis goes down: 503 STORAGE_UNAVAILABLE, /readyz 503, nothing half-w
   let r = await api(0, "POST", `/api/connectors/${ids.calendar}/connect`);
   assert.equal(r.status, 503, r.text);
   assert.equal(r.body.error, "STORAGE_UNAVAILABLE");
+  // An instance answers from the view it keeps of a session for at most
+  // view_ttl_ms; then from the storage, which is down.
+  await new Promise((r) => setTimeout(r, 700));
   r = await api(1, "GET", "/api/tools");
   assert.equal(r.status, 503, r.text);
   assert.ok(!r.text.includes("gateway-secret") && !r.text.includes("tok-"), "no secret in an error");

@@ -113,6 +113,16 @@ struct manager_options {
     /// sessions `list_changed`, should the revocation's message on
     /// `revocation_channel` not have arrived.
     std::chrono::milliseconds upstream_idle_timeout{10 * 60'000};
+    /// What `tools` and `call_tool` read for a session (its connections,
+    /// their connectors' records, whether each is revoked, the aggregated
+    /// tools) is kept in this instance for at most this long, in ms. Every
+    /// change made here drops it at once; a change made on another instance
+    /// drops it as soon as that instance's message on `revocation_channel`
+    /// arrives (a storage round trip), and this bound holds should the
+    /// message be lost. 0 reads the storage on every call.
+    std::chrono::milliseconds view_ttl{5'000};
+    /// Sessions whose view is kept at most (the oldest entries go first).
+    std::size_t max_cached_views = 10'000;
 };
 
 /// How a forwarded call reports back.
@@ -261,7 +271,7 @@ public:
         }
         auto out = co_await store_->replace(who, std::move(c), std::move(new_config));
         if (retest || (was_enabled && !out.enabled)) revoke_connector(who, id);  // sessions reconnect with the new settings
-        else if (!was_enabled && out.enabled) notify_user(who);
+        else changed_user(who);
         co_return out;
     }
 
@@ -330,6 +340,7 @@ public:
         }
         auto out = co_await catalog_.update_server(who, id, std::move(patch), std::move(auth));
         if (!out.enabled || endpoint_changed || new_config) revoke_server(id);
+        else changed_everyone();
         co_return out;
     }
 
@@ -440,7 +451,7 @@ public:
             throw *failure;
         }
         co_await sessions_.put(k, state);
-        notify(k);
+        notify_everywhere(k);
         co_return state;
     }
 
@@ -456,7 +467,7 @@ public:
         state.updated_at = unix_now();
         co_await sessions_.put(k, state);
         close_live(live_key(k, id));
-        notify(k);
+        notify_everywhere(k);
         co_return state;
     }
 
@@ -497,7 +508,7 @@ public:
         std::error_code ec;
         std::string names = session_names_key(who_of(k)), name = k.session;
         co_await storage_->async_set_remove(names, name, detail::redirect(ec));  // on failure it expires
-        notify(k);
+        notify_everywhere(k);
     }
 
     // ---- aggregation and proxying -----------------------------------------------
@@ -507,11 +518,8 @@ public:
     /// enabled and still visible to the user. Connectors deleted meanwhile
     /// are dropped from the session.
     asio::awaitable<aggregation> tools(session_key k) {
-        auto view = co_await session_view(k);
-        std::vector<connection_state> usable;
-        for (auto& s : view.states)
-            if (!view.revoked.count(s.connector_id)) usable.push_back(std::move(s));
-        co_return aggregate(usable, opts_.aggregation);
+        auto v = co_await cached_view_of(std::move(k));
+        co_return v->usable;
     }
 
     /// The tools `call_tool` resolves names against: those of `tools(k)` and
@@ -519,8 +527,16 @@ public:
     /// disabled or gone), whose calls fail with `disabled`, so that a caller
     /// holding an old list learns why instead of `unknown_tool`.
     asio::awaitable<aggregation> callable_tools(session_key k) {
-        auto view = co_await session_view(k);
-        co_return aggregate(view.states, opts_.aggregation);
+        auto v = co_await cached_view_of(std::move(k));
+        co_return v->callable;
+    }
+
+    /// The tool named `name` among `callable_tools(k)`, or nullopt: the same
+    /// lookup without copying the session's whole list.
+    asio::awaitable<std::optional<aggregated_tool>> find_callable_tool(session_key k, std::string name) {
+        auto v = co_await cached_view_of(std::move(k));
+        const auto* t = v->callable.find(name);
+        co_return t ? std::optional<aggregated_tool>(*t) : std::nullopt;
     }
 
     /// Calls the aggregated tool `name` of session `k` upstream with
@@ -534,9 +550,9 @@ public:
     /// (`isError`) is a result.
     asio::awaitable<client::call_tool_result> call_tool(session_key k, std::string name, json arguments,
                                                         call_options o = {}) {
-        auto view = co_await session_view(k);
-        auto agg = aggregate(view.states, opts_.aggregation);
-        const auto* t = agg.find(name);
+        auto cached = co_await cached_view_of(k);
+        const auto& view = cached->view;
+        const auto* t = cached->callable.find(name);
         if (!t)
             throw connector_error(errc::unknown_tool, "no tool named '" + detail::excerpt(name) +
                                                           "' among the tools of this session's connected connectors");
@@ -544,7 +560,7 @@ public:
             close_live(live_key(k, t->connector_id));
             throw r->second;
         }
-        const auto c = view.connectors.at(t->connector_id);
+        const auto& c = view.connectors.at(t->connector_id);
         std::string upstream_name = t->tool_name;
         std::optional<connector_error> failure;
         client::call_tool_result result;
@@ -1141,6 +1157,61 @@ private:
         co_return v;
     }
 
+    // A session's view with its two aggregations, as kept in views_.
+    struct cached_view {
+        session_view_t view;
+        aggregation callable;  // every connected connector's tools (call_tool resolves against it)
+        aggregation usable;    // those of connectors not revoked (tools)
+        std::chrono::steady_clock::time_point at;
+    };
+
+    // The view of session `k`: kept for up to opts_.view_ttl, dropped by
+    // drop_views on any change. A view read while a change happened is
+    // returned but not kept.
+    asio::awaitable<std::shared_ptr<const cached_view>> cached_view_of(session_key k) {
+        auto key = k.prefix();
+        std::uint64_t generation = 0;
+        const auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = views_.find(key); it != views_.end() && now - it->second->at < opts_.view_ttl)
+                co_return it->second;
+            generation = views_generation_;
+        }
+        auto v = std::make_shared<cached_view>();
+        v->view = co_await session_view(std::move(k));
+        v->callable = aggregate(v->view.states, opts_.aggregation);
+        std::vector<connection_state> usable;
+        for (const auto& st : v->view.states)
+            if (!v->view.revoked.count(st.connector_id)) usable.push_back(st);
+        v->usable = aggregate(usable, opts_.aggregation);
+        v->at = now;
+        std::shared_ptr<const cached_view> out = std::move(v);
+        if (opts_.view_ttl.count() > 0) {
+            std::lock_guard lock(mu_);
+            if (generation == views_generation_) {
+                if (views_.size() >= opts_.max_cached_views && !views_.count(key)) {
+                    auto oldest = std::min_element(views_.begin(), views_.end(), [](const auto& a, const auto& b) {
+                        return a.second->at < b.second->at;
+                    });
+                    views_.erase(oldest);
+                }
+                views_[std::move(key)] = out;
+            }
+        }
+        co_return out;
+    }
+
+    // Drops the kept views of the sessions whose key starts with `prefix`
+    // (all of them for an empty one); views being read meanwhile are not kept.
+    void drop_views(const std::string& prefix) {
+        std::lock_guard lock(mu_);
+        ++views_generation_;
+        if (prefix.empty()) return views_.clear();
+        for (auto it = views_.lower_bound(prefix); it != views_.end() && it->first.rfind(prefix, 0) == 0;)
+            it = views_.erase(it);
+    }
+
     static std::string live_key(const session_key& k, const std::string& id) { return k.prefix() + storage::make_key({id}); }
 
     void touch(const std::shared_ptr<live_upstream>& l) {
@@ -1149,6 +1220,7 @@ private:
     }
 
     void notify(const session_key& k) {
+        drop_views(k.prefix());
         std::vector<std::function<void()>> calls;
         {
             std::lock_guard lock(mu_);
@@ -1159,13 +1231,22 @@ private:
         for (auto& f : calls) f();
     }
 
+    // Tells the MCP sessions of connector session `k` that its tools
+    // changed, here and, through revocation_channel, on every other
+    // instance (where the client's stream may be).
+    void notify_everywhere(const session_key& k) {
+        notify(k);
+        announce({{"tenant", k.tenant}, {"user", k.user}, {"session", k.session}});
+    }
+
     // Tells every session of `who` in this process (or, with `who` null,
     // every session) that its tools may have changed.
     void notify_user(const caller* who) {
+        const auto prefix = who ? storage::make_key({"polymcp", "session", who->tenant, who->user}) + ":" : std::string();
+        drop_views(prefix);
         std::vector<std::function<void()>> calls;
         {
             std::lock_guard lock(mu_);
-            const auto prefix = who ? storage::make_key({"polymcp", "session", who->tenant, who->user}) + ":" : std::string();
             for (const auto& [key, subs] : subscribers_)
                 if (key.rfind(prefix, 0) == 0)
                     for (const auto& [id, f] : subs) calls.push_back(f);
@@ -1173,6 +1254,20 @@ private:
         for (auto& f : calls) f();
     }
     void notify_user(const caller& who) { notify_user(&who); }
+
+    // A connector of `who` changed without being revoked (enabled again,
+    // renamed): `who`'s sessions hear of it here and on every other instance.
+    void changed_user(const caller& who) {
+        notify_user(who);
+        announce({{"tenant", who.tenant}, {"user", who.user}, {"changed", true}});
+    }
+
+    // A catalog server changed without being revoked (enabled again, made
+    // visible): every session hears of it here and on every other instance.
+    void changed_everyone() {
+        notify_user(nullptr);
+        announce({{"all", true}});
+    }
 
     // Connector `id` of `who` changed, was disabled or deleted: its upstream
     // sessions close and `who`'s sessions hear of it, here and, through
@@ -1267,8 +1362,15 @@ private:
             auto it = m.find(name);
             return it != m.end() && it->is_string() ? it->template get<std::string>() : std::string();
         };
+        auto flag = [&](const char* name) {
+            auto it = m.find(name);
+            return it != m.end() && it->is_boolean() && it->template get<bool>();
+        };
         if (auto server = text("server"); !server.empty()) drop_server(server);
         else if (auto id = text("connector"); !id.empty()) drop_connector(caller{text("tenant"), text("user")}, id);
+        else if (auto session = text("session"); !session.empty()) notify(session_key{text("tenant"), text("user"), session});
+        else if (flag("changed")) notify_user(caller{text("tenant"), text("user")});
+        else if (flag("all")) notify_user(nullptr);
     }
 
     // Opens an upstream session for connector `c` in session `k` and keeps
@@ -1401,7 +1503,7 @@ private:
         } catch (const std::exception&) {
             // The cached list stays; the next connect or call will tell.
         }
-        notify(k);
+        notify_everywhere(k);
     }
 
     static void close_session(const std::shared_ptr<live_upstream>& l) {
@@ -1568,6 +1670,8 @@ private:
     mutable std::mutex mu_;
     std::map<std::string, std::shared_ptr<live_upstream>> live_;                          // guarded by mu_
     std::map<std::string, std::map<std::uint64_t, std::function<void()>>> subscribers_;  // guarded by mu_
+    std::map<std::string, std::shared_ptr<const cached_view>> views_;  // by session key prefix; guarded by mu_
+    std::uint64_t views_generation_ = 0;                                // grows with each drop_views; guarded by mu_
     std::uint64_t next_subscription_ = 0;                                                // guarded by mu_
     std::map<std::string, std::size_t> tests_in_progress_;  // stdio children starting, by user key; guarded by mu_
     std::shared_ptr<asio::steady_timer> sweeper_;          // guarded by mu_

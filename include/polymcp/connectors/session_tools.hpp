@@ -68,8 +68,8 @@ public:
 
     asio::awaitable<std::shared_ptr<const tool_entry>> find_tool(tool_scope scope, std::string name) override {
         auto k = key_of(*scope.principal);
-        auto agg = co_await manager_->callable_tools(k);  // a revoked connector's tool answers DISABLED
-        const auto* t = agg.find(name);
+        // A revoked connector's tool is found: its call answers DISABLED.
+        auto t = co_await manager_->find_callable_tool(k, std::move(name));
         co_return t ? entry(k, *t) : nullptr;
     }
 

@@ -183,6 +183,7 @@ inline config load(const std::string& path) {
             m.max_tests_per_minute = count_from(*k, "max_tests_per_minute", m.max_tests_per_minute);
             m.upstream_idle_timeout = std::chrono::milliseconds(
                 count_from(*k, "upstream_idle_timeout_ms", m.upstream_idle_timeout.count(), 24 * 3600 * 1000));
+            m.view_ttl = std::chrono::milliseconds(count_from(*k, "view_ttl_ms", m.view_ttl.count(), 3600 * 1000));
             m.validation.timeout = std::chrono::milliseconds(k->value("test_timeout_ms", m.validation.timeout.count()));
             m.sessions.ttl = std::chrono::milliseconds(k->value("session_ttl_ms", m.sessions.ttl.count()));
             m.call_timeout = std::chrono::milliseconds(k->value("call_timeout_ms", m.call_timeout.count()));

@@ -190,8 +190,18 @@ int curl_multi::on_timer(CURLM*, long timeout_ms, void* userp) {
         self->timer_.cancel();
         return 0;
     }
-    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
     std::weak_ptr<curl_multi> weak = self->weak_from_this();
+    if (timeout_ms == 0) {
+        // "As soon as possible, not from within the callback": a posted
+        // action, not a timer due now (which would reprogram the reactor's
+        // timerfd twice for every transfer curl adds).
+        self->timer_.cancel();
+        asio::post(self->ex_, [weak] {
+            if (auto me = weak.lock()) me->action(CURL_SOCKET_TIMEOUT, 0);
+        });
+        return 0;
+    }
+    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
     self->timer_.async_wait([weak](std::error_code ec) {
         if (ec) return;
         if (auto me = weak.lock()) me->action(CURL_SOCKET_TIMEOUT, 0);
