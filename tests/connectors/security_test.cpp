@@ -94,6 +94,22 @@ std::pair<pc::server_record, pc::connector> used_on_both(asio::io_context& io, M
     return {server, c};
 }
 
+// Two gateway processes: a manager on each of two storage objects of one
+// Redis or PostgreSQL.
+template <class Storage>
+struct two_processes {
+    polymcp::test::backend<Storage> backend;
+    decltype(backend.make()) first = backend.make();
+    decltype(backend.peer()) second = backend.peer();
+    asio::io_context io;
+    polymcp::crypto::fernet::key_type key = polymcp::crypto::fernet::generate_key();
+    std::shared_ptr<pc::connector_manager<Storage, polymcp::crypto::fernet>> a, b;
+
+    explicit two_processes(const pc::manager_options& o)
+        : a(polymcp::test::make_test_manager<Storage>(io, std::shared_ptr<Storage>(first.get(), [](Storage*) {}), key, o)),
+          b(polymcp::test::make_test_manager<Storage>(io, std::shared_ptr<Storage>(second.get(), [](Storage*) {}), key, o)) {}
+};
+
 }  // namespace
 
 TEST_CASE("credential variables: loader, interpreter and shell variables are refused, credentials are not",
@@ -409,15 +425,9 @@ TEST_CASE("revocation: a disabled or deleted catalog server or connector stops a
 
 TEMPLATE_TEST_CASE("revocation reaches a gateway process on another storage object at once, through the storage's channel",
                    "[connectors][security][channels]", st::redis_storage, st::postgres_storage) {
-    // Two storage objects on one Redis or PostgreSQL: two gateway processes.
-    polymcp::test::backend<TestType> backend;
-    auto first = backend.make();
-    auto second = backend.peer();
-    asio::io_context io;
-    auto key = polymcp::crypto::fernet::generate_key();
-    auto o = test_options();  // upstream_idle_timeout 10 min: the periodic check would wait 30 s
-    auto a = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(first.get(), [](TestType*) {}), key, o);
-    auto b = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(second.get(), [](TestType*) {}), key, o);
+    two_processes<TestType> f(test_options());  // upstream_idle_timeout 10 min: the periodic check would wait 30 s
+    auto& io = f.io;
+    auto &a = f.a, &b = f.b;
     const pc::session_key s{"t1", "alice", "default"};
     const std::string tool = "scripted__seen";
     auto [server, c] = used_on_both(io, *a, *b, s, tool);
@@ -588,15 +598,11 @@ TEST_CASE("SSRF: addresses that embed or translate to IPv4 are classified by wha
 
 TEMPLATE_TEST_CASE("what the call path keeps in an instance follows changes made on another at once",
                    "[connectors][channels]", st::redis_storage, st::postgres_storage) {
-    polymcp::test::backend<TestType> backend;
-    auto first = backend.make();
-    auto second = backend.peer();
-    asio::io_context io;
-    auto key = polymcp::crypto::fernet::generate_key();
     auto o = test_options();
     o.view_ttl = std::chrono::minutes(10);  // only the channel can make a kept view go
-    auto a = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(first.get(), [](TestType*) {}), key, o);
-    auto b = polymcp::test::make_test_manager<TestType>(io, std::shared_ptr<TestType>(second.get(), [](TestType*) {}), key, o);
+    two_processes<TestType> f(o);
+    auto& io = f.io;
+    auto &a = f.a, &b = f.b;
     const pc::session_key s{"t1", "alice", "default"};
     const std::string tool = "scripted__seen";
     auto [server, c] = used_on_both(io, *a, *b, s, tool);  // b keeps the session's view now
