@@ -9,7 +9,22 @@
 
 #include <asio/post.hpp>
 
+#include <optional>
+
 namespace polymcp {
+namespace detail {
+
+// The request a `notifications/cancelled` names; nullopt for any other notification.
+inline std::optional<jsonrpc::request_id> cancelled_request(const jsonrpc::notification& n) {
+    if (n.method != "notifications/cancelled" || !n.params.is_object()) return std::nullopt;
+    auto id = n.params.find("requestId");
+    if (id == n.params.end()) return std::nullopt;
+    if (id->is_number_integer()) return jsonrpc::request_id(id->get<std::int64_t>());
+    if (id->is_string()) return jsonrpc::request_id(id->get<std::string>());
+    return std::nullopt;
+}
+
+}  // namespace detail
 
 session::session(std::shared_ptr<const server_shared> shared, asio::any_io_executor strand,
                  std::shared_ptr<outbound> out)
@@ -167,15 +182,8 @@ void session::on_request(jsonrpc::request& r, reply_fn reply, const std::shared_
 void session::on_notification(const jsonrpc::notification& n) {
     if (n.method == "notifications/initialized") {
         client_ready_ = true;
-    } else if (n.method == "notifications/cancelled") {
-        if (!n.params.is_object()) return;
-        auto id = n.params.find("requestId");
-        if (id == n.params.end()) return;
-        jsonrpc::request_id rid;
-        if (id->is_number_integer()) rid = id->get<std::int64_t>();
-        else if (id->is_string()) rid = id->get<std::string>();
-        else return;
-        if (!core_->cancel(rid) && forward_) forward_(nlohmann::json{{"jsonrpc", "2.0"}, {"method", n.method}, {"params", n.params}});
+    } else if (auto rid = detail::cancelled_request(n)) {
+        if (!core_->cancel(*rid) && forward_) forward_(nlohmann::json{{"jsonrpc", "2.0"}, {"method", n.method}, {"params", n.params}});
     }
     // Other notifications (including unknown ones) are ignored, never answered.
 }
@@ -197,11 +205,7 @@ void session::receive_forwarded(const nlohmann::json& message) {
             } else if constexpr (std::is_same_v<M, jsonrpc::error_response>) {
                 if (m.id) core_->on_response(*m.id, make_error_code(errc::peer_error), m.error.to_json());
             } else if constexpr (std::is_same_v<M, jsonrpc::notification>) {
-                if (m.method != "notifications/cancelled" || !m.params.is_object()) return;
-                auto id = m.params.find("requestId");
-                if (id == m.params.end()) return;
-                if (id->is_number_integer()) core_->cancel(jsonrpc::request_id(id->template get<std::int64_t>()));
-                else if (id->is_string()) core_->cancel(jsonrpc::request_id(id->template get<std::string>()));
+                if (auto rid = detail::cancelled_request(m)) core_->cancel(*rid);
             }
             // Requests are never forwarded.
         },

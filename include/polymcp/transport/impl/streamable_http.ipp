@@ -664,18 +664,23 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         });
     }
 
+    // Hands `text` to the other instances holding session `id`; a failure
+    // is logged (the message was `what`).
+    void forward_text(const std::string& id, std::string text, const char* what) {
+        store->async_forward(id, std::move(text), core.io().get_executor(),
+                             [self = shared_from_this(), id, what](std::error_code ec) {
+                                 if (ec)
+                                     self->core.options().diagnostics("could not forward " + std::string(what) +
+                                                                      " of session " + id + ": " + ec.message());
+                             });
+    }
+
     // Where session `id` sends the messages that belong to another
     // instance's copy of it (session::set_forward): through the store.
     session::forward_fn forwarder(std::string id) {
         std::weak_ptr<streamable_http_state> weak = weak_from_this();
         return [weak, id = std::move(id)](const nlohmann::json& message) {
-            auto self = weak.lock();
-            if (!self) return;
-            self->store->async_forward(id, message.dump(), self->core.io().get_executor(), [self, id](std::error_code ec) {
-                if (ec)
-                    self->core.options().diagnostics("could not forward a message of session " + id +
-                                                     " to the instance that holds its request: " + ec.message());
-            });
+            if (auto self = weak.lock()) self->forward_text(id, message.dump(), "a client's answer or cancellation");
         };
     }
 
@@ -686,14 +691,8 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
         if (!store) return {};
         std::weak_ptr<streamable_http_state> weak = weak_from_this();
         return [weak](const std::string& id, std::string message) {
-            auto self = weak.lock();
-            if (!self) return;
-            nlohmann::json wrapped = {{"standalone", std::move(message)}};
-            self->store->async_forward(id, wrapped.dump(), self->core.io().get_executor(), [self, id](std::error_code ec) {
-                if (ec)
-                    self->core.options().diagnostics("could not hand a notification of session " + id +
-                                                     " to the other instances: " + ec.message());
-            });
+            if (auto self = weak.lock())
+                self->forward_text(id, nlohmann::json{{"standalone", std::move(message)}}.dump(), "a notification");
         };
     }
 
