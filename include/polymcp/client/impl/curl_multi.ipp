@@ -68,11 +68,47 @@ inline std::size_t on_write(char* data, std::size_t size, std::size_t n, void* u
     return size * n;
 }
 
+// Easy handles kept for reuse on this thread, at most 64: creating one
+// allocates its state and, on its first transfer, its 16 KiB receive buffer.
+// A kept handle has been through curl_easy_reset (every option back to its
+// default); connections and the DNS cache belong to the multi handle.
+class easy_pool {
+public:
+    easy_pool() = default;
+    easy_pool(const easy_pool&) = delete;
+    easy_pool& operator=(const easy_pool&) = delete;
+    ~easy_pool() {
+        for (CURL* e : free_) curl_easy_cleanup(e);
+    }
+    CURL* take() {
+        if (free_.empty()) return curl_easy_init();
+        CURL* e = free_.back();
+        free_.pop_back();
+        return e;
+    }
+    void give(CURL* e) {
+        if (free_.size() >= 64) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        curl_easy_reset(e);
+        free_.push_back(e);
+    }
+
+private:
+    std::vector<CURL*> free_;
+};
+
+inline easy_pool& local_easy_pool() {
+    thread_local easy_pool pool;
+    return pool;
+}
+
 }  // namespace detail
 
 curl_transfer::curl_transfer(const asio::any_io_executor& ex) : done_event(ex) {
     detail::global_init();
-    easy = curl_easy_init();
+    easy = detail::local_easy_pool().take();
     if (!easy) throw client_error(errc::connection_failed, "libcurl could not create a transfer");
     curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
@@ -86,7 +122,7 @@ curl_transfer::curl_transfer(const asio::any_io_executor& ex) : done_event(ex) {
 }
 
 curl_transfer::~curl_transfer() {
-    if (easy) curl_easy_cleanup(easy);
+    if (easy) detail::local_easy_pool().give(easy);
     if (request_headers) curl_slist_free_all(request_headers);
     if (resolve_list) curl_slist_free_all(resolve_list);
 }
