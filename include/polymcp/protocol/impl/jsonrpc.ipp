@@ -21,28 +21,58 @@ json error::to_json() const {
     return e;
 }
 
+namespace detail {
+// Appends the compact text of `j` (invalid UTF-8 replaced by U+FFFD).
+inline void append_json(std::string& out, const json& j) {
+    out += j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace detail
+
+// Each message is written member by member, in the order nlohmann::json
+// gives an object's members (sorted by name), without copying the params or
+// result into a new object first.
 std::string serialize(const response& r) {
-    json j = {{"jsonrpc", "2.0"}, {"id", r.id.to_json()}, {"result", r.result}};
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out = "{\"id\":";
+    detail::append_json(out, r.id.to_json());
+    out += ",\"jsonrpc\":\"2.0\",\"result\":";
+    detail::append_json(out, r.result);
+    out += '}';
+    return out;
 }
 
 std::string serialize(const error_response& r) {
-    json j = {{"jsonrpc", "2.0"}};
-    if (r.id) j["id"] = r.id->to_json();
-    j["error"] = r.error.to_json();
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out = "{\"error\":";
+    detail::append_json(out, r.error.to_json());
+    if (r.id) {
+        out += ",\"id\":";
+        detail::append_json(out, r.id->to_json());
+    }
+    out += ",\"jsonrpc\":\"2.0\"}";
+    return out;
 }
 
 std::string serialize(const request& r) {
-    json j = {{"jsonrpc", "2.0"}, {"id", r.id.to_json()}, {"method", r.method}};
-    if (!r.params.is_null()) j["params"] = r.params;
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out = "{\"id\":";
+    detail::append_json(out, r.id.to_json());
+    out += ",\"jsonrpc\":\"2.0\",\"method\":";
+    detail::append_json(out, json(r.method));
+    if (!r.params.is_null()) {
+        out += ",\"params\":";
+        detail::append_json(out, r.params);
+    }
+    out += '}';
+    return out;
 }
 
 std::string serialize(const notification& n) {
-    json j = {{"jsonrpc", "2.0"}, {"method", n.method}};
-    if (!n.params.is_null()) j["params"] = n.params;
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out = "{\"jsonrpc\":\"2.0\",\"method\":";
+    detail::append_json(out, json(n.method));
+    if (!n.params.is_null()) {
+        out += ",\"params\":";
+        detail::append_json(out, n.params);
+    }
+    out += '}';
+    return out;
 }
 
 std::string serialize_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
