@@ -531,12 +531,16 @@ public:
         co_return v->callable;
     }
 
-    /// The tool named `name` among `callable_tools(k)`, or nullopt: the same
-    /// lookup without copying the session's whole list.
-    asio::awaitable<std::optional<aggregated_tool>> find_callable_tool(session_key k, std::string name) {
+    /// The tool named `name` among `callable_tools(k)`, or null: the same
+    /// lookup without copying the session's list or the tool. The pointer
+    /// shares ownership of this instance's kept view of the session, so the
+    /// same object is returned until the view is dropped (a change, or
+    /// `manager_options::view_ttl`); a caller may key its own per-tool state
+    /// on it, held through a weak_ptr.
+    asio::awaitable<std::shared_ptr<const aggregated_tool>> find_callable_tool(session_key k, std::string name) {
         auto v = co_await cached_view_of(std::move(k));
         const auto* t = v->callable.find(name);
-        co_return t ? std::optional<aggregated_tool>(*t) : std::nullopt;
+        co_return t ? std::shared_ptr<const aggregated_tool>(v, t) : nullptr;
     }
 
     /// Calls the aggregated tool `name` of session `k` upstream with
@@ -1442,7 +1446,9 @@ private:
 
     // The open upstream session of connector `c` in session `k`, opened when
     // there is none here (another instance connected it, or it was idle).
-    asio::awaitable<std::shared_ptr<live_upstream>> live_for(session_key k, connector c) {
+    // `k` and `c` must outlive the returned awaitable (the caller awaits it
+    // at once); they are copied only when a session has to be opened.
+    asio::awaitable<std::shared_ptr<live_upstream>> live_for(const session_key& k, const connector& c) {
         {
             std::lock_guard lock(mu_);
             auto it = live_.find(live_key(k, c.id));
@@ -1451,7 +1457,7 @@ private:
         auto state = co_await sessions_.get(k, c.id);
         if (!state || state->status != connection_status::connected)
             throw connector_error(errc::not_connected, "the connector '" + c.name + "' is not connected in this session");
-        co_return co_await open_live(std::move(k), std::move(c), false);
+        co_return co_await open_live(session_key(k), connector(c), false);
     }
 
     asio::awaitable<json> list_upstream_tools(std::shared_ptr<live_upstream> live) {

@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -69,8 +70,23 @@ public:
     asio::awaitable<std::shared_ptr<const tool_entry>> find_tool(tool_scope scope, std::string name) override {
         auto k = key_of(*scope.principal);
         // A revoked connector's tool is found: its call answers DISABLED.
-        auto t = co_await manager_->find_callable_tool(k, std::move(name));
-        co_return t ? entry(k, *t) : nullptr;
+        auto t = co_await manager_->find_callable_tool(k, name);
+        if (!t) co_return nullptr;
+        // The entry made for this tool object of the session's kept view,
+        // while that view lives; made anew when the view is dropped.
+        std::string slot_key = k.prefix();
+        slot_key += '\0';
+        slot_key += name;
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = entries_.find(slot_key); it != entries_.end() && it->second.source.lock() == t)
+                co_return it->second.entry;
+        }
+        auto e = entry(k, *t);
+        std::lock_guard lock(mu_);
+        if (entries_.size() >= max_kept_entries) entries_.clear();
+        entries_[std::move(slot_key)] = kept_entry{t, e};
+        co_return e;
     }
 
     void session_closed(std::uint64_t id) override {
@@ -139,9 +155,16 @@ private:
         done(std::move(*out));
     }
 
+    struct kept_entry {
+        std::weak_ptr<const aggregated_tool> source;
+        std::shared_ptr<const tool_entry> entry;
+    };
+    static constexpr std::size_t max_kept_entries = 4096;
+
     std::shared_ptr<Manager> manager_;
     session_tools_options opts_;
     std::mutex mu_;
+    std::unordered_map<std::string, kept_entry> entries_;  // session prefix + '\0' + tool name
     std::map<std::uint64_t, std::pair<session_key, std::uint64_t>> watches_;  // MCP session -> (key, subscription)
 };
 
