@@ -111,7 +111,7 @@ public:
     template <class R, class Fn, class Token>
     auto run(Fn fn, Token&& token) {
         return asio::async_initiate<Token, completion_signature<R>>(
-            [this](auto handler, Fn f) { start<R>(std::move(handler), std::move(f)); }, token, std::move(fn));
+            [this](auto handler, Fn f) { this->template start<R>(std::move(handler), std::move(f)); }, token, std::move(fn));
     }
 
 private:
