@@ -53,6 +53,23 @@ TEST_CASE("jsonrpc: ids are strings or integers, never null", "[jsonrpc]") {
     CHECK(error_code_of(jsonrpc::parse(R"({"jsonrpc":"2.0","id":true,"method":"ping"})")) == -32600);
     // 1 and "1" are different ids.
     CHECK(jsonrpc::request_id(1).key() != jsonrpc::request_id("1").key());
+    // An integer beyond the 64-bit signed range is refused, never wrapped.
+    auto big = jsonrpc::parse(R"({"jsonrpc":"2.0","id":9223372036854775808,"method":"ping"})");
+    REQUIRE(big.error);
+    CHECK(big.error->error.code == -32600);
+    CHECK(big.error->error.message.find("64-bit signed range") != std::string::npos);
+    CHECK(jsonrpc::parse(R"({"jsonrpc":"2.0","id":9223372036854775807,"method":"ping"})").value.has_value());
+}
+
+TEST_CASE("jsonrpc: request_id::from_json reads the ids JSON-RPC allows and nothing else", "[jsonrpc]") {
+    using jsonrpc::request_id;
+    CHECK(request_id::from_json(nlohmann::json(7)) == request_id(7));
+    CHECK(request_id::from_json(nlohmann::json(-7)) == request_id(-7));
+    CHECK(request_id::from_json(nlohmann::json("7")) == request_id("7"));
+    CHECK_FALSE(request_id::from_json(nlohmann::json(nullptr)));
+    CHECK_FALSE(request_id::from_json(nlohmann::json(1.5)));
+    CHECK_FALSE(request_id::from_json(nlohmann::json::array({1})));
+    CHECK_FALSE(request_id::from_json(nlohmann::json(std::uint64_t{9223372036854775808ULL})));
 }
 
 TEST_CASE("jsonrpc: malformed messages get -32700 or -32600 with the id when readable", "[jsonrpc]") {

@@ -75,6 +75,10 @@ public:
 
     /// The id as JSON (a number or a string).
     POLYMCP_DECL json to_json() const;
+    /// The id `j` holds: a string, or an integer in the 64-bit signed range;
+    /// nullopt for anything else (null, a fraction, a larger integer, an
+    /// object). Example: `request_id::from_json(msg["id"])`.
+    POLYMCP_DECL static std::optional<request_id> from_json(const json& j);
     /// A key that distinguishes `1` from `"1"`, for maps of in-flight requests.
     POLYMCP_DECL std::string key() const;
     friend bool operator==(const request_id&, const request_id&) = default;

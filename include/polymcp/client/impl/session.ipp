@@ -155,11 +155,9 @@ struct session_state : std::enable_shared_from_this<session_state> {
     }
 
     std::shared_ptr<pending_request> find_pending(const json& id) {
-        jsonrpc::request_id rid;
-        if (id.is_number_integer()) rid = jsonrpc::request_id(id.get<std::int64_t>());
-        else if (id.is_string()) rid = jsonrpc::request_id(id.get<std::string>());
-        else return nullptr;
-        auto it = pending.find(rid.key());
+        auto rid = jsonrpc::request_id::from_json(id);
+        if (!rid) return nullptr;
+        auto it = pending.find(rid->key());
         return it == pending.end() ? nullptr : it->second;
     }
 
@@ -274,12 +272,11 @@ struct session_state : std::enable_shared_from_this<session_state> {
             m.data = p.contains("data") ? p["data"] : json();
             options.on_log(m);
         } else if (n.method == "notifications/cancelled") {
-            jsonrpc::request_id rid;
             auto id = p.find("requestId");
             if (id == p.end()) return;
-            if (id->is_number_integer()) rid = jsonrpc::request_id(id->get<std::int64_t>());
-            else if (id->is_string()) rid = jsonrpc::request_id(id->get<std::string>());
-            else return;
+            auto found = jsonrpc::request_id::from_json(*id);
+            if (!found) return;
+            const auto& rid = *found;
             auto it = inbound.find(rid.key());
             if (it == inbound.end()) return;  // already answered: ignore (MCP "Cancellation")
             inbound_cancelled.insert(rid.key());

@@ -11,6 +11,16 @@ json request_id::to_json() const {
     return is_integer() ? json(integer()) : json(string());
 }
 
+std::optional<request_id> request_id::from_json(const json& j) {
+    if (j.is_number_unsigned()) {
+        if (j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+        return request_id(static_cast<std::int64_t>(j.get<std::uint64_t>()));
+    }
+    if (j.is_number_integer()) return request_id(j.get<std::int64_t>());
+    if (j.is_string()) return request_id(j.get<std::string>());
+    return std::nullopt;
+}
+
 std::string request_id::key() const {
     return is_integer() ? "i" + std::to_string(integer()) : "s" + string();
 }
@@ -135,20 +145,13 @@ parse_result from_json(const json& j) {
     std::string id_problem;
     if (auto it = j.find("id"); it != j.end()) {
         has_id = true;
-        if (it->is_number_integer()) {
-            id = request_id(it->get<std::int64_t>());
-        } else if (it->is_number_unsigned()) {
-            if (it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
-                id_problem = "Invalid Request: integer id out of the 64-bit signed range";
-            else
-                id = request_id(static_cast<std::int64_t>(it->get<std::uint64_t>()));
-        } else if (it->is_string()) {
-            id = request_id(it->get<std::string>());
-        } else {
+        id = request_id::from_json(*it);
+        if (!id && it->is_number_unsigned())
+            id_problem = "Invalid Request: integer id out of the 64-bit signed range";
+        else if (!id)
             id_problem = "Invalid Request: \"id\" must be a string or an integer, got " +
                          std::string(json_type_name(*it)) +
                          (it->is_null() ? " (MCP does not allow null ids)" : "");
-        }
     }
     auto jv = j.find("jsonrpc");
     if (jv == j.end() || !jv->is_string() || jv->get_ref<const std::string&>() != "2.0")

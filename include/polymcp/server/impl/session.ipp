@@ -19,9 +19,7 @@ inline std::optional<jsonrpc::request_id> cancelled_request(const jsonrpc::notif
     if (n.method != "notifications/cancelled" || !n.params.is_object()) return std::nullopt;
     auto id = n.params.find("requestId");
     if (id == n.params.end()) return std::nullopt;
-    if (id->is_number_integer()) return jsonrpc::request_id(id->get<std::int64_t>());
-    if (id->is_string()) return jsonrpc::request_id(id->get<std::string>());
-    return std::nullopt;
+    return jsonrpc::request_id::from_json(*id);
 }
 
 }  // namespace detail

@@ -1237,10 +1237,7 @@ struct streamable_http_state : std::enable_shared_from_this<streamable_http_stat
     static void answer_for_stopped(const std::shared_ptr<remote_resume>& op, std::uint64_t last_seq) {
         std::lock_guard lock(op->s->mu);
         if (!op->answers.empty()) {
-            auto id = nlohmann::json::parse(op->answers, nullptr, false);
-            auto rid = id.is_number_integer() ? std::optional<jsonrpc::request_id>(id.get<std::int64_t>())
-                       : id.is_string()       ? std::optional<jsonrpc::request_id>(id.get<std::string>())
-                                              : std::nullopt;
+            auto rid = jsonrpc::request_id::from_json(nlohmann::json::parse(op->answers, nullptr, false));
             if (rid)
                 op->res->write(http_session::frame(
                     op->name + "_" + std::to_string(last_seq + 1),
