@@ -10,9 +10,9 @@
 #      with clang 16 (a second compiler; it also builds this tier in about
 #      half the time GCC takes),
 #   5. builds the libFuzzer targets with clang and runs the HTTP request path
-#      for POLYMCP_FUZZ_SECONDS (60) seconds, the bearer-token/JWT path for
-#      POLYMCP_JWT_FUZZ_SECONDS (30) seconds and the gateway's REST bodies for
-#      POLYMCP_REST_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
+#      for POLYMCP_FUZZ_SECONDS (60) seconds, beside the bearer-token/JWT path
+#      for POLYMCP_JWT_FUZZ_SECONDS (30) seconds and then the gateway's REST
+#      bodies for POLYMCP_REST_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
 # Set POLYMCP_SKIP_SANITIZERS=1 to skip step 4, POLYMCP_SKIP_FUZZ=1 to skip step 5.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,23 +40,37 @@ if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 
 # Runs libFuzzer target $1 for $2 seconds from corpus folder $3 (a scratch
-# copy grows meanwhile); fails the script when it finds a failing input.
+# copy grows meanwhile), writing its output to file $4; returns its status.
 run_fuzzer() {
-  local corpus status
+  local corpus status=0
   corpus="$(mktemp -d)"
-  "build/fuzz/tests/fuzz/$1" -max_total_time="$2" -print_final_stats=1 "$corpus" "$3" 2>&1 | tail -n 12
-  status="${PIPESTATUS[0]}"
+  "build/fuzz/tests/fuzz/$1" -max_total_time="$2" -print_final_stats=1 "$corpus" "$3" >"$4" 2>&1 || status=$?
   rm -rf "$corpus"
-  [ "$status" -eq 0 ] || { echo "the fuzzer $1 found a failing input (see above)"; exit 1; }
+  return "$status"
 }
 
 if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j "$jobs"
-  echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s"
-  run_fuzzer http_request_fuzz "${POLYMCP_FUZZ_SECONDS:-60}" tests/fuzz/corpus/http_request
-  echo "== libFuzzer: bearer tokens and JWT verification for ${POLYMCP_JWT_FUZZ_SECONDS:-30} s"
-  run_fuzzer jwt_verify_fuzz "${POLYMCP_JWT_FUZZ_SECONDS:-30}" tests/fuzz/corpus/jwt
-  echo "== libFuzzer: the gateway's REST bodies for ${POLYMCP_REST_FUZZ_SECONDS:-30} s"
-  run_fuzzer rest_body_fuzz "${POLYMCP_REST_FUZZ_SECONDS:-30}" tests/fuzz/corpus/rest_body
+  # Two fuzzers at a time (each uses one core): the HTTP request path beside
+  # the JWT path and then the REST bodies.
+  echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s, beside bearer tokens and JWT verification for ${POLYMCP_JWT_FUZZ_SECONDS:-30} s and then the gateway's REST bodies for ${POLYMCP_REST_FUZZ_SECONDS:-30} s"
+  fuzz_logs="$(mktemp -d)"
+  run_fuzzer http_request_fuzz "${POLYMCP_FUZZ_SECONDS:-60}" tests/fuzz/corpus/http_request "$fuzz_logs/http_request_fuzz" &
+  http_fuzz_pid=$!
+  fuzz_failed=()
+  run_fuzzer jwt_verify_fuzz "${POLYMCP_JWT_FUZZ_SECONDS:-30}" tests/fuzz/corpus/jwt "$fuzz_logs/jwt_verify_fuzz" ||
+    fuzz_failed+=(jwt_verify_fuzz)
+  run_fuzzer rest_body_fuzz "${POLYMCP_REST_FUZZ_SECONDS:-30}" tests/fuzz/corpus/rest_body "$fuzz_logs/rest_body_fuzz" ||
+    fuzz_failed+=(rest_body_fuzz)
+  wait "$http_fuzz_pid" || fuzz_failed+=(http_request_fuzz)
+  for fuzzer in http_request_fuzz jwt_verify_fuzz rest_body_fuzz; do
+    echo "-- $fuzzer"
+    if [[ " ${fuzz_failed[*]} " == *" $fuzzer "* ]]; then cat "$fuzz_logs/$fuzzer"; else tail -n 12 "$fuzz_logs/$fuzzer"; fi
+  done
+  rm -rf "$fuzz_logs"
+  if [ "${#fuzz_failed[@]}" -gt 0 ]; then
+    echo "libFuzzer found a failing input in: ${fuzz_failed[*]} (see above)"
+    exit 1
+  fi
 fi
