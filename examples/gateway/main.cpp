@@ -6,9 +6,10 @@
 // aggregated tools of its session through one MCP endpoint, each call
 // forwarded upstream with the user's own credentials. Beside the MCP
 // endpoint (/mcp) a JSON API manages connectors, the server catalog and its
-// categories (/api/...), with /healthz and /readyz.
+// categories (/api/...), with /healthz and /readyz, and a web page (/) for
+// people to do the same in a browser.
 //
-// usage: gateway [--config FILE] [--address ADDR] [--port N] [--data-dir DIR]
+// usage: gateway [--config FILE] [--address ADDR] [--port N] [--data-dir DIR] [--web-root DIR]
 //                [--demo --demo-everything PATH [--demo-node NODE --demo-server-everything JS]]
 //
 // With no configuration it runs on one machine: records in SQLite under the
@@ -27,6 +28,7 @@
 #include <polymcp/gateway/policies.hpp>
 #include <polymcp/gateway/session_auth.hpp>
 #include <polymcp/gateway/system_tools.hpp>
+#include <polymcp/gateway/web_files.hpp>
 #include <polymcp/server.hpp>
 #include <polymcp/transport/streamable_http.hpp>
 
@@ -43,7 +45,7 @@ using nlohmann::json;
 namespace {
 
 struct command_line {
-    std::string config_file, address, data_dir;
+    std::string config_file, address, data_dir, web_root;
     int port = -1;
     bool demo = false;
     std::string demo_everything, demo_node, demo_server_everything;
@@ -54,7 +56,7 @@ using demo_user = std::pair<std::string, polymcp::auth::principal>;
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: gateway [--config FILE] [--address ADDR] [--port N] [--data-dir DIR]\n"
+                 "usage: gateway [--config FILE] [--address ADDR] [--port N] [--data-dir DIR] [--web-root DIR]\n"
                  "               [--demo --demo-everything PATH [--demo-node NODE --demo-server-everything JS]]\n");
     return 2;
 }
@@ -112,15 +114,36 @@ asio::awaitable<void> connect_demo(std::shared_ptr<Manager> m, demo_user demo, s
     }
     std::fprintf(stderr,
                  "\n  demo user '%s' (tenant '%s'), API key: %s\n"
-                 "  Connect an MCP client to %s/mcp with the header \"X-API-Key: %s\", e.g.\n"
+                 "  Open %s/ in a browser and sign in with that key, or\n"
+                 "  connect an MCP client to %s/mcp with the header \"X-API-Key: %s\", e.g.\n"
                  "    npx @modelcontextprotocol/inspector --transport http --server-url %s/mcp "
                  "--header \"X-API-Key: %s\"\n"
                  "  Its connectors, connected in session 'default':\n"
                  "    curl -s %s/api/connectors -H \"X-API-Key: %s\"\n"
                  "  The aggregated tools:\n"
                  "    curl -s %s/api/tools -H \"X-API-Key: %s\"\n\n",
-                 who.subject.c_str(), who.tenant.c_str(), key.c_str(), base.c_str(), key.c_str(), base.c_str(),
+                 who.subject.c_str(), who.tenant.c_str(), key.c_str(), base.c_str(), base.c_str(), key.c_str(), base.c_str(),
                  key.c_str(), base.c_str(), key.c_str(), base.c_str(), key.c_str());
+}
+
+// The web page: from web_root, else from web/ beside the executable (where the
+// build puts it); null, said why, when there is none.
+std::shared_ptr<const gw::web_files> load_web_page(const gw::config& cfg) {
+    if (!cfg.web_enabled) return nullptr;
+    std::filesystem::path root = cfg.web_root;
+    if (root.empty()) {
+        std::error_code ec;
+        auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (ec) return nullptr;
+        root = exe.parent_path() / "web";
+    }
+    try {
+        return std::make_shared<const gw::web_files>(gw::web_files::load(root));
+    } catch (const std::exception& e) {
+        if (!cfg.web_root.empty()) throw;  // asked for by name: a reason not to start
+        say(std::string("no web page: ") + e.what() + " (build it: cmake --build --preset release --target gateway_web)");
+        return nullptr;
+    }
 }
 
 // The gateway on `Storage`: a connector manager and a server composed on one io_context.
@@ -169,8 +192,9 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
         co_await storage->async_ping(asio::redirect_error(asio::use_awaitable, ec));
         co_return !ec;
     };
+    auto web = load_web_page(cfg);
     http.fallback = gw::api<manager_type>(io.get_executor(), manager, system, std::make_shared<gw::session_auth>(auth),
-                                          cfg.admin_scope, ready);
+                                          cfg.admin_scope, ready, web);
     // Upstream sessions (stdio children, SSE streams) are work on the io_context: close them once
     // the MCP sessions have ended, so that run returns.
     http.on_shutdown = [manager] { manager->close_all(); };
@@ -179,6 +203,7 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
                                  ":" + std::to_string(ep.port());
         say(std::string("storage: ") + (cfg.scaled_out() ? "Redis (sessions) + PostgreSQL (records)"
                                                           : "SQLite in " + cfg.data_dir + " (records) + memory (sessions)"));
+        if (web) say("web page at " + base + "/");
         // Last: what scripts and tests wait for.
         say("listening on " + base + " (MCP at " + base + "/mcp, API at " + base + "/api/)");
         for (const auto& d : demo) asio::co_spawn(io, connect_demo(manager, d, base), asio::detached);
@@ -209,6 +234,7 @@ int main(int argc, char** argv) {
         if (a == "--config" && value(cl.config_file)) continue;
         if (a == "--address" && value(cl.address)) continue;
         if (a == "--data-dir" && value(cl.data_dir)) continue;
+        if (a == "--web-root" && value(cl.web_root)) continue;
         if (a == "--port" && value(port)) {
             try {
                 cl.port = gw::port_from(json(port), "--port");
@@ -238,6 +264,7 @@ int main(int argc, char** argv) {
     if (!cl.address.empty()) cfg.address = cl.address;
     if (cl.port >= 0) cfg.port = static_cast<std::uint16_t>(cl.port);
     if (!cl.data_dir.empty()) cfg.data_dir = cl.data_dir;
+    if (!cl.web_root.empty()) cfg.web_root = cl.web_root;
     const std::filesystem::path data = cfg.data_dir;
 
     try {

@@ -1,11 +1,12 @@
 // The parts of polymcp/gateway/ a gateway is composed from, through their
 // public API: the session auth policy, the configuration, the data directory
-// and the policy objects made from a configuration.
+// and the policy objects made from a configuration, and the web page's files.
 #include <catch2/catch.hpp>
 #include <polymcp/gateway/config.hpp>
 #include <polymcp/gateway/data_dir.hpp>
 #include <polymcp/gateway/policies.hpp>
 #include <polymcp/gateway/session_auth.hpp>
+#include <polymcp/gateway/web_files.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -94,10 +95,12 @@ TEST_CASE("gateway::load: the file, then the environment, and bad values named",
     CHECK(defaults.address == "127.0.0.1");
     CHECK(defaults.port == 8080);
     CHECK_FALSE(defaults.scaled_out());
+    CHECK(defaults.web_root.empty());
+    CHECK(defaults.web_enabled);
 
     auto file = write_file(dir / "gateway.json", R"({"listen": {"port": "9090", "io_threads": 3},
         "auth": {"api_keys": [{"key": "k-0123456789abcdef", "subject": "ann", "tenant": "acme", "scopes": ["polymcp:admin"]}]},
-        "connectors": {"max_per_user": 7, "allow_loopback": true}})");
+        "connectors": {"max_per_user": 7, "allow_loopback": true}, "web": {"root": "/srv/page", "enabled": false}})");
     auto c = gw::load(file.string());
     CHECK(c.port == 9090);
     CHECK(c.io_threads == 3);
@@ -105,6 +108,11 @@ TEST_CASE("gateway::load: the file, then the environment, and bad values named",
     CHECK(c.api_keys[0].who.scopes == std::vector<std::string>{"polymcp:admin"});
     CHECK(c.manager.connectors.max_per_user == 7);
     CHECK(c.manager.validation.upstream.ssrf.allow_loopback);
+    CHECK(c.web_root == "/srv/page");
+    CHECK_FALSE(c.web_enabled);
+    ::setenv("POLYMCP_GATEWAY_WEB_ROOT", "/opt/page", 1);
+    CHECK(gw::load(file.string()).web_root == "/opt/page");
+    ::unsetenv("POLYMCP_GATEWAY_WEB_ROOT");
 
     ::setenv("POLYMCP_GATEWAY_PORT", "7070", 1);
     CHECK(gw::load(file.string()).port == 7070);
@@ -194,4 +202,127 @@ TEST_CASE("gateway::prepare_data_dir: creates a private directory, refuses one i
     fs::remove(link);
     fs::remove_all(foreign);
     fs::remove_all(dir);
+}
+
+namespace {
+
+polymcp::http::request web_request(std::string method, std::string target, std::string if_none_match = {}) {
+    polymcp::http::request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    if (!if_none_match.empty()) r.fields.add("If-None-Match", std::move(if_none_match));
+    return r;
+}
+
+void check_security_headers(const polymcp::http::response& r) {
+    const auto csp = std::string(r.fields.get("Content-Security-Policy").value_or(""));
+    CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(csp.find("script-src 'self'") != std::string::npos);
+    CHECK(csp.find("unsafe-inline") == std::string::npos);
+    CHECK(csp.find("unsafe-eval") == std::string::npos);
+    CHECK(r.fields.get("Referrer-Policy") == "no-referrer");
+    CHECK(r.fields.get("X-Content-Type-Options") == "nosniff");
+}
+
+}  // namespace
+
+TEST_CASE("gateway::web_files: the files read at load, index.html for the page's routes, security headers on all",
+          "[gateway][web]") {
+    const auto root = scratch("web");
+    fs::create_directories(root / "assets");
+    write_file(root / "index.html", "<!doctype html><title>gateway</title>");
+    write_file(root / "assets" / "index-3f2a.js", "console.log(1)");
+    write_file(root / "favicon.svg", "<svg/>");
+    const auto secret = write_file(scratch("web-secret"), "not for the page");
+    fs::create_symlink(secret, root / "secret.txt");
+    const auto web = gw::web_files::load(root);
+    CHECK(web.size() == 3);  // the link is not read
+
+    SECTION("a file, by its exact path") {
+        auto r = web.respond(web_request("GET", "/assets/index-3f2a.js?v=1"));
+        CHECK(r.status == 200);
+        CHECK(r.body == "console.log(1)");
+        CHECK(r.fields.get("Content-Type") == "text/javascript; charset=utf-8");
+        CHECK(r.fields.get("Cache-Control") == "public, max-age=31536000, immutable");
+        check_security_headers(r);
+        r = web.respond(web_request("GET", "/favicon.svg"));
+        CHECK(r.fields.get("Content-Type") == "image/svg+xml");
+        CHECK(r.fields.get("Cache-Control") == "no-cache");
+    }
+    SECTION("/ and the page's own routes are index.html, revalidated each time") {
+        for (const char* path : {"/", "/connectors", "/connectors/con_123/edit", "/catalog?category=ctg_1"}) {
+            auto r = web.respond(web_request("GET", path));
+            INFO(path);
+            CHECK(r.status == 200);
+            CHECK(r.body == "<!doctype html><title>gateway</title>");
+            CHECK(r.fields.get("Content-Type") == "text/html; charset=utf-8");
+            CHECK(r.fields.get("Cache-Control") == "no-cache");
+            check_security_headers(r);
+        }
+    }
+    SECTION("nothing else: no other file, however the path is spelled") {
+        for (const char* path : {"/secret.txt", "/assets/missing.js", "/../../etc/passwd", "/assets/../index.html",
+                                 "/%2e%2e/%2e%2e/etc/passwd", "/index.html/", "//etc/passwd.txt", "/assets/INDEX-3F2A.JS"}) {
+            auto r = web.respond(web_request("GET", path));
+            INFO(path);
+            if (r.status == 200) {
+                CHECK(r.body == "<!doctype html><title>gateway</title>");  // a route of the page, never another file
+            } else {
+                CHECK(r.status == 404);
+            }
+            check_security_headers(r);
+        }
+        CHECK(web.respond(web_request("GET", "/secret.txt")).status == 404);
+        CHECK(web.respond(web_request("GET", "/assets/../index.html")).status == 404);
+    }
+    SECTION("HEAD has no body; other methods are 405 with Allow") {
+        auto r = web.respond(web_request("HEAD", "/"));
+        CHECK(r.status == 200);
+        CHECK(r.body.empty());
+        CHECK(r.fields.get("Content-Type") == "text/html; charset=utf-8");
+        for (const char* m : {"POST", "PUT", "DELETE", "OPTIONS"}) {
+            r = web.respond(web_request(m, "/"));
+            CHECK(r.status == 405);
+            CHECK(r.fields.get("Allow") == "GET, HEAD");
+            check_security_headers(r);
+        }
+    }
+    SECTION("If-None-Match with the file's entity tag is 304") {
+        const auto etag = std::string(web.respond(web_request("GET", "/favicon.svg")).fields.get("ETag").value_or(""));
+        REQUIRE(etag.size() > 2);
+        CHECK(etag.front() == '"');
+        for (const std::string& inm : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+            auto r = web.respond(web_request("GET", "/favicon.svg", inm));
+            INFO(inm);
+            CHECK(r.status == 304);
+            CHECK(r.body.empty());
+            CHECK(r.fields.get("ETag") == etag);
+        }
+        CHECK(web.respond(web_request("GET", "/favicon.svg", "\"other\"")).status == 200);
+        CHECK(web.respond(web_request("GET", "/index.html")).fields.get("ETag") != etag);
+    }
+    fs::remove_all(root);
+    fs::remove(secret);
+}
+
+TEST_CASE("gateway::web_files::load: a directory with index.html, within its limits", "[gateway][web]") {
+    const auto root = scratch("web-limits");
+    fs::create_directories(root);
+    auto message = [&](gw::web_files_limits limits) {
+        try {
+            (void)gw::web_files::load(root, limits);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(message({}).find("has no index.html") != std::string::npos);
+    CHECK(message({}).find(root.string()) != std::string::npos);
+    write_file(root / "index.html", std::string(100, 'x'));
+    write_file(root / "app.js", std::string(100, 'y'));
+    CHECK(message({}).empty());
+    CHECK(message({.max_files = 1}).find("more than 1 files") != std::string::npos);
+    CHECK(message({.max_bytes = 150}).find("more than 150 bytes") != std::string::npos);
+    CHECK(message({.max_files = 2, .max_bytes = 200}).empty());
+    fs::remove_all(root);
 }

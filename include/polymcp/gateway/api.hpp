@@ -13,6 +13,7 @@
 #include <polymcp/connectors/system_tools.hpp>
 #include <polymcp/core/utf8.hpp>
 #include <polymcp/gateway/session_auth.hpp>
+#include <polymcp/gateway/web_files.hpp>
 #include <polymcp/http/message.hpp>
 #include <polymcp/http/responder.hpp>
 #include <polymcp/protocol/jsonrpc.hpp>
@@ -32,8 +33,9 @@ namespace polymcp::gateway {
 
 /// The management API over a `connectors::connector_manager<Storage, Cipher>`:
 /// the `fallback` handler of a Streamable HTTP transport
-/// (`streamable_http_options::fallback`), serving `/healthz`, `/readyz` and
-/// `/api/...` (routes in docs/gateway.md). Requests are authenticated with
+/// (`streamable_http_options::fallback`), serving `/healthz`, `/readyz`,
+/// `/api/...` (routes in docs/gateway.md) and, when it has one, the web page
+/// on every other path (`web_files`). API requests are authenticated with
 /// the gateway's `session_auth`; administrators are callers with
 /// `admin_scope`. Handlers run as coroutines on `ex`.
 ///
@@ -53,10 +55,12 @@ public:
     /// @param auth authenticates every `/api/` request
     /// @param admin_scope the scope that makes a caller an administrator
     /// @param ready `/readyz`: whether the storage answers
+    /// @param web the web page, served on paths outside `/api/`, or null (those paths are 404)
     api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<connectors::system_tool_registry> system,
-        std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready)
+        std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready,
+        std::shared_ptr<const web_files> web = nullptr)
         : ex_(std::move(ex)), m_(std::move(manager)), system_(std::move(system)), auth_(std::move(auth)),
-          admin_scope_(std::move(admin_scope)), ready_(std::move(ready)) {}
+          admin_scope_(std::move(admin_scope)), ready_(std::move(ready)), web_(std::move(web)) {}
 
     /// The fallback handler of the Streamable HTTP transport.
     void operator()(http::request req, std::shared_ptr<http::responder> res) {
@@ -66,8 +70,10 @@ public:
             asio::co_spawn(ex_, readiness(res), asio::detached);
             return;
         }
-        if (path.rfind("/api/", 0) != 0)
+        if (path.rfind("/api/", 0) != 0) {
+            if (web_) return res->respond(web_->respond(req));
             return send(*res, {404, error("NOT_FOUND", "no such route; the API is under /api/ and MCP at /mcp")});
+        }
         auth::auth_request ar;
         ar.headers = &req.fields;
         ar.method = req.method;
@@ -82,6 +88,7 @@ public:
                     error(rej.status == 400 ? "INVALID_REQUEST" : rej.status == 403 ? "FORBIDDEN" : "UNAUTHENTICATED",
                           rej.description)));
             if (rej.status == 401) r.fields.set("WWW-Authenticate", auth_->challenge(rej));
+            set_api_security_headers(r);
             return res->respond(std::move(r));
         }
         asio::co_spawn(ex_, route(std::move(req), res, who.who()), asio::detached);
@@ -90,10 +97,19 @@ public:
 private:
     static json error(std::string code, std::string message) { return {{"error", std::move(code)}, {"message", std::move(message)}}; }
 
+    // A JSON answer is never a document: nothing in it runs, nothing frames it, no referrer leaves with it.
+    static void set_api_security_headers(http::response& r) {
+        r.fields.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        r.fields.set("Referrer-Policy", "no-referrer");
+        r.fields.set("X-Content-Type-Options", "nosniff");
+    }
+
     static void send(http::responder& res, const reply& r) {
-        if (r.first == 204) return res.respond(http::response::with_body(204, "application/json", ""));
-        auto out = http::response::with_body(r.first, "application/json", polymcp::jsonrpc::serialize_json(r.second));
+        auto out = r.first == 204 ? http::response::with_body(204, "application/json", "")
+                                  : http::response::with_body(r.first, "application/json",
+                                                              polymcp::jsonrpc::serialize_json(r.second));
         out.fields.set("Cache-Control", "no-store");
+        set_api_security_headers(out);
         res.respond(std::move(out));
     }
 
@@ -191,7 +207,9 @@ private:
                     j["status"] = connectors::to_string(s.status);
                     out.push_back(std::move(j));
                 }
-                co_return reply{200, {{"connectors", std::move(out)}, {"session", key.session}}};
+                co_return reply{200, {{"connectors", std::move(out)},
+                                      {"limit", m_->options().connectors.max_per_user},
+                                      {"session", key.session}}};
             }
             const std::string id = seg[1];
             if (n == 2) {
@@ -242,7 +260,8 @@ private:
                                  {"connector_id", t.connector_id},
                                  {"connector_name", t.connector_name},
                                  {"tool_name", t.tool_name},
-                                 {"description", t.descriptor.value("description", "")}});
+                                 {"description", t.descriptor.value("description", "")},
+                                 {"inputSchema", t.descriptor.value("inputSchema", json::object())}});
             co_return reply{200, {{"tools", std::move(system)},
                                   {"connector_tools", std::move(tools)},
                                   {"collisions", agg.collisions},
@@ -322,6 +341,7 @@ private:
     std::shared_ptr<session_auth> auth_;
     std::string admin_scope_;
     std::function<asio::awaitable<bool>()> ready_;
+    std::shared_ptr<const web_files> web_;
 };
 
 }  // namespace polymcp::gateway

@@ -71,6 +71,12 @@ struct config {
     // The connector manager.
     polymcp::connectors::manager_options manager;
 
+    // The web page: a directory of built files (index.html, assets/), served
+    // on every path outside /api/ and /mcp; empty: web/ beside the gateway's
+    // executable. web_enabled false serves none.
+    std::string web_root;
+    bool web_enabled = true;
+
     // Servers and categories of the global catalog, put at every start.
     json servers = json::array();
     json categories = json::array();
@@ -196,6 +202,10 @@ inline config load(const std::string& path) {
                 for (const auto& n : (*k)["allowed_networks"]) ssrf.allow_network(n.get<std::string>());
             m.validation.upstream.ca_file = k->value("ca_file", "");
         }
+        if (auto w = j.find("web"); w != j.end()) {
+            c.web_root = w->value("root", c.web_root);
+            c.web_enabled = w->value("enabled", c.web_enabled);
+        }
         if (j.contains("servers")) c.servers = j["servers"];
         if (j.contains("categories")) c.categories = j["categories"];
     } catch (const json::exception& e) {
@@ -209,6 +219,7 @@ inline config load(const std::string& path) {
     if (auto v = env("POLYMCP_REDIS_PASSWORD"); !v.empty()) c.redis_password = v;
     if (auto v = env("POLYMCP_POSTGRES"); !v.empty()) c.postgres = v;
     if (auto v = env("POLYMCP_ENCRYPTION_KEY"); !v.empty()) c.encryption_keys = v;
+    if (auto v = env("POLYMCP_GATEWAY_WEB_ROOT"); !v.empty()) c.web_root = v;
     if (c.scaled_out() && (c.redis.empty() || c.postgres.empty()))
         throw std::invalid_argument("running several instances needs both Redis (sessions) and PostgreSQL (records)");
     return c;
