@@ -12,6 +12,10 @@ apt_packages=(cmake ninja-build g++ ccache pkg-config libboost-dev nlohmann-json
 if [ "${POLYMCP_WITH_NODE:-1}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
   apt_packages+=(npm)
 fi
+# Debian's chromium, which Playwright drives in the web page's tests (test.sh sets this).
+if [ "${POLYMCP_WITH_BROWSER:-0}" = 1 ]; then
+  apt_packages+=(chromium)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -34,6 +38,18 @@ if [ "${POLYMCP_WITH_NODE:-1}" = 1 ]; then
      [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
     echo "polymcp: installing node 22 and the MCP TypeScript SDK (npm)"
     polymcp_npm_install "$root/tests/interop"
+    touch "$stamp"
+  fi
+fi
+# The gateway's web page: its build tools (Vite) and libraries (Preact),
+# exactly as examples/gateway/web/package-lock.json pins them.
+if [ "${POLYMCP_WITH_NODE:-1}" = 1 ]; then
+  web="$root/examples/gateway/web"
+  stamp="$web/node_modules/.polymcp-stamp"
+  if [ ! -L "$web/node_modules" ] || [ ! -f "$stamp" ] || [ "$web/package.json" -nt "$stamp" ] ||
+     [ "$web/package-lock.json" -nt "$stamp" ]; then
+    echo "polymcp: installing the web page's build tools (npm ci)"
+    polymcp_npm_install "$web"
     touch "$stamp"
   fi
 fi

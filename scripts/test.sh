@@ -17,6 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+export POLYMCP_WITH_BROWSER=1  # chromium for the web page's tests
 source scripts/deps.sh
 source scripts/services.sh
 polymcp_services_start

@@ -1,0 +1,76 @@
+// The page's frame: sign-in, then a navigation column beside the current page.
+import { useState } from "preact/hooks";
+import { LocationProvider, Router, Route, useLocation } from "preact-iso";
+import { credentials } from "./api.js";
+import { SignIn } from "./pages/sign_in.jsx";
+import { Connectors } from "./pages/connectors.jsx";
+import { AddConnector } from "./pages/add_connector.jsx";
+import { Tools } from "./pages/tools.jsx";
+import { Catalog } from "./pages/catalog.jsx";
+import { NotFound } from "./pages/not_found.jsx";
+
+// The sections of the navigation. Operations pages (audit log, approvals,
+// limits, metrics) join this list as the gateway gains their APIs.
+const SECTIONS = [
+  { href: "/connectors", label: "Connectors" },
+  { href: "/connectors/new", label: "Add connector" },
+  { href: "/tools", label: "Tools" },
+  { href: "/catalog", label: "Catalog" },
+];
+
+function Navigation({ onSignOut }) {
+  const { path } = useLocation();
+  return (
+    <nav class="nav" aria-label="Sections">
+      <ul>
+        {SECTIONS.map((s) => (
+          <li key={s.href}>
+            <a href={s.href} aria-current={path === s.href ? "page" : undefined}>
+              {s.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p class="nav-session">
+        Session <code>{credentials.session()}</code>
+      </p>
+      <button type="button" class="secondary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </nav>
+  );
+}
+
+export function App() {
+  const [signedIn, setSignedIn] = useState(credentials.key() !== "");
+  const signOut = () => {
+    credentials.signOut();
+    setSignedIn(false);
+  };
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  return (
+    <LocationProvider>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/connectors">
+          polymcp gateway
+        </a>
+      </header>
+      <div class="frame">
+        <Navigation onSignOut={signOut} />
+        <main id="main" tabIndex={-1}>
+          <Router>
+            <Route path="/" component={Connectors} onUnauthenticated={signOut} />
+            <Route path="/connectors" component={Connectors} onUnauthenticated={signOut} />
+            <Route path="/connectors/new" component={AddConnector} onUnauthenticated={signOut} />
+            <Route path="/tools" component={Tools} onUnauthenticated={signOut} />
+            <Route path="/catalog" component={Catalog} onUnauthenticated={signOut} />
+            <Route default component={NotFound} />
+          </Router>
+        </main>
+      </div>
+    </LocationProvider>
+  );
+}

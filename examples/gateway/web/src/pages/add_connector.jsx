@@ -1,0 +1,217 @@
+// Add a connector: from the catalog or by URL, with its sign-in; tested
+// first (the discovered tools, or the failure in plain words), then saved.
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { api } from "../api.js";
+import { describe } from "../messages.js";
+import { useApi } from "../use_api.js";
+
+const AUTH_TYPES = [
+  { value: "none", label: "None" },
+  { value: "bearer", label: "Bearer token" },
+  { value: "api_key", label: "API key in a header" },
+];
+
+function authConfig(form) {
+  if (form.auth === "bearer") return { type: "bearer", token: form.token };
+  if (form.auth === "api_key") return { type: "api_key", key: form.key, header: form.header || "X-API-Key" };
+  return { type: "none" };
+}
+
+function body(form) {
+  const b = { auth_config: authConfig(form) };
+  if (form.name.trim()) b.name = form.name.trim();
+  if (form.description.trim()) b.description = form.description.trim();
+  if (form.source === "catalog") b.server_id = form.serverId;
+  else b.url = form.url.trim();
+  return b;
+}
+
+function TestResult({ result }) {
+  if (!result) return null;
+  if (result.pending)
+    return (
+      <p class="live" role="status">
+        <span class="spinner" aria-hidden="true" /> Testing the connection… (up to the gateway's test timeout)
+      </p>
+    );
+  if (!result.success)
+    return (
+      <div class="error" role="alert" data-error-code={result.error}>
+        <p>
+          <strong>The test failed ({result.error}).</strong> {describe({ code: result.error, message: result.message })}
+        </p>
+      </div>
+    );
+  return (
+    <div class="success" role="status" data-testid="test-success">
+      <p>
+        <strong>Connected</strong> to {result.server_info?.name || "the server"} (MCP {result.protocol_version}) in{" "}
+        {result.elapsed_ms} ms: {result.tools.length} {result.tools.length === 1 ? "tool" : "tools"}.
+      </p>
+      {result.note && <p>{result.note}</p>}
+      <ul class="tool-names">
+        {result.tools.map((t) => (
+          <li key={t.name}>
+            <code>{t.name}</code> {t.description && <span>— {t.description}</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function AddConnector({ onUnauthenticated }) {
+  const { route } = useLocation();
+  const { data } = useApi(
+    async () => ({ servers: (await api("GET", "servers")).servers, list: await api("GET", "connectors") }),
+    onUnauthenticated,
+  );
+  const [form, setForm] = useState({
+    source: "url",
+    serverId: "",
+    url: "",
+    name: "",
+    description: "",
+    auth: "none",
+    token: "",
+    key: "",
+    header: "X-API-Key",
+  });
+  const [result, setResult] = useState(null);
+  const [saveError, setSaveError] = useState("");
+  const [saving, setSaving] = useState(false);
+  const set = (field) => (e) => {
+    setForm({ ...form, [field]: e.currentTarget.value });
+    setResult(null);
+  };
+
+  const count = data?.list.connectors.length ?? 0;
+  const limit = data?.list.limit ?? Infinity;
+  const full = count >= limit;
+  const servers = data?.servers || [];
+
+  async function test() {
+    setResult({ pending: true });
+    setSaveError("");
+    try {
+      setResult(await api("POST", "connectors/test", body(form)));
+    } catch (e) {
+      if (e.code === "UNAUTHENTICATED") return onUnauthenticated();
+      setResult({ success: false, error: e.code, message: e.message });
+    }
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    setSaving(true);
+    setSaveError("");
+    try {
+      await api("POST", "connectors", body(form));
+      route("/connectors");
+    } catch (e) {
+      if (e.code === "UNAUTHENTICATED") return onUnauthenticated();
+      setSaveError(describe(e));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <section>
+      <h1>Add connector</h1>
+      {data && (
+        <p class={full ? "error" : "meta"} data-testid="connector-limit">
+          {full
+            ? `You have ${count} of ${limit} connectors, the most you may have. Delete one to add another.`
+            : `You have ${count} of ${limit} connectors.`}
+        </p>
+      )}
+      <form onSubmit={save} class="form">
+        <fieldset>
+          <legend>Server</legend>
+          <label class="choice">
+            <input type="radio" name="source" value="url" checked={form.source === "url"} onChange={set("source")} /> By URL
+          </label>
+          <label class="choice">
+            <input
+              type="radio"
+              name="source"
+              value="catalog"
+              checked={form.source === "catalog"}
+              onChange={set("source")}
+              disabled={servers.length === 0}
+            />{" "}
+            From the catalog
+          </label>
+          {form.source === "url" ? (
+            <>
+              <label for="url">MCP endpoint URL</label>
+              <input id="url" type="url" required placeholder="https://example.com/mcp" value={form.url} onInput={set("url")} />
+            </>
+          ) : (
+            <>
+              <label for="server">Catalog server</label>
+              <select id="server" required value={form.serverId} onChange={set("serverId")}>
+                <option value="">Choose a server</option>
+                {servers.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                    {s.description ? ` — ${s.description}` : ""}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
+        </fieldset>
+        <label for="name">Name</label>
+        <input id="name" required maxLength={64} value={form.name} onInput={set("name")} aria-describedby="name-hint" />
+        <p id="name-hint" class="hint">
+          Its tools are named <code>{form.name || "name"}__tool</code> for agents.
+        </p>
+        <label for="description">Description (optional)</label>
+        <input id="description" value={form.description} onInput={set("description")} />
+        <fieldset>
+          <legend>Sign-in to the server</legend>
+          <label for="auth">Authentication</label>
+          <select id="auth" value={form.auth} onChange={set("auth")}>
+            {AUTH_TYPES.map((a) => (
+              <option key={a.value} value={a.value}>
+                {a.label}
+              </option>
+            ))}
+          </select>
+          {form.auth === "bearer" && (
+            <>
+              <label for="token">Token</label>
+              <input id="token" type="password" autoComplete="off" required value={form.token} onInput={set("token")} />
+            </>
+          )}
+          {form.auth === "api_key" && (
+            <>
+              <label for="key">API key</label>
+              <input id="key" type="password" autoComplete="off" required value={form.key} onInput={set("key")} />
+              <label for="header">Header</label>
+              <input id="header" value={form.header} onInput={set("header")} />
+            </>
+          )}
+          <p class="hint">Credentials are sealed by the gateway and never shown again.</p>
+        </fieldset>
+        <div class="actions">
+          <button type="button" onClick={test} disabled={result?.pending || full}>
+            Test connection
+          </button>
+          <button type="submit" disabled={!result?.success || saving || full}>
+            {saving ? "Saving…" : "Save"}
+          </button>
+        </div>
+        <TestResult result={result} />
+        {saveError && (
+          <p class="error" role="alert">
+            {saveError}
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}
