@@ -1,7 +1,7 @@
 // The catalog: servers you can add, by category.
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { describe } from "../messages.js";
+import { LoadState } from "../load_state.jsx";
 import { useApi } from "../use_api.js";
 
 // A category's colour: a CSS hex colour, set as a custom property (never markup).
@@ -28,12 +28,7 @@ export function Catalog({ onUnauthenticated }) {
   return (
     <section aria-busy={loading}>
       <h1>Catalog</h1>
-      {loading && !data && <p>Loading…</p>}
-      {error && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
+      <LoadState loading={loading} data={data} error={error} />
       {data && (
         <>
           <div class="chips" role="group" aria-label="Categories">

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { describe } from "../messages.js";
+import { LoadState } from "../load_state.jsx";
 import { useApi } from "../use_api.js";
 
 const STATUS = {
@@ -119,12 +120,7 @@ export function Connectors({ onUnauthenticated }) {
           {notice.text}
         </p>
       )}
-      {loading && !data && <p>Loading…</p>}
-      {error && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
+      <LoadState loading={loading} data={data} error={error} />
       {data && list.length === 0 && (
         <p>
           No connectors yet. <a href="/connectors/new">Add one</a> from the catalog or by its URL.

@@ -1,8 +1,8 @@
 // The system tools and this session's aggregated connector tools, with their
 // arguments, renamings and collisions.
 import { api } from "../api.js";
-import { describe } from "../messages.js";
 import { SchemaFields } from "../schema.jsx";
+import { LoadState } from "../load_state.jsx";
 import { useApi } from "../use_api.js";
 
 export function Tools({ onUnauthenticated }) {
@@ -10,12 +10,7 @@ export function Tools({ onUnauthenticated }) {
   return (
     <section aria-busy={loading}>
       <h1>Tools</h1>
-      {loading && !data && <p>Loading…</p>}
-      {error && (
-        <p class="error" role="alert">
-          {describe(error)}
-        </p>
-      )}
+      <LoadState loading={loading} data={data} error={error} />
       {data && (
         <>
           <h2>From your connectors, in session {data.session}</h2>
