@@ -8,7 +8,10 @@
 # Sourced by scripts/deps.sh and the benchmark scripts.
 polymcp_npm_install() {
   local dir="$1" key store
-  key="$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)"
+  key="$({
+    cat "$dir/package.json"
+    if [ -f "$dir/package-lock.json" ]; then cat "$dir/package-lock.json"; fi
+  } | sha256sum | cut -c1-16)"
   store="${POLYMCP_NPM_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/polymcp/npm}/$(basename "$dir")-$key"
   mkdir -p "$store"
   cp "$dir/package.json" "$store/package.json"
