@@ -66,6 +66,12 @@ struct dispatcher {
                                                 throw jsonrpc::exception({jsonrpc::error_code::invalid_params,
                                                                           "bad text: " + a.text, nullptr});
                                             }),
+                                            polymcp::tool<"needs_sign_in">("Asks for a sign-in first", []() -> asio::awaitable<std::string> {
+                                                throw jsonrpc::url_elicitation_required(
+                                                    "sign in first", "e-1", "https://gw.example/connectors/c1/sign-in",
+                                                    "Sign in to c1");
+                                                co_return "unreachable";
+                                            }),
                                             polymcp::tool<"slow">("Waits 30 s", []() -> asio::awaitable<std::string> {
                                                 asio::steady_timer t(co_await asio::this_coro::executor);
                                                 t.expires_after(std::chrono::seconds(30));
@@ -141,7 +147,7 @@ TEST_CASE("dispatch: a 2025-11-25 session steps from uninitialized to serving, e
 
     // Serving: a list, a call, a call whose handler fails, an unknown tool, an unknown method.
     s = d.step(dispatcher::request(5, "tools/list"));
-    CHECK(result_of(s->reply())["tools"].size() == 3);
+    CHECK(result_of(s->reply())["tools"].size() == 4);
 
     s = d.step(dispatcher::request(6, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
     CHECK(result_of(s->reply())["content"][0]["text"] == "hi");
@@ -150,6 +156,15 @@ TEST_CASE("dispatch: a 2025-11-25 session steps from uninitialized to serving, e
     s = d.step(dispatcher::request(7, "tools/call", {{"name", "fail"}, {"arguments", {{"text", "x"}}}}));
     CHECK(result_of(s->reply())["isError"] == true);
     CHECK(result_of(s->reply())["content"][0]["text"].get<std::string>().find("bad text: x") != std::string::npos);
+
+    // Except URLElicitationRequiredError, which is the request's JSON-RPC error (MCP 2025-11-25 "Elicitation").
+    s = d.step(dispatcher::request(70, "tools/call", {{"name", "needs_sign_in"}}));
+    REQUIRE(s->reply().as_error());
+    CHECK(error_code(s->reply()) == jsonrpc::error_code::url_elicitation_required);
+    const json elicitation = s->reply().as_error()->error.data["elicitations"][0];
+    CHECK(elicitation["mode"] == "url");
+    CHECK(elicitation["elicitationId"] == "e-1");
+    CHECK(elicitation["url"] == "https://gw.example/connectors/c1/sign-in");
 
     s = d.step(dispatcher::request(8, "tools/call", {{"name", "nope"}}));
     CHECK(error_code(s->reply()) == jsonrpc::error_code::invalid_params);

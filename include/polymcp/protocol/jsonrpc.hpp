@@ -107,6 +107,27 @@ private:
     jsonrpc::error e_;
 };
 
+/// MCP 2025-11-25 `URLElicitationRequiredError` ("Client Features" >
+/// "Elicitation" > "URL Elicitation Required Error"): the request can go on
+/// only after the user has completed the URL-mode elicitations (typically a
+/// sign-in on a web page). A tool that throws it is answered with this
+/// JSON-RPC error, code -32042, `data.elicitations` = `[{"mode": "url",
+/// "elicitationId", "url", "message"}]`, rather than with an `isError` result.
+class url_elicitation_required : public exception {
+public:
+    /// @param message what the error says (the reason the request stopped)
+    /// @param elicitation_id unique per elicitation (the server may later send
+    ///        `notifications/elicitation/complete` with it)
+    /// @param url the page the user must visit (https, or http on loopback)
+    /// @param why what the client shows the user beside the URL
+    url_elicitation_required(std::string message, std::string elicitation_id, std::string url, std::string why)
+        : exception({error_code::url_elicitation_required, std::move(message),
+                     json{{"elicitations", json::array({json{{"mode", "url"},
+                                                              {"elicitationId", std::move(elicitation_id)},
+                                                              {"url", std::move(url)},
+                                                              {"message", std::move(why)}}})}}}) {}
+};
+
 /// A request: expects exactly one response with the same id.
 struct request {
     request_id id;

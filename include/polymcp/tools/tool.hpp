@@ -48,10 +48,10 @@
 namespace polymcp {
 
 namespace tools_detail {
-POLYMCP_DECL call_tool_result from_exception(std::exception_ptr e);
+POLYMCP_DECL tool_outcome from_exception(std::exception_ptr e);
 
 template <class F, class Args>
-call_tool_result run_plain(F& f, Args& a, request_context& ctx) {
+tool_outcome run_plain(F& f, Args& a, request_context& ctx) {
     try {
         using V = typename handler::handler_traits<F>::value;
         if constexpr (std::is_void_v<V>) {
@@ -67,7 +67,7 @@ call_tool_result run_plain(F& f, Args& a, request_context& ctx) {
 
 // Parameters are copied into the coroutine frame, so nothing dangles.
 template <class F, class Args>
-asio::awaitable<call_tool_result> run_coroutine(F f, Args a, std::shared_ptr<request_context> ctx) {
+asio::awaitable<tool_outcome> run_coroutine(F f, Args a, std::shared_ptr<request_context> ctx) {
     using V = typename handler::handler_traits<F>::value;
     try {
         if constexpr (std::is_void_v<V>) {
@@ -172,7 +172,7 @@ public:
                 asio::co_spawn(ex, tools_detail::run_coroutine(fn, std::move(args), std::move(ctx)),
                                asio::bind_cancellation_slot(
                                    slot, [done = std::move(done)](std::exception_ptr e,
-                                                                  call_tool_result r) mutable {
+                                                                  tool_outcome r) mutable {
                                        done(e ? tools_detail::from_exception(e) : std::move(r));
                                    }));
             } else {

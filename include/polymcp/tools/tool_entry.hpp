@@ -6,11 +6,13 @@
 
 #include <polymcp/core/config.hpp>
 #include <polymcp/protocol/content.hpp>
+#include <polymcp/protocol/jsonrpc.hpp>
 #include <polymcp/protocol/revision.hpp>
 #include <polymcp/handler/context.hpp>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,13 +31,26 @@ constexpr bool is_valid_tool_name(std::string_view name) noexcept {
     return true;
 }
 
+/// How a tool call ends: a `CallToolResult` (successful or `isError`), or,
+/// when the handler threw `jsonrpc::url_elicitation_required`, that JSON-RPC
+/// error instead of a result. Converts implicitly from both.
+struct tool_outcome {
+    call_tool_result result{};
+    std::optional<jsonrpc::error> error{};  ///< set: answer with this error
+
+    tool_outcome() = default;
+    tool_outcome(call_tool_result r) : result(std::move(r)) {}           // NOLINT: implicit on purpose
+    tool_outcome(jsonrpc::error e) : error(std::move(e)) {}              // NOLINT: implicit on purpose
+};
+
 /// One callable tool, independent of how it was declared.
 struct tool_entry {
-    /// Called exactly once with the result (on any thread).
-    using completion = std::function<void(call_tool_result)>;
+    /// Called exactly once with the outcome (on any thread).
+    using completion = std::function<void(tool_outcome)>;
     /// Decodes `arguments` (an object; `{}` when the request had none), runs
     /// the handler and calls `done`. Never throws: invalid arguments and
-    /// handler exceptions arrive as `isError` results.
+    /// handler exceptions arrive as `isError` results, except
+    /// `jsonrpc::url_elicitation_required`, which arrives as its error.
     using call_fn = std::function<void(const nlohmann::json& arguments,
                                        std::shared_ptr<request_context> ctx, completion done)>;
 

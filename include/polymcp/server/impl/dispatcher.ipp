@@ -326,10 +326,15 @@ void dispatcher::call_tool_entry(const request_scope& scope, jsonrpc::request& r
     if (!ctx) return;
     const bool structured = features_of(revision_of(scope)).titles;
     tool->call(*args, ctx,
-               [self = shared_from_this(), key = r.id.key(), ctx, structured](call_tool_result res) {
-                   asio::dispatch(self->strand_, [self, key, ctx, structured, res = std::move(res)] {
-                       const bool failed = res.is_error;
-                       self->complete(key, ctx, self->response_for(ctx, res.to_json(structured), std::nullopt, failed));
+               [self = shared_from_this(), key = r.id.key(), ctx, structured](tool_outcome res) {
+                   asio::dispatch(self->strand_, [self, key, ctx, structured, res = std::move(res)]() mutable {
+                       if (res.error) {
+                           self->complete(key, ctx, self->response_for(ctx, nullptr, std::move(res.error), true));
+                           return;
+                       }
+                       const bool failed = res.result.is_error;
+                       self->complete(key, ctx,
+                                      self->response_for(ctx, res.result.to_json(structured), std::nullopt, failed));
                    });
                });
 }

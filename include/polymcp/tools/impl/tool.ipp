@@ -7,9 +7,11 @@
 
 namespace polymcp::tools_detail {
 
-call_tool_result from_exception(std::exception_ptr e) {
+tool_outcome from_exception(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
+    } catch (const jsonrpc::url_elicitation_required& ex) {
+        return ex.error();
     } catch (const std::exception& ex) {
         return call_tool_result::error(std::string("Tool execution failed: ") + ex.what());
     } catch (...) {
