@@ -74,6 +74,11 @@ struct http_options {
     std::vector<std::pair<std::string, std::string>> query{};
     /// TCP + TLS connect timeout, in ms.
     std::chrono::milliseconds connect_timeout{10'000};
+    /// Time limit of each whole HTTP request, from connecting to the last
+    /// byte, in ms; 0: none (event streams stay open as long as they are
+    /// used). Set it for one-shot exchanges such as OAuth metadata,
+    /// registration and token requests.
+    std::chrono::milliseconds transfer_timeout{0};
     /// Largest JSON body or SSE event accepted from the server, in bytes.
     std::size_t max_message_size = 16 * 1024 * 1024;
     /// Verify the server's certificate and host name (TLS). Turn off only for tests.

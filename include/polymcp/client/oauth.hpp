@@ -177,6 +177,57 @@ private:
     std::shared_ptr<detail::oauth_state> state_;
 };
 
+/// What `begin_authorization` started: where to send the user agent, and
+/// what `complete_authorization` needs to finish.
+struct oauth_authorization_request {
+    /// The authorization endpoint with `response_type=code`, `client_id`,
+    /// `redirect_uri`, the PKCE S256 `code_challenge`, `state`, `resource`
+    /// and `scope`.
+    std::string authorization_url;
+    /// The `state` in that URL: 128 random bits, hex.
+    std::string state;
+    /// `{"server_url", "resource", "issuer", "authorization_server" (its
+    /// metadata), "registration", "redirect_uri", "scope", "state",
+    /// "code_verifier"}`. It holds the PKCE verifier and may hold a client
+    /// secret: keep it on the server, sealed, and never send it to the user agent.
+    json pending;
+};
+
+/// The result of a completed authorization: the tokens and what refreshing
+/// them needs.
+struct oauth_grant {
+    oauth_tokens tokens;
+    oauth_client_registration registration;
+    std::string issuer;
+    std::string token_endpoint;
+    std::string resource;  ///< the `resource` the tokens were issued for (RFC 8707)
+};
+
+/// The authorization code flow for a web application, whose redirect comes
+/// back on another HTTP request (perhaps to another process), step 1:
+/// discovers the authorization server of `server_url` as `oauth_client`
+/// does (the `resource_metadata` of `challenge`, else the RFC 9728
+/// well-known locations; RFC 8414 / OpenID Connect metadata), identifies the
+/// client (`options.preregistered`, a Client ID Metadata Document at
+/// `options.client_id_metadata_url`, else Dynamic Client Registration with
+/// `options.redirect_uri`), and builds the authorization request with PKCE
+/// S256, `state` and `resource`. The scope is the challenge's, else the
+/// resource's `scopes_supported`. `options.authorize` is not used.
+/// @throws client_error(errc::auth_required) saying what failed, as `oauth_client`
+POLYMCP_DECL asio::awaitable<oauth_authorization_request> begin_authorization(
+    asio::any_io_executor ex, std::string server_url, oauth_options options,
+    std::optional<bearer_challenge> challenge = std::nullopt);
+
+/// Step 2: checks the redirect URL the user agent came back with
+/// (`redirect_url`; only its query is read: `error`, the `state` of
+/// `pending`, RFC 9207 `iss`) and exchanges its code with the PKCE verifier and
+/// `resource` at the token endpoint. `options` supplies `http` and
+/// `allow_insecure_http`; the rest comes from `pending`.
+/// @throws client_error(errc::auth_required) for a refusal, a state or
+///         issuer mismatch, a missing code, or a token endpoint error
+POLYMCP_DECL asio::awaitable<oauth_grant> complete_authorization(asio::any_io_executor ex, json pending,
+                                                                 std::string redirect_url, oauth_options options);
+
 /// An authorization handler that needs no user: it requests the
 /// authorization URL and returns where the server redirects. For
 /// authorization servers that approve without interaction (test servers,

@@ -435,9 +435,12 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         co_return true;
     }
 
-    /// The authorization code flow with PKCE (RFC 7636), state, iss (RFC 9207) and resource (RFC 8707).
-    asio::awaitable<void> authorize(const std::string& scope) {
-        if (!options.authorize) oauth_impl::fail(server_url + " requires authorization and no redirect handler is set");
+    /// The authorization request of the code flow with PKCE (RFC 7636),
+    /// state and resource (RFC 8707): {URL, state, verifier}.
+    struct authorization_request_parts {
+        std::string url, state, verifier;
+    };
+    authorization_request_parts authorization_request(const std::string& scope) const {
         const std::string verifier = oauth_impl::make_verifier();
         const std::string state = polymcp::random_hex_id(16);
         std::vector<std::pair<std::string, std::string>> q{{"response_type", "code"},
@@ -450,7 +453,21 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         if (!scope.empty()) q.emplace_back("scope", scope);
         std::string endpoint = as_meta["authorization_endpoint"].get<std::string>();
         std::string url = endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + oauth_impl::form(q);
-        std::string redirect = co_await options.authorize(url);
+        return {std::move(url), state, verifier};
+    }
+
+    /// The authorization code flow with PKCE (RFC 7636), state, iss (RFC 9207) and resource (RFC 8707).
+    asio::awaitable<void> authorize(const std::string& scope) {
+        if (!options.authorize) oauth_impl::fail(server_url + " requires authorization and no redirect handler is set");
+        auto request = authorization_request(scope);
+        std::string redirect = co_await options.authorize(request.url);
+        auto t = co_await finish_authorization(redirect, request.state, request.verifier, scope);
+        co_await keep(std::move(t));
+    }
+
+    /// Checks the redirect (`error`, `state`, RFC 9207 `iss`) and exchanges its code.
+    asio::awaitable<oauth_tokens> finish_authorization(const std::string& redirect, const std::string& state,
+                                                       const std::string& verifier, const std::string& scope) {
         auto params = oauth_impl::query_of(redirect);
         if (auto e = params.find("error"); e != params.end())
             oauth_impl::fail("the authorization server refused: " + e->second +
@@ -473,8 +490,17 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
                                                             {"redirect_uri", options.redirect_uri},
                                                             {"code_verifier", verifier},
                                                             {"resource", resource}};
-        auto t = co_await token_request(std::move(tp), scope);
-        co_await keep(std::move(t));
+        co_return co_await token_request(std::move(tp), scope);
+    }
+
+    /// The scope to ask for: the challenge's, else every `scopes_supported` of the resource.
+    std::string scope_for(const std::optional<bearer_challenge>& challenge) const {
+        if (challenge && !challenge->scope.empty()) return challenge->scope;
+        std::set<std::string> all;
+        if (auto sup = prm.find("scopes_supported"); sup != prm.end() && sup->is_array())
+            for (const auto& x : *sup)
+                if (x.is_string()) all.insert(x.get<std::string>());
+        return oauth_impl::join(all);
     }
 
     asio::awaitable<void> ensure_discovered(const std::optional<bearer_challenge>& challenge) {
@@ -607,16 +633,7 @@ asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int stat
             if (co_await s->refresh()) co_return true;
         }
         co_await s->rediscover(challenge);
-        std::string scope;
-        if (challenge && !challenge->scope.empty()) {
-            scope = challenge->scope;
-        } else if (auto sup = s->prm.find("scopes_supported"); sup != s->prm.end() && sup->is_array()) {
-            std::set<std::string> all;
-            for (const auto& x : *sup)
-                if (x.is_string()) all.insert(x.get<std::string>());
-            scope = detail::oauth_impl::join(all);
-        }
-        co_await s->authorize(scope);
+        co_await s->authorize(s->scope_for(challenge));
         co_return true;
     }
     if (status == 403 && challenge && challenge->error == "insufficient_scope") {
@@ -642,6 +659,57 @@ authorization_handler headless_authorization(asio::any_io_executor ex, http_opti
                                                         " instead of redirecting: it needs a user (use a browser)");
         co_return client::resolve_url(url, r.location);
     };
+}
+
+asio::awaitable<oauth_authorization_request> begin_authorization(asio::any_io_executor ex, std::string server_url,
+                                                                  oauth_options options,
+                                                                  std::optional<bearer_challenge> challenge) {
+    auto s = std::make_shared<detail::oauth_state>(std::move(ex), std::move(server_url), std::move(options));
+    co_await s->discover_resource(challenge);
+    co_await s->discover_authorization_server();
+    co_await s->identify_client();
+    const std::string scope = s->scope_for(challenge);
+    auto parts = s->authorization_request(scope);
+    oauth_authorization_request out;
+    out.authorization_url = std::move(parts.url);
+    out.state = parts.state;
+    out.pending = {{"server_url", s->server_url},
+                   {"resource", s->resource},
+                   {"issuer", s->issuer},
+                   {"authorization_server", s->as_meta},
+                   {"registration", s->registration->to_json()},
+                   {"redirect_uri", s->options.redirect_uri},
+                   {"scope", scope},
+                   {"state", parts.state},
+                   {"code_verifier", parts.verifier}};
+    co_return out;
+}
+
+asio::awaitable<oauth_grant> complete_authorization(asio::any_io_executor ex, json pending, std::string redirect_url,
+                                                    oauth_options options) {
+    if (!pending.is_object() || !pending.contains("server_url") || !pending["authorization_server"].is_object() ||
+        !pending.contains("registration") || !pending["state"].is_string() || !pending["code_verifier"].is_string())
+        detail::oauth_impl::fail("the pending authorization is incomplete; start the sign-in again");
+    options.redirect_uri = pending.value("redirect_uri", options.redirect_uri);
+    auto s = std::make_shared<detail::oauth_state>(std::move(ex), pending["server_url"].get<std::string>(),
+                                                   std::move(options));
+    s->resource = pending.value("resource", s->resource);
+    s->issuer = pending.value("issuer", "");
+    s->as_meta = pending["authorization_server"];
+    s->registration = oauth_client_registration::from_json(pending["registration"]);
+    for (const char* e : {"authorization_endpoint", "token_endpoint"}) {
+        if (!s->as_meta[e].is_string()) detail::oauth_impl::fail(std::string("the pending authorization has no ") + e);
+        s->check_endpoint(s->as_meta[e].get<std::string>(), e);
+    }
+    const std::string scope = pending.value("scope", "");
+    oauth_grant g;
+    g.tokens = co_await s->finish_authorization(redirect_url, pending["state"].get<std::string>(),
+                                                pending["code_verifier"].get<std::string>(), scope);
+    g.registration = *s->registration;
+    g.issuer = s->issuer;
+    g.token_endpoint = s->as_meta["token_endpoint"].get<std::string>();
+    g.resource = s->resource;
+    co_return g;
 }
 
 std::optional<oauth_tokens> oauth_client::tokens() const { return state_->tokens; }
