@@ -8,6 +8,7 @@
 
 #include <polymcp/connectors/manager.hpp>
 #include <polymcp/crypto/fernet.hpp>
+#include <polymcp/crypto/openssl.hpp>
 #include <polymcp/storage/memory.hpp>
 
 #include "support/everything_http.hpp"
@@ -30,6 +31,9 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+
+#include <curl/curl.h>
+#include <openssl/sha.h>
 
 namespace pc = polymcp::connectors;
 namespace st = polymcp::storage;
@@ -656,4 +660,180 @@ TEST_CASE("connector manager: catalog reads, categories and connector reads have
                                                               as_tuple(asio::use_awaitable));
         CHECK(xec == pc::errc::not_found);
     });
+}
+
+namespace {
+// The value of `name` in the query of `url` (percent-decoded by curl).
+std::string query_value(const std::string& url, const std::string& name) {
+    auto q = url.find('?');
+    std::string rest = q == std::string::npos ? url : url.substr(q + 1);
+    std::size_t i = 0;
+    while (i <= rest.size()) {
+        auto amp = rest.find('&', i);
+        if (amp == std::string::npos) amp = rest.size();
+        auto kv = rest.substr(i, amp - i);
+        if (kv.rfind(name + "=", 0) == 0) {
+            int n = 0;
+            char* d = curl_easy_unescape(nullptr, kv.c_str() + name.size() + 1, static_cast<int>(kv.size() - name.size() - 1), &n);
+            std::string out(d, static_cast<std::size_t>(n));
+            curl_free(d);
+            return out;
+        }
+        i = amp + 1;
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("connector manager: the gateway signs a user in to an OAuth upstream, the state bound to that user, used once",
+          "[connectors][manager][sign-in]") {
+    std::mutex mu;
+    std::string token_form;  // the authorization code grant the gateway sent
+    int registrations = 0;
+    std::string as_base;
+    polymcp::test::fake_http_server as([&](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        auto reply = [&](unsigned status, const json& j) {
+            res->respond(polymcp::http::response::with_body(status, "application/json", j.dump()));
+        };
+        std::lock_guard lock(mu);
+        const auto path = std::string(req.path());
+        if (path == "/.well-known/oauth-authorization-server")
+            return reply(200, {{"issuer", as_base},
+                               {"authorization_endpoint", as_base + "/authorize"},
+                               {"token_endpoint", as_base + "/token"},
+                               {"registration_endpoint", as_base + "/register"},
+                               {"code_challenge_methods_supported", {"S256"}},
+                               {"token_endpoint_auth_methods_supported", {"none"}}});
+        if (path == "/register") {
+            ++registrations;
+            auto r = json::parse(req.body);
+            return reply(201, {{"client_id", "gw-client"}, {"redirect_uris", r["redirect_uris"]}, {"token_endpoint_auth_method", "none"}});
+        }
+        if (path == "/token") {
+            token_form = req.body;
+            if (req.body.find("code=code-1") == std::string::npos) return reply(400, {{"error", "invalid_grant"}});
+            return reply(200, {{"access_token", "at-1"}, {"refresh_token", "rt-1"}, {"token_type", "Bearer"}, {"expires_in", 3600}});
+        }
+        reply(404, json::object());
+    });
+    as_base = as.url();
+    std::string resource_base;
+    polymcp::test::fake_http_server upstream([&](polymcp::http::request req, std::shared_ptr<polymcp::http::responder> res) {
+        const auto path = std::string(req.path());
+        if (path == "/.well-known/oauth-protected-resource/mcp")
+            return res->respond(polymcp::http::response::with_body(
+                200, "application/json",
+                json({{"resource", resource_base + "/mcp"}, {"authorization_servers", {as_base}}, {"scopes_supported", {"files"}}}).dump()));
+        auto a = req.fields.get("Authorization");
+        if (!a || *a != "Bearer at-1") {
+            auto r = polymcp::http::response::with_body(401, "application/json", "{}");
+            r.fields.set("WWW-Authenticate", "Bearer resource_metadata=\"" + resource_base +
+                                                 "/.well-known/oauth-protected-resource/mcp\", scope=\"files\"");
+            return res->respond(std::move(r));
+        }
+        auto j = json::parse(req.body, nullptr, false);
+        if (!j.is_object() || !j.contains("id")) return res->respond(polymcp::http::response::with_body(202, "text/plain", ""));
+        json result;
+        if (j["method"] == "initialize")
+            result = {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}, {"serverInfo", {{"name", "files"}, {"version", "1"}}}};
+        else if (j["method"] == "tools/list")
+            result = {{"tools", {{{"name", "read"}, {"inputSchema", {{"type", "object"}}}}}}};
+        else
+            result = {{"content", {{{"type", "text"}, {"text", "read ok"}}}}};
+        res->respond(polymcp::http::response::with_body(200, "application/json",
+                                                        json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+    });
+    resource_base = upstream.url();
+    asio::io_context io;
+    auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
+    const pc::session_key s{"t1", "alice", "default"};
+    pc::connector c;
+    std::string id;
+
+    // Sign-in off until the gateway knows its callback.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = {{"name", "files"}, {"url", upstream.url("/mcp")}, {"auth_config", {{"type", "oauth_sign_in"}}}};
+        c = co_await m->create_connector(alice, body);
+        id = c.id;
+    });
+    CHECK(c.needs_sign_in);
+    CHECK(c.tools.empty());
+    CHECK(c.to_json()["needs_sign_in"] == true);
+    auto off = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await m->begin_sign_in(alice, id); });
+    CHECK(off.value() == pc::errc::invalid_request);
+    auto not_yet = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await m->connect(s, id); });
+    CHECK(not_yet.value() == pc::errc::auth_required);
+
+    pc::sign_in_options o;
+    o.redirect_uri = "https://gw.example/oauth/callback";
+    o.sign_in_page = "https://gw.example/connectors/{id}/sign-in";
+    m->configure_sign_in(o);
+    CHECK(m->sign_in_page(id) == "https://gw.example/connectors/" + id + "/sign-in");
+
+    std::string url;
+    test::run_coro(io, [&]() -> asio::awaitable<void> { url = co_await m->begin_sign_in(alice, id); });
+    REQUIRE(url.rfind(as.url("/authorize?"), 0) == 0);
+    CHECK(query_value(url, "response_type") == "code");
+    CHECK(query_value(url, "client_id") == "gw-client");
+    CHECK(query_value(url, "redirect_uri") == "https://gw.example/oauth/callback");
+    CHECK(query_value(url, "code_challenge_method") == "S256");
+    CHECK(query_value(url, "resource") == upstream.url("/mcp"));
+    CHECK(query_value(url, "scope") == "files");
+    const auto state = query_value(url, "state");
+    CHECK(state.size() == 32);
+
+    // Another user cannot complete it, and the attempt uses it up.
+    auto foreign = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        co_await m->complete_sign_in(bob, "code=code-1&state=" + state);
+    });
+    CHECK(foreign.value() == pc::errc::forbidden);
+    auto used = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        co_await m->complete_sign_in(alice, "code=code-1&state=" + state);
+    });
+    CHECK(used.value() == pc::errc::invalid_request);
+    CHECK(std::string(used.what()).find("expired or was already completed") != std::string::npos);
+
+    // A refusal by the authorization server is an AUTH_REQUIRED that says so.
+    test::run_coro(io, [&]() -> asio::awaitable<void> { url = co_await m->begin_sign_in(alice, id); });
+    auto denied = polymcp::test::expect_connector_error(io, [&]() -> asio::awaitable<void> {
+        co_await m->complete_sign_in(alice, "error=access_denied&state=" + query_value(url, "state"));
+    });
+    CHECK(denied.value() == pc::errc::auth_required);
+    CHECK(std::string(denied.what()).find("access_denied") != std::string::npos);
+
+    // The right user, the right state: the code is exchanged with the PKCE verifier, the tokens sealed.
+    test::run_coro(io, [&]() -> asio::awaitable<void> { url = co_await m->begin_sign_in(alice, id); });
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        c = co_await m->complete_sign_in(alice, "code=code-1&state=" + query_value(url, "state"));
+    });
+    CHECK_FALSE(c.needs_sign_in);
+    REQUIRE(c.tools.size() == 1);
+    {
+        std::lock_guard lock(mu);
+        const auto verifier = query_value("?" + token_form, "code_verifier");
+        unsigned char digest[32];
+        SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+        auto challenge = polymcp::crypto::base64url_encode({digest, 32});
+        while (!challenge.empty() && challenge.back() == '=') challenge.pop_back();  // RFC 7636: unpadded
+        CHECK(challenge == query_value(url, "code_challenge"));
+        CHECK(query_value("?" + token_form, "resource") == upstream.url("/mcp"));
+        CHECK(query_value("?" + token_form, "redirect_uri") == "https://gw.example/oauth/callback");
+        CHECK(registrations == 3);  // Dynamic Client Registration, once per sign-in started
+    }
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto [config, version] = co_await m->connectors().auth_config(alice, id);
+        (void)version;
+        CHECK(config["type"] == "oauth_sign_in");
+        CHECK(config["access_token"] == "at-1");
+        CHECK(config["refresh_token"] == "rt-1");
+        CHECK(config["token_endpoint"] == as.url("/token"));
+        CHECK(config["resource"] == upstream.url("/mcp"));
+        CHECK(pc::sign_in_request(config) == json{{"type", "oauth_sign_in"}});  // what a new sign-in starts from
+        co_await m->connect(s, id);
+        std::string tool = "files__read";
+        json args = json::object();
+        auto r = co_await m->call_tool(s, tool, args);
+        CHECK(text_of(r) == "read ok");
+    });
+    m->close_all();
 }

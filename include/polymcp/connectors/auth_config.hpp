@@ -13,6 +13,7 @@
 /// | `bearer` | `token` | `Authorization: Bearer <token>` |
 /// | `api_key` | `key`, and for HTTP `header` (default "X-API-Key") or `query` (a query parameter's name); for stdio `env`, one of the server's `credential_env` (may be left out when it declares exactly one) | that header, query parameter or environment variable |
 /// | `oauth` | `access_token`; optional `refresh_token`, `expires_at` (Unix s), `token_endpoint`, `client_id`, `client_secret`, `scope` | `Authorization: Bearer <access_token>`, refreshed with the refresh token (RFC 6749 section 6) |
+/// | `oauth_sign_in` | optional `client_id` and `client_secret` (a client registered with the upstream's authorization server beforehand), `scope` | the gateway signs the user in (`connector_manager::begin_sign_in`): OAuth 2.1 authorization code with PKCE against the authorization server the upstream names (RFC 9728); the tokens it receives are added to this config, sealed, and sent as `Authorization: Bearer`, refreshed like `oauth` |
 /// | `token_endpoint` | `url`, `authorization` (how the gateway authenticates to it); optional `token_field` ("token"), `expires_field` ("expires_at") | `Authorization: Bearer <token>` fetched from `url` (the endpoint must require authentication) |
 ///
 /// A stdio server takes a user's credential only as `none` or `api_key`, in
@@ -41,6 +42,11 @@ namespace polymcp::connectors {
 /// @throws connector_error `invalid_request` naming the member that is
 ///         missing or wrong (never echoing a secret)
 POLYMCP_DECL std::string validate_auth_config(const nlohmann::json& config, const endpoint& ep);
+
+/// What a user gave for an `oauth_sign_in` config (`type`, `client_id`,
+/// `client_secret`, `scope`), without the tokens a sign-in added; any other
+/// config as it is.
+POLYMCP_DECL nlohmann::json sign_in_request(const nlohmann::json& config);
 
 /// Checks the credentials of a catalog server itself (`none`, `bearer`,
 /// `api_key`), see above.

@@ -136,6 +136,15 @@ struct auth_oauth {
                              (std::optional<std::string>, client_secret),
                              (std::optional<std::string>, scope));
 };
+/// `{"type": "oauth_sign_in", "client_id"?, "client_secret"?, "scope"?}`:
+/// the gateway signs the user in to the upstream's authorization server.
+struct auth_oauth_sign_in {
+    BOOST_HANA_DEFINE_STRUCT(auth_oauth_sign_in,
+                             (std::string, type),
+                             (std::optional<std::string>, client_id),
+                             (std::optional<std::string>, client_secret),
+                             (std::optional<std::string>, scope));
+};
 /// `{"type": "token_endpoint", "url", "authorization", ...}`.
 struct auth_token_endpoint {
     BOOST_HANA_DEFINE_STRUCT(auth_token_endpoint,

@@ -206,11 +206,31 @@ public:
         return config;
     }
 
+    /// Seals a started sign-in of connector `id` of `who` (it holds the PKCE
+    /// verifier), for purpose "polymcp.sign-in", bound to tenant, user and id.
+    /// @throws connector_error `crypto_error`
+    std::string seal_sign_in(const caller& who, const std::string& id, const json& pending) const {
+        std::error_code ec;
+        auto token = sealer_.seal(sign_in_purpose, {who.tenant, who.user, id}, pending, ec);
+        if (ec) throw connector_error(errc::crypto_error, "sealing a sign-in failed: " + ec.message());
+        return token;
+    }
+
+    /// Opens what `seal_sign_in` sealed for the same `who` and `id`.
+    /// @throws connector_error `crypto_error` (another user, connector or key)
+    json open_sign_in(const caller& who, const std::string& id, const std::string& token) const {
+        std::error_code ec;
+        auto pending = sealer_.open(sign_in_purpose, {who.tenant, who.user, id}, token, ec);
+        if (ec) throw connector_error(errc::crypto_error, "the sign-in does not open (" + ec.message() + ")");
+        return pending;
+    }
+
     /// The purposes credentials are sealed for (polymcp/crypto/sealed.hpp):
     /// a connector's, bound to tenant, user and connector id; a catalog
     /// server's, bound to the server id.
     static constexpr std::string_view connector_purpose = "polymcp.connector";
     static constexpr std::string_view server_purpose = "polymcp.server";
+    static constexpr std::string_view sign_in_purpose = "polymcp.sign-in";
 
 private:
 

@@ -36,6 +36,7 @@
 /// member from any thread; upstream sessions run on strands of the
 /// executor given at construction.
 
+#include <polymcp/client/oauth.hpp>
 #include <polymcp/client/session.hpp>
 #include <polymcp/connectors/aggregator.hpp>
 #include <polymcp/connectors/auth_config.hpp>
@@ -74,6 +75,28 @@
 #include <vector>
 
 namespace polymcp::connectors {
+
+/// How the gateway signs users in to upstreams that require OAuth
+/// (`connector_manager::begin_sign_in`, `oauth_sign_in` connectors).
+struct sign_in_options {
+    /// Where upstream authorization servers send the user's browser back:
+    /// the gateway's callback page, e.g. "https://gw.example/oauth/callback".
+    /// Empty: sign-in is off (`begin_sign_in` throws `invalid_request`).
+    std::string redirect_uri{};
+    /// The page where a user signs in to a connector's upstream, with `{id}`
+    /// for the connector id, e.g. "https://gw.example/connectors/{id}/sign-in":
+    /// the URL agents are sent to (URL-mode elicitation).
+    std::string sign_in_page{};
+    /// An https URL at which the gateway serves its Client ID Metadata
+    /// Document, used as the client_id with authorization servers that
+    /// support them; empty: not used (pre-registered clients and Dynamic
+    /// Client Registration, RFC 7591, remain).
+    std::string client_id_metadata_url{};
+    /// `client_name` in Dynamic Client Registration.
+    std::string client_name = "polymcp gateway";
+    /// How long a started sign-in stays valid, in ms (its `state` expires then).
+    std::chrono::milliseconds ttl{10 * 60'000};
+};
 
 /// Settings of `connector_manager`; every member has a working default.
 struct manager_options {
@@ -123,6 +146,8 @@ struct manager_options {
     std::chrono::milliseconds view_ttl{5'000};
     /// Sessions whose view is kept at most (the oldest entries go first).
     std::size_t max_cached_views = 10'000;
+    /// Signing users in to upstreams with OAuth.
+    sign_in_options sign_in{};
 };
 
 /// How a forwarded call reports back.
@@ -162,6 +187,28 @@ public:
     store_type& connectors() noexcept { return *store_; }
     session_state<Storage>& sessions() noexcept { return sessions_; }
     const manager_options& options() const noexcept { return opts_; }
+
+    /// The sign-in settings in force (`manager_options::sign_in`, or the last
+    /// `configure_sign_in`). Thread-safe.
+    sign_in_options sign_in_settings() const {
+        std::lock_guard lock(mu_);
+        return opts_.sign_in;
+    }
+
+    /// Replaces the sign-in settings (a gateway learns its public URL once it
+    /// listens). Thread-safe.
+    void configure_sign_in(sign_in_options o) {
+        std::lock_guard lock(mu_);
+        opts_.sign_in = std::move(o);
+    }
+
+    /// The sign-in page of connector `id` (`sign_in_page` with `{id}`
+    /// replaced), or "" when sign-in is off.
+    std::string sign_in_page(const std::string& id) const {
+        auto page = sign_in_settings().sign_in_page;
+        if (auto at = page.find("{id}"); at != std::string::npos) page.replace(at, 4, id);
+        return page;
+    }
 
     /// The storage channel on which managers sharing a storage tell each
     /// other of revocations: JSON messages `{"origin", "server"}` or
@@ -204,8 +251,10 @@ public:
         auto req = co_await read_request(who, body, true);
         co_await store_->check_limit(who);
         auto result = co_await run_test(who, req.to, req.auth_config);
-        if (!result.success) throw validation_error(result);
+        const bool sign_in_later = awaits_sign_in(req.auth_config, result);
+        if (!result.success && !sign_in_later) throw validation_error(result);
         connector c;
+        c.needs_sign_in = sign_in_later;
         c.name = req.name;
         c.description = req.description;
         c.server_id = req.server_id;
@@ -261,10 +310,15 @@ public:
             } else {
                 auto stored = co_await store_->auth_config(who, id);
                 config = std::move(stored.first);
+                if (config.is_object() && config.value("type", "") == "oauth_sign_in") {
+                    config = sign_in_request(config);  // tokens are for the old endpoint: sign in again
+                    new_config = config;
+                }
                 validate_auth_config(config, t.server);  // the stored credentials must suit the new endpoint
             }
             auto result = co_await run_test(who, t, config);
-            if (!result.success) throw validation_error(result);
+            c.needs_sign_in = awaits_sign_in(config, result);
+            if (!result.success && !c.needs_sign_in) throw validation_error(result);
             c.tools = result.tools;
             c.server_info = result.server_info;
             c.protocol_version = result.protocol_version;
@@ -293,6 +347,160 @@ public:
     /// The connectors of `who`, in id order (`connector_store::list`).
     asio::awaitable<std::vector<connector>> list_connectors(caller who) {
         co_return co_await store_->list(std::move(who));
+    }
+
+    // ---- signing in to upstreams (OAuth) ----------------------------------------
+
+    /// Starts the OAuth sign-in of `who` to the upstream of their
+    /// `oauth_sign_in` connector `id` (MCP 2025-11-25 "Authorization", the
+    /// gateway as the OAuth client): asks the upstream without credentials
+    /// for its `WWW-Authenticate` challenge, discovers its authorization
+    /// server (RFC 9728, RFC 8414 / OpenID Connect), identifies the gateway
+    /// (the connector's pre-registered `client_id`, a Client ID Metadata
+    /// Document at `sign_in.client_id_metadata_url`, or Dynamic Client
+    /// Registration, RFC 7591) and keeps the pending authorization (PKCE
+    /// verifier included) sealed for `who` and `id` in the ephemeral state
+    /// under its `state`, for `sign_in.ttl`. Every request goes through the
+    /// SSRF guard. @return the authorization URL to send the user's browser to
+    /// @throws connector_error `invalid_request` (not an `oauth_sign_in`
+    ///         connector, sign-in off), `not_found`, `auth_required` saying
+    ///         what failed (discovery, registration, no PKCE S256), `storage_unavailable`
+    asio::awaitable<std::string> begin_sign_in(caller who, std::string id) {
+        auto c = co_await store_->get(who, id);
+        if (c.auth_type != "oauth_sign_in")
+            throw connector_error(errc::invalid_request, "the connector '" + c.name + "' does not sign in with OAuth (its "
+                                                         "auth_config type is '" + c.auth_type + "')");
+        if (sign_in_settings().redirect_uri.empty())
+            throw connector_error(errc::invalid_request, "signing in to upstreams is off: the gateway has no public URL "
+                                                         "for its OAuth callback (sign_in.redirect_uri)");
+        auto t = co_await target_of(who, c);
+        auto [config, version] = co_await store_->auth_config(who, id);
+        (void)version;
+        std::optional<client::bearer_challenge> challenge;
+        json no_credentials = {{"type", "none"}};  // named locals for co_await: docs/portability.md
+        auto probe = co_await run_test(who, t, no_credentials);
+        if (!probe.success && probe.error == errc::auth_required && !probe.resource_metadata.empty()) {
+            client::bearer_challenge ch;
+            ch.resource_metadata = probe.resource_metadata;
+            ch.scope = probe.scope;
+            challenge = std::move(ch);
+        } else if (!probe.success && probe.error != errc::auth_required) {
+            throw validation_error(probe);
+        }
+        auto o = oauth_options_for(config);
+        if (config.contains("scope") && config["scope"].is_string()) {  // the user's choice over the server's
+            if (!challenge) challenge.emplace();
+            challenge->scope = config.value("scope", "");
+        }
+        client::oauth_authorization_request request;
+        std::optional<connector_error> failure;
+        try {
+            // The OAuth client's requests run on a strand of their own (curl_multi is not thread-safe).
+            auto strand = asio::make_strand(ex_);
+            std::string server_url = t.server.url;
+            request = co_await asio::co_spawn(
+                strand, client::begin_authorization(strand, server_url, std::move(o), std::move(challenge)),
+                asio::use_awaitable);
+        } catch (const client::client_error& e) {
+            failure = connector_error(errc::auth_required, std::string("signing in to '") + c.name + "' failed: " + e.what());
+        }
+        if (failure) throw *failure;
+        json held = {{"tenant", who.tenant},
+                     {"user", who.user},
+                     {"connector", id},
+                     {"sealed", store_->seal_sign_in(who, id, request.pending)}};
+        std::error_code ec;
+        std::string key = sign_in_key(request.state), value = held.dump();
+        const auto ttl = sign_in_settings().ttl;
+        co_await storage_->async_set(key, value, ttl, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "keeping a started sign-in");
+        co_return request.authorization_url;
+    }
+
+    /// Completes a sign-in `begin_sign_in` started, from the query of the
+    /// redirect to `sign_in.redirect_uri` (`code`, `state`, `iss`, or
+    /// `error`): takes the pending authorization of `state` (once: a second
+    /// use fails), checks it was started by `who`, checks the response
+    /// (state, RFC 9207 issuer) and exchanges the code with the PKCE
+    /// verifier and `resource`; then tests the connector with the tokens,
+    /// stores them sealed in its `auth_config` with the tools it lists, and
+    /// closes its upstream sessions (they reconnect with the new tokens).
+    /// @return the connector, signed in
+    /// @throws connector_error `invalid_request` (no state, unknown or used
+    ///         state), `forbidden` (started by another user), `auth_required`
+    ///         (refused, mismatched or failed exchange), the test's error
+    asio::awaitable<connector> complete_sign_in(caller who, std::string callback_query) {
+        const std::string url = "https://callback.invalid/?" + callback_query;
+        std::string state;
+        {
+            auto q = callback_query;
+            std::size_t i = 0;
+            while (i <= q.size()) {
+                auto amp = q.find('&', i);
+                if (amp == std::string::npos) amp = q.size();
+                auto kv = q.substr(i, amp - i);
+                if (kv.rfind("state=", 0) == 0) state = kv.substr(6);
+                i = amp + 1;
+            }
+        }
+        if (state.empty() || state.size() > 128 ||
+            state.find_first_not_of("0123456789abcdef") != std::string::npos)
+            throw connector_error(errc::invalid_request, "the callback has no valid 'state'; start the sign-in again");
+        std::error_code ec;
+        const std::string key = sign_in_key(state);
+        auto held = co_await storage_->async_get(key, detail::redirect(ec));
+        if (ec) detail::storage_failure(ec, "reading a started sign-in");
+        bool taken = false;
+        if (held) taken = co_await storage_->async_erase(key, detail::redirect(ec));  // only one caller erases it
+        if (ec) detail::storage_failure(ec, "ending a started sign-in");
+        if (!taken)
+            throw connector_error(errc::invalid_request,
+                                  "this sign-in has expired or was already completed; start it again from the connector");
+        auto h = json::parse(*held, nullptr, false);
+        if (!h.is_object() || h.value("tenant", "") != who.tenant || h.value("user", "") != who.user)
+            throw connector_error(errc::forbidden, "this sign-in was started by another user; start your own from "
+                                                   "your connector");
+        const std::string id = h.value("connector", "");
+        auto pending = store_->open_sign_in(who, id, h.value("sealed", ""));
+        auto c = co_await store_->get(who, id);
+        auto [config, version] = co_await store_->auth_config(who, id);
+        (void)version;
+        client::oauth_grant grant;
+        std::optional<connector_error> failure;
+        try {
+            auto o = oauth_options_for(config);
+            auto strand = asio::make_strand(ex_);
+            grant = co_await asio::co_spawn(strand, client::complete_authorization(strand, std::move(pending), url, std::move(o)),
+                                            asio::use_awaitable);
+        } catch (const client::client_error& e) {
+            failure = connector_error(errc::auth_required, std::string("signing in to '") + c.name + "' failed: " + e.what());
+        }
+        if (failure) throw *failure;
+        json signed_in = sign_in_request(config);
+        signed_in["access_token"] = grant.tokens.access_token;
+        if (!grant.tokens.refresh_token.empty()) signed_in["refresh_token"] = grant.tokens.refresh_token;
+        if (grant.tokens.expires_at) signed_in["expires_at"] = grant.tokens.expires_at;
+        signed_in["token_endpoint"] = grant.token_endpoint;
+        if (signed_in.value("client_id", "") != grant.registration.client_id) {
+            // Registered by the gateway (a metadata document or RFC 7591): used to refresh, forgotten on a new sign-in.
+            signed_in["client_id"] = grant.registration.client_id;
+            signed_in.erase("client_secret");
+            if (!grant.registration.client_secret.empty()) signed_in["client_secret"] = grant.registration.client_secret;
+            signed_in["registered_client"] = true;
+        }
+        if (!grant.tokens.scope.empty()) signed_in["granted_scope"] = grant.tokens.scope;
+        signed_in["resource"] = grant.resource;
+        signed_in["issuer"] = grant.issuer;
+        auto t = co_await target_of(who, c);
+        auto result = co_await run_test(who, t, signed_in);
+        if (!result.success) throw validation_error(result);
+        c.tools = result.tools;
+        c.server_info = result.server_info;
+        c.protocol_version = result.protocol_version;
+        c.needs_sign_in = false;
+        auto out = co_await store_->replace(who, std::move(c), std::move(signed_in));
+        revoke_connector(who, id);
+        co_return out;
     }
 
     // ---- the catalog's servers -------------------------------------------------
@@ -427,6 +635,9 @@ public:
         const caller who{k.tenant, k.user};
         auto c = co_await store_->get(who, id);
         if (!c.enabled) throw connector_error(errc::disabled, "the connector '" + c.name + "' is disabled");
+        if (c.needs_sign_in)
+            throw connector_error(errc::auth_required, "sign in to the server of '" + c.name +
+                                                           "' first (its authorization server asks you to)");
         co_await admit_session(k);
         connection_state state;
         state.connector_id = id;
@@ -886,6 +1097,44 @@ private:
         bool stdio = false;     // a child process
         std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
     };
+
+    // An `oauth_sign_in` connector not yet signed in may be stored when the
+    // upstream answered that it requires authorization.
+    static bool awaits_sign_in(const json& config, const validation_result& r) {
+        return !r.success && r.error == errc::auth_required && config.is_object() &&
+               config.value("type", "") == "oauth_sign_in" && !config.contains("access_token");
+    }
+
+    static std::string sign_in_key(const std::string& state) {
+        return storage::make_key({"polymcp", "sign-in", state});
+    }
+
+    // The OAuth client's settings for a sign-in: the gateway's redirect URI
+    // and identity, the connector's pre-registered client, and every request
+    // to the authorization server through the SSRF guard.
+    client::oauth_options oauth_options_for(const json& config) const {
+        client::oauth_options o;
+        const auto settings = sign_in_settings();
+        o.redirect_uri = settings.redirect_uri;
+        o.client_name = settings.client_name;
+        o.client_id_metadata_url = settings.client_id_metadata_url;
+        // The user's own client, never one the gateway registered (sign_in_request leaves those out).
+        const auto request = sign_in_request(config);
+        if (request.is_object() && request.contains("client_id") && request["client_id"].is_string()) {
+            client::oauth_client_registration reg;
+            reg.client_id = request.value("client_id", "");
+            reg.client_secret = request.value("client_secret", "");
+            o.preregistered[""] = std::move(reg);
+        }
+        const auto& up = opts_.validation.upstream;
+        o.http.address_filter = up.ssrf.address_filter();
+        o.http.verify_tls = up.verify_tls;
+        o.http.ca_file = up.ca_file;
+        o.http.proxy = up.proxy;
+        o.http.connect_timeout = opts_.validation.timeout;
+        o.http.transfer_timeout = opts_.validation.timeout;  // each request to the authorization server
+        return o;
+    }
 
     static connector_error validation_error(const validation_result& r) {
         connector_error e(r.error, "the connection test failed: " + r.message);

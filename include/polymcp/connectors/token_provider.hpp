@@ -11,6 +11,9 @@
 ///   token endpoint (RFC 6749 section 6, client credentials in the body)
 ///   within `refresh_before_expiry` of `expires_at`, and when the upstream
 ///   refuses it (401). A rotated refresh token is kept.
+/// - `oauth_sign_in`: as `oauth`, with the tokens the gateway's sign-in
+///   added (and the `resource` they were issued for, sent when refreshing,
+///   RFC 8707).
 /// - `token_endpoint`: a token fetched from the user's endpoint, which must
 ///   itself require authentication (the config's `authorization` is sent as
 ///   the `Authorization` header; a config without it is refused when
@@ -87,7 +90,8 @@ public:
         auto [stored, version] = co_await store_->auth_config(who, id);
         (void)version;
         const auto type = stored.is_object() ? stored.value("type", "") : std::string();
-        if (type != "oauth" && type != "token_endpoint" && type != "bearer") co_return static_credentials(stored);
+        if (type != "oauth" && type != "oauth_sign_in" && type != "token_endpoint" && type != "bearer")
+            co_return static_credentials(stored);
         upstream_credentials c;
         c.auth = std::make_shared<connector_auth>(this->weak_from_this(), who, id);
         co_return c;
@@ -192,7 +196,7 @@ private:
         if (!config.is_object()) return {};
         const auto type = config.value("type", "");
         if (type == "bearer") return config.value("token", "");
-        if (type == "oauth") return config.value("access_token", "");
+        if (type == "oauth" || type == "oauth_sign_in") return config.value("access_token", "");
         if (type == "token_endpoint") return config.value("token", "");
         return {};
     }
@@ -203,7 +207,8 @@ private:
     static bool refreshable(const json& config) {
         const auto type = config.value("type", "");
         if (type == "token_endpoint") return true;
-        return type == "oauth" && config.contains("refresh_token") && config.contains("token_endpoint");
+        return (type == "oauth" || type == "oauth_sign_in") && config.contains("refresh_token") &&
+               config.contains("token_endpoint");
     }
     // The authorization, unless missing or (nearly) expired and refreshable.
     std::optional<std::string> usable_authorization(const json& config) const {
@@ -235,12 +240,13 @@ private:
         const auto deadline = std::chrono::steady_clock::now() + opts_.request_timeout;
         const auto type = config.value("type", "");
         json out = config;
-        if (type == "oauth") {
+        if (type == "oauth" || type == "oauth_sign_in") {
             std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "refresh_token"},
                                                                      {"refresh_token", config.value("refresh_token", "")},
                                                                      {"client_id", config.value("client_id", "")}};
             if (config.contains("client_secret")) form.emplace_back("client_secret", config.value("client_secret", ""));
             if (config.contains("scope")) form.emplace_back("scope", config.value("scope", ""));
+            if (config.contains("resource")) form.emplace_back("resource", config.value("resource", ""));  // RFC 8707
             std::string method = "POST", url = config.value("token_endpoint", ""), body = form_encode(form),
                         type_form = "application/x-www-form-urlencoded";
             std::vector<std::string> headers = {"Accept: application/json"};

@@ -191,6 +191,9 @@ struct connector {
     json tools = json::array();   ///< the `Tool` objects discovered when validated
     json server_info;             ///< the upstream's `serverInfo`
     std::string protocol_version; ///< negotiated when validated
+    /// An `oauth_sign_in` connector whose user has not signed in to the
+    /// upstream yet (or must again): it cannot connect until then.
+    bool needs_sign_in = false;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     std::int64_t version = 0;

@@ -69,9 +69,10 @@ inline std::string auth_type_of(const nlohmann::json& config) {
     if (!config.is_object()) bad_auth("", "an object with a 'type'");
     auth_type_field t;
     decode_error err;
-    if (!polymcp::decode(config, t, err)) bad_auth("type", "a string: one of none, bearer, api_key, oauth, token_endpoint");
+    if (!polymcp::decode(config, t, err))
+        bad_auth("type", "a string: one of none, bearer, api_key, oauth, oauth_sign_in, token_endpoint");
     if (!t.type || t.type->empty() || t.type->size() > 32)
-        bad_auth("type", "present: one of none, bearer, api_key, oauth, token_endpoint");
+        bad_auth("type", "present: one of none, bearer, api_key, oauth, oauth_sign_in, token_endpoint");
     return *t.type;
 }
 
@@ -107,6 +108,11 @@ std::string validate_auth_config(const nlohmann::json& config, const endpoint& e
         if (a.refresh_token && (!a.token_endpoint || !a.client_id))
             bad_auth("", "'token_endpoint' and 'client_id' with a 'refresh_token'");
         if (a.token_endpoint && !detail::http_url(*a.token_endpoint)) bad_auth("token_endpoint", "an http(s) URL");
+    } else if (type == "oauth_sign_in") {
+        auth_oauth_sign_in a;
+        decode_object("/auth_config", config, a);
+        if (a.client_id) one_line("client_id", *a.client_id);
+        if (a.client_secret && !a.client_id) bad_auth("", "'client_id' with a 'client_secret'");
     } else if (type == "token_endpoint") {
         auth_token_endpoint a;
         if (config.is_object() && (!config.contains("authorization") || config["authorization"].is_null()))
@@ -117,9 +123,18 @@ std::string validate_auth_config(const nlohmann::json& config, const endpoint& e
         if (!detail::http_url(a.url)) bad_auth("url", "an http(s) URL");
         one_line("authorization", a.authorization);
     } else {
-        bad_auth("type", "one of none, bearer, api_key, oauth, token_endpoint");
+        bad_auth("type", "one of none, bearer, api_key, oauth, oauth_sign_in, token_endpoint");
     }
     return type;
+}
+
+nlohmann::json sign_in_request(const nlohmann::json& config) {
+    if (!config.is_object() || config.value("type", "") != "oauth_sign_in") return config;
+    nlohmann::json out = nlohmann::json::object();
+    const bool registered = config.value("registered_client", false);  // by the gateway, not the user
+    for (const char* k : {"type", "client_id", "client_secret", "scope"})
+        if (auto it = config.find(k); it != config.end() && !(registered && k[0] == 'c')) out[k] = *it;
+    return out;
 }
 
 std::string validate_server_auth_config(const nlohmann::json& config, const endpoint& ep) {
@@ -163,7 +178,7 @@ upstream_credentials static_credentials(const nlohmann::json& config) {
     const auto type = detail::str(config, "type");
     if (type == "bearer") {
         c.auth = std::make_shared<client::bearer_token>(detail::str(config, "token"));
-    } else if (type == "oauth") {
+    } else if (type == "oauth" || (type == "oauth_sign_in" && !detail::str(config, "access_token").empty())) {
         c.auth = std::make_shared<client::bearer_token>(detail::str(config, "access_token"));
     } else if (type == "api_key") {
         auto env = detail::str(config, "env");

@@ -284,6 +284,7 @@ struct stored_connector {
                              (std::optional<nlohmann::json>, tools),
                              (std::optional<nlohmann::json>, server_info),
                              (std::optional<std::string>, protocol_version),
+                             (std::optional<bool>, needs_sign_in),
                              (std::optional<std::int64_t>, created_at),
                              (std::optional<std::int64_t>, updated_at));
 };
@@ -375,6 +376,7 @@ json connector::to_json() const {
               {"tools", tools},
               {"server_info", server_info},
               {"protocol_version", protocol_version},
+              {"needs_sign_in", needs_sign_in},
               {"created_at", created_at},
               {"updated_at", updated_at}};
     if (server_id.empty()) j.update(server.to_json());
@@ -401,6 +403,7 @@ connector connector::from_record(const storage::record& r) {
     if (d.tools && d.tools->is_array()) c.tools = *d.tools;
     if (d.server_info) c.server_info = *d.server_info;
     c.protocol_version = d.protocol_version.value_or("");
+    c.needs_sign_in = d.needs_sign_in.value_or(false);
     c.created_at = d.created_at.value_or(0);
     c.updated_at = d.updated_at.value_or(0);
     c.version = r.version;
