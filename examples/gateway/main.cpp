@@ -199,13 +199,20 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
     // the MCP sessions have ended, so that run returns.
     http.on_shutdown = [manager] { manager->close_all(); };
     http.on_listening = [&](const asio::ip::tcp::endpoint& ep) {
-        const std::string base = "http://" + (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
+        const std::string local = "http://" + (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
                                  ":" + std::to_string(ep.port());
+        const std::string base = cfg.public_url.empty() ? local : cfg.public_url;
+        // Signing users in to upstreams: the callback and the consent page on the web page.
+        auto sign_in = manager->sign_in_settings();
+        sign_in.redirect_uri = base + "/oauth/callback";
+        sign_in.sign_in_page = base + "/connectors/{id}/sign-in";
+        if (base.rfind("https://", 0) == 0) sign_in.client_id_metadata_url = base + "/oauth/client-metadata.json";
+        manager->configure_sign_in(std::move(sign_in));
         say(std::string("storage: ") + (cfg.scaled_out() ? "Redis (sessions) + PostgreSQL (records)"
                                                           : "SQLite in " + cfg.data_dir + " (records) + memory (sessions)"));
         if (web) say("web page at " + base + "/");
         // Last: what scripts and tests wait for.
-        say("listening on " + base + " (MCP at " + base + "/mcp, API at " + base + "/api/)");
+        say("listening on " + local + " (MCP at " + base + "/mcp, API at " + base + "/api/)");
         for (const auto& d : demo) asio::co_spawn(io, connect_demo(manager, d, base), asio::detached);
     };
 

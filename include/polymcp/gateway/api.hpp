@@ -70,6 +70,7 @@ public:
             asio::co_spawn(ex_, readiness(res), asio::detached);
             return;
         }
+        if (path == "/oauth/client-metadata.json") return client_metadata(req, *res);
         if (path.rfind("/api/", 0) != 0) {
             if (web_) return res->respond(web_->respond(req));
             return send(*res, {404, error("NOT_FOUND", "no such route; the API is under /api/ and MCP at /mcp")});
@@ -109,6 +110,26 @@ private:
                                   : http::response::with_body(r.first, "application/json",
                                                               polymcp::jsonrpc::serialize_json(r.second));
         out.fields.set("Cache-Control", "no-store");
+        set_api_security_headers(out);
+        res.respond(std::move(out));
+    }
+
+    // The gateway's OAuth Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document;
+    // MCP 2025-11-25 "Client ID Metadata Documents"), served when its URL is configured (https only).
+    void client_metadata(const http::request& req, http::responder& res) const {
+        const auto s = m_->sign_in_settings();
+        if (s.client_id_metadata_url.empty())
+            return send(res, {404, error("NOT_FOUND", "this gateway publishes no client metadata document (its "
+                                                      "public_url is not https)")});
+        if (req.method != "GET" && req.method != "HEAD") return send(res, method_not_allowed("GET"));
+        json doc = {{"client_id", s.client_id_metadata_url},
+                    {"client_name", s.client_name},
+                    {"redirect_uris", json::array({s.redirect_uri})},
+                    {"grant_types", json::array({"authorization_code", "refresh_token"})},
+                    {"response_types", json::array({"code"})},
+                    {"token_endpoint_auth_method", "none"}};
+        auto out = http::response::with_body(200, "application/json", polymcp::jsonrpc::serialize_json(doc));
+        out.fields.set("Cache-Control", "public, max-age=3600");
         set_api_security_headers(out);
         res.respond(std::move(out));
     }
@@ -231,6 +252,11 @@ private:
                 }
                 co_return method_not_allowed("GET, PATCH, DELETE");
             }
+            if (n == 3 && seg[2] == "sign-in") {
+                if (method != "POST") co_return method_not_allowed("POST");
+                auto url = co_await m_->begin_sign_in(caller, id);
+                co_return reply{200, {{"authorization_url", url}}};
+            }
             if (n == 3 && (seg[2] == "connect" || seg[2] == "disconnect")) {
                 if (method != "POST") co_return method_not_allowed("POST");
                 std::optional<connectors::connector_error> failure;
@@ -249,6 +275,37 @@ private:
                 j["session"] = key.session;
                 co_return reply{200, j};
             }
+        } else if (n == 2 && seg[0] == "tools" && seg[1] == "call") {
+            // One of this session's connector tools, called as from an agent ("try it" on the web page).
+            if (method != "POST") co_return method_not_allowed("POST");
+            auto body = body_of(req);
+            auto name = body.find("name");
+            if (name == body.end() || !name->is_string())
+                throw connectors::connector_error(connectors::errc::invalid_request,
+                                                  "/name must be the name of one of this session's connector tools");
+            json arguments = body.value("arguments", json::object());
+            if (!arguments.is_object())
+                throw connectors::connector_error(connectors::errc::invalid_request, "/arguments must be an object");
+            std::string tool = name->get<std::string>();
+            std::optional<connectors::connector_error> failure;
+            json result;
+            try {
+                auto r = co_await m_->call_tool(key, tool, std::move(arguments));
+                result = static_cast<const polymcp::call_tool_result&>(r).to_json();
+            } catch (const connectors::connector_error& e) {
+                failure = e;
+            }
+            if (failure) {
+                if (!upstream_failure(failure->value())) throw *failure;
+                co_return reply{failure->value() == connectors::errc::timeout ? 504u : 502u, failure->to_json()};
+            }
+            co_return reply{200, {{"result", std::move(result)}, {"session", key.session}}};
+        } else if (n == 1 && seg[0] == "me") {
+            if (method != "GET") co_return method_not_allowed("GET");
+            co_return reply{200, {{"subject", who.subject},
+                                  {"tenant", who.tenant},
+                                  {"administrator", caller.admin},
+                                  {"session", key.session}}};
         } else if (n == 1 && seg[0] == "tools") {
             if (method != "GET") co_return method_not_allowed("GET");
             json system = json::array();
@@ -266,6 +323,18 @@ private:
                                   {"connector_tools", std::move(tools)},
                                   {"collisions", agg.collisions},
                                   {"session", key.session}}};
+        } else if (n == 2 && seg[0] == "sign-in" && seg[1] == "callback") {
+            // The query the upstream's authorization server sent the browser back with, relayed by the page.
+            if (method != "POST") co_return method_not_allowed("POST");
+            auto body = body_of(req);
+            auto q = body.find("query");
+            if (q == body.end() || !q->is_string() || q->get_ref<const std::string&>().size() > 8192)
+                throw connectors::connector_error(connectors::errc::invalid_request,
+                                                  "/query must be the callback's query string (at most 8192 bytes)");
+            std::string query = q->get<std::string>();
+            if (!query.empty() && query.front() == '?') query.erase(0, 1);
+            auto c = co_await m_->complete_sign_in(caller, query);
+            co_return reply{200, c.to_json()};
         } else if (n == 2 && seg[0] == "session" && seg[1] == "logout") {
             if (method != "POST") co_return method_not_allowed("POST");
             co_await m_->logout(key);

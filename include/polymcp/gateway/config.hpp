@@ -77,6 +77,13 @@ struct config {
     std::string web_root;
     bool web_enabled = true;
 
+    // The URL people and upstream authorization servers reach the gateway
+    // at (scheme, host, port, no trailing slash), e.g. behind a TLS proxy;
+    // empty: http://<address>:<port>. The OAuth callback is
+    // <public_url>/oauth/callback; with https, the gateway's Client ID
+    // Metadata Document is <public_url>/oauth/client-metadata.json.
+    std::string public_url;
+
     // Servers and categories of the global catalog, put at every start.
     json servers = json::array();
     json categories = json::array();
@@ -206,6 +213,7 @@ inline config load(const std::string& path) {
             c.web_root = w->value("root", c.web_root);
             c.web_enabled = w->value("enabled", c.web_enabled);
         }
+        c.public_url = j.value("public_url", c.public_url);
         if (j.contains("servers")) c.servers = j["servers"];
         if (j.contains("categories")) c.categories = j["categories"];
     } catch (const json::exception& e) {
@@ -220,6 +228,11 @@ inline config load(const std::string& path) {
     if (auto v = env("POLYMCP_POSTGRES"); !v.empty()) c.postgres = v;
     if (auto v = env("POLYMCP_ENCRYPTION_KEY"); !v.empty()) c.encryption_keys = v;
     if (auto v = env("POLYMCP_GATEWAY_WEB_ROOT"); !v.empty()) c.web_root = v;
+    if (auto v = env("POLYMCP_GATEWAY_PUBLIC_URL"); !v.empty()) c.public_url = v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    if (!c.public_url.empty() && c.public_url.rfind("https://", 0) != 0 && c.public_url.rfind("http://", 0) != 0)
+        throw std::invalid_argument("public_url must be an http(s) URL such as https://gateway.example.com, not " +
+                                    c.public_url);
     if (c.scaled_out() && (c.redis.empty() || c.postgres.empty()))
         throw std::invalid_argument("running several instances needs both Redis (sessions) and PostgreSQL (records)");
     return c;
