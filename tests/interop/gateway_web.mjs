@@ -5,7 +5,13 @@
 // CONNECTION_FAILED, TIMEOUT, INVALID_MCP_SERVER and SSRF_BLOCKED, each shown
 // as its message, then passing against everything_server — saves it,
 // connects it, sees its tools, disconnects it and deletes it; a second user
-// sees none of it. Every page has the gateway's security headers and runs
+// sees none of it. Then a connector whose server is an OAuth-protected
+// resource (everything_server behind a test authorization server built on the
+// TypeScript SDK's mcpAuthRouter, with a consent page): an agent (the
+// TypeScript SDK client) that connects it first gets a URL-mode elicitation
+// (-32042) naming the gateway's sign-in page; the person follows it, signs in
+// on the authorization server's page, comes back to the gateway; the agent
+// then connects and calls the tool through the gateway. Every page has the gateway's security headers and runs
 // under its Content-Security-Policy without a violation; axe-core finds no
 // serious accessibility violation on any page; a screenshot of each page is
 // written to <screenshots dir>.
@@ -18,10 +24,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 
+import express from "express";
+import { mcpAuthRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import { chromium } from "playwright-core";
 
-import { ALICE, BOB, freePort, start, testCallers } from "./processes.mjs";
+import { ADMIN, ALICE, BOB, freePort, start, testCallers } from "./processes.mjs";
 
 const [gatewayBin, everythingBin, chromiumBin, screenshots] = process.argv.slice(2);
 if (!gatewayBin || !everythingBin || !chromiumBin || !screenshots)
@@ -31,10 +43,11 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 const children = [];
 const servers = [];
 let dir, gateway, ours, browser, page;
-let hangingUrl, notMcpUrl, closedUrl;
+let hangingUrl, notMcpUrl, closedUrl, protectedUrl, issuer;
 const problems = [];  // console errors, page errors, CSP violations
-// The one error the browser logs on purpose: the API refusing the wrong key at sign-in.
-const expectedConsole = /the server responded with a status of 401/;
+// The errors the browser logs on purpose: the API refusing the wrong key at sign-in (401), and
+// refusing the edit whose connection test fails (422).
+const expectedConsole = /the server responded with a status of (401|422)/;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "polymcp-gateway-web-"));
@@ -67,6 +80,34 @@ before(async () => {
   notMcpUrl = `http://127.0.0.1:${notMcp.address().port}/mcp`;
   closedUrl = `http://127.0.0.1:${await freePort()}/mcp`;
 
+  // The OAuth-protected upstream: a test authorization server and everything_server as its resource server.
+  const as = express();
+  as.use(express.urlencoded({ extended: false }));
+  const asListener = await new Promise((resolve) => {
+    const l = as.listen(0, "127.0.0.1", () => resolve(l));
+  });
+  asListener.closeAll = () => asListener.closeAllConnections();
+  servers.push(asListener);
+  issuer = new URL(`http://127.0.0.1:${asListener.address().port}/`).href;
+  as.get("/jwks", (req, res) => res.json({ keys: [jwk] }));
+  as.get("/favicon.ico", (req, res) => res.status(204).end());  // the browser asks on every origin
+  as.post("/consent", (req, res) => {
+    const pending = consents.get(req.body.consent);
+    consents.delete(req.body.consent);
+    if (!pending) return res.status(400).send("unknown consent");
+    const code = randomBytes(16).toString("hex");
+    codes.set(code, pending);
+    const to = new URL(pending.params.redirectUri);
+    to.searchParams.set("code", code);
+    if (pending.params.state) to.searchParams.set("state", pending.params.state);
+    res.redirect(to.href);
+  });
+  as.use(mcpAuthRouter({ provider: authProvider, issuerUrl: new URL(issuer), scopesSupported: ["mcp"] }));
+  const port = await freePort();
+  protectedUrl = await start(children, everythingBin,
+    ["--port", String(port), "--quiet", "--auth-jwks", `${issuer}jwks`, "--auth-issuer", issuer, "--auth-scopes", "mcp"],
+    /listening on (http:\S+)/);
+
   gateway = await start(children, gatewayBin, ["--config", join(dir, "gateway.json")], /listening on (http:\S+?) /);
   browser = await chromium.launch({ executablePath: chromiumBin, args: ["--no-sandbox"] });
   page = await newPage();
@@ -82,6 +123,64 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// ---- the test authorization server (RFC 8414 metadata, RFC 7591 registration, PKCE, a consent page) ----
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const jwk = { ...publicKey.export({ format: "jwk" }), kid: "as-key-1", alg: "ES256", use: "sig" };
+const b64 = (b) => Buffer.from(b).toString("base64url");
+function jwt(claims) {
+  const input = `${b64(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: "as-key-1" }))}.${b64(JSON.stringify(claims))}`;
+  return `${input}.${b64(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
+}
+const seen = { registrations: [], authorizations: [], tokenRequests: [] };
+const clients = new Map();
+const consents = new Map();
+const codes = new Map();
+const authProvider = {
+  clientsStore: {
+    getClient: async (id) => clients.get(id),
+    registerClient: async (c) => {
+      const full = { ...c, client_id: randomUUID(), client_id_issued_at: Math.floor(Date.now() / 1000) };
+      seen.registrations.push(full);
+      clients.set(full.client_id, full);
+      return full;
+    },
+  },
+  // A page where the person approves; its form posts to /consent.
+  async authorize(client, params, res) {
+    seen.authorizations.push({ resource: params.resource?.href, scopes: params.scopes, method: "S256", redirect: params.redirectUri });
+    const consent = randomBytes(8).toString("hex");
+    consents.set(consent, { client: client.client_id, params });
+    res.type("html").send(`<!doctype html><html lang="en"><title>Test authorization server</title>
+<h1>Authorize ${client.client_name}</h1><p>It asks for: ${(params.scopes ?? []).join(" ")}</p>
+<form method="post" action="/consent"><input type="hidden" name="consent" value="${consent}">
+<button type="submit">Approve</button></form></html>`);
+  },
+  async challengeForAuthorizationCode(client, code) {
+    return codes.get(code).params.codeChallenge;
+  },
+  async exchangeAuthorizationCode(client, code, verifier, redirectUri, resource) {
+    const c = codes.get(code);
+    codes.delete(code);
+    if (!c || c.client !== client.client_id) throw new Error("invalid code");
+    seen.tokenRequests.push({ resource: resource?.href, redirectUri });
+    const now = Math.floor(Date.now() / 1000);
+    const aud = (resource ?? c.params.resource)?.href;
+    return {
+      access_token: jwt({ iss: issuer, sub: "alice-upstream", aud, iat: now, exp: now + 300, scope: "mcp", client_id: client.client_id }),
+      token_type: "Bearer",
+      expires_in: 300,
+      refresh_token: randomBytes(16).toString("hex"),
+      scope: "mcp",
+    };
+  },
+  async exchangeRefreshToken() {
+    throw new Error("not in this test");
+  },
+  async verifyAccessToken() {
+    throw new Error("the resource server verifies tokens itself");
+  },
+};
+
 async function newPage(viewport = { width: 1200, height: 900 }) {
   const context = await browser.newContext({ viewport });
   const p = await context.newPage();
@@ -89,6 +188,11 @@ async function newPage(viewport = { width: 1200, height: 900 }) {
     if (m.type() === "error" && !expectedConsole.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   p.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  if (process.env.WEB_DEBUG) {
+    p.on("request", (r) => console.error(`>> ${r.method()} ${r.url()}`));
+    p.on("response", (r) => console.error(`<< ${r.status()} ${r.url()}`));
+    p.on("requestfailed", (r) => console.error(`!! ${r.url()} ${r.failure()?.errorText}`));
+  }
   return p;
 }
 
@@ -197,6 +301,25 @@ test("connect it, see its tools, disconnect it, delete it after confirming", asy
   assert.match(await tool.innerText(), /test_simple_text from ours/);
   await checkPage(page, "tools");
 
+  // Try it: a tool without arguments, then one whose form has a text field and a JSON field.
+  await tool.getByRole("button", { name: "Try it" }).click();
+  await tool.getByRole("button", { name: "Call test_simple_text" }).click();
+  await tool.getByTestId("try-result").filter({ hasText: "This is a simple text response for testing." }).waitFor();
+  const schemaTool = page.locator('[data-tool="ours__json_schema_2020_12_tool"]');
+  await schemaTool.getByRole("button", { name: "Try it" }).click();
+  await schemaTool.getByLabel("name", { exact: true }).fill("Ada");
+  await schemaTool.getByLabel("address", { exact: true }).fill("{city: Paris}");
+  await schemaTool.getByRole("button", { name: "Call json_schema_2020_12_tool" }).click();
+  await schemaTool.getByRole("alert").filter({ hasText: "address must be JSON" }).waitFor();
+  await schemaTool.getByLabel("address", { exact: true }).fill('{"city": "Paris"}');
+  await schemaTool.getByRole("button", { name: "Call json_schema_2020_12_tool" }).click();
+  const out = schemaTool.getByTestId("try-result");
+  await out.waitFor();
+  assert.match(await out.innerText(), /"name":"Ada"/);
+  assert.match(await out.innerText(), /"city":"Paris"/);
+  await out.scrollIntoViewIfNeeded();
+  await checkPage(page, "tools-try-it");
+
   await page.getByRole("link", { name: "Connectors" }).first().click();
   await card.getByRole("button", { name: "Disconnect" }).click();
   await card.locator('[data-status="disconnected"]').waitFor();
@@ -221,7 +344,22 @@ test("a second user sees none of the first user's connectors", async () => {
   await page.getByRole("button", { name: "Test connection" }).click();
   await page.getByTestId("test-success").waitFor();
   await page.getByRole("button", { name: "Save" }).click();
-  await page.locator('[data-connector="kept"]').waitFor();
+  const kept = page.locator('[data-connector="kept"]');
+  await kept.waitFor();
+
+  // Edited: a new URL that does not answer is tested and refused, and changes nothing; a description is kept.
+  await kept.getByRole("link", { name: "Edit" }).click();
+  await page.getByRole("heading", { name: "Edit kept" }).waitFor();
+  await page.getByLabel("MCP endpoint URL").fill(closedUrl);
+  await page.getByLabel("Description").fill("the one Alice keeps");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator('[data-error-code="CONNECTION_FAILED"]').waitFor({ timeout: 15000 });
+  await checkPage(page, "edit-connector-failed");
+  await page.getByLabel("MCP endpoint URL").fill(ours);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByRole("heading", { name: "Connectors" }).waitFor();
+  await kept.getByText("the one Alice keeps").waitFor();
+  assert.ok((await kept.innerText()).includes(ours), "the URL did not change");
 
   const bob = await newPage({ width: 390, height: 844 });  // a phone's width
   await bob.goto(gateway + "/");
@@ -235,6 +373,153 @@ test("a second user sees none of the first user's connectors", async () => {
   await bob.getByRole("button", { name: "Sign out" }).click();
   await bob.getByLabel("API key").waitFor();
   assert.equal(await bob.evaluate(() => sessionStorage.length), 0);
+});
+
+test("an administrator creates a category and publishes a server in it; a user finds it there and adds it", async () => {
+  const admin = await newPage();
+  await admin.goto(gateway + "/");
+  await admin.getByLabel("API key").fill(ADMIN);
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await admin.getByRole("link", { name: "Catalog" }).click();
+  await admin.getByRole("button", { name: "New category" }).click();
+  const categoryForm = admin.getByRole("form", { name: "New category" });
+  await categoryForm.getByLabel("Name").fill("Research");
+  await categoryForm.getByLabel("Icon").fill("Σ");
+  await categoryForm.getByRole("button", { name: "Save category" }).click();
+  await admin.locator('[data-category="Research"]').waitFor();
+
+  await admin.getByRole("button", { name: "New server" }).click();
+  const serverForm = admin.getByRole("form", { name: "New server" });
+  await serverForm.getByLabel("Name").fill("papers");
+  await serverForm.getByLabel("Description").fill("Searches the papers");
+  await serverForm.getByLabel("MCP endpoint URL").fill(ours);
+  await serverForm.getByLabel("Category").selectOption({ label: "Research" });
+  await serverForm.getByLabel("Published").check();
+  await checkPage(admin, "catalog-admin-form");
+  await serverForm.getByRole("button", { name: "Save server" }).click();
+  const adminCard = admin.locator('[data-server="papers"]');
+  await adminCard.waitFor();
+  assert.match(await adminCard.innerText(), /Research · published/);
+  await checkPage(admin, "catalog-admin");
+
+  // Bob, not an administrator, sees it under its category, without the administrator's buttons.
+  const bob = await newPage();
+  await bob.goto(gateway + "/");
+  await bob.getByLabel("API key").fill(BOB);
+  await bob.getByRole("button", { name: "Sign in" }).click();
+  await bob.getByRole("link", { name: "Catalog" }).click();
+  assert.equal(await bob.getByRole("button", { name: "New category" }).count(), 0);
+  await bob.locator('[data-category="Research"]').click();
+  const card = bob.locator('[data-server="papers"]');
+  await card.waitFor();
+  assert.equal(await card.getByRole("button", { name: "Delete" }).count(), 0, "not his to delete");
+  await checkPage(bob, "catalog");
+  await card.getByRole("link", { name: "Add as connector" }).click();
+  await bob.getByRole("heading", { name: "Add connector" }).waitFor();
+  assert.match(await bob.getByLabel("Catalog server").inputValue(), /^mcp_/, "the server is chosen");
+  await bob.getByLabel("Name").fill("papers");
+  await bob.getByRole("button", { name: "Test connection" }).click();
+  await bob.getByTestId("test-success").waitFor();
+  await bob.getByRole("button", { name: "Save" }).click();
+  await bob.locator('[data-connector="papers"]').waitFor();
+  assert.match(await bob.locator('[data-connector="papers"]').innerText(), /from the catalog/);
+
+  // Unpublished, it leaves Bob's catalog.
+  await adminCard.getByRole("button", { name: "Unpublish" }).click();
+  await admin.getByRole("status").filter({ hasText: "papers unpublished." }).waitFor();
+  await bob.getByRole("link", { name: "Catalog" }).click();
+  await bob.reload();
+  await bob.getByRole("heading", { name: "Catalog" }).waitFor();
+  await bob.getByText("No servers here yet.").waitFor();
+  await bob.close();
+  await admin.close();
+});
+
+test("OAuth: an agent is sent to sign in; the person signs in on the server's page; the agent then calls the tool", async () => {
+  // Added through the form: the test answers that the server wants a sign-in, which is what this connector does.
+  await page.goto(gateway + "/connectors/new");
+  await page.getByLabel("Name").fill("secure");
+  await page.getByLabel("MCP endpoint URL").fill(protectedUrl);
+  await page.getByLabel("Authentication").selectOption("oauth_sign_in");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await page.getByTestId("test-sign-in").waitFor({ timeout: 15000 });
+  await checkPage(page, "add-connector-oauth");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { name: "Sign in to secure" }).waitFor();
+  const id = new URL(page.url()).pathname.split("/")[2];
+  await checkPage(page, "connector-sign-in");
+  await page.getByRole("link", { name: "Not now" }).click();
+  const card = page.locator('[data-connector="secure"]');
+  await card.locator('[data-status="needs sign-in"]').waitFor();
+
+  // An agent with URL-mode elicitation connects it: -32042 with the gateway's sign-in page.
+  const agent = async () => {
+    const client = new Client({ name: "web-test-agent", version: "1.0.0" }, { capabilities: { elicitation: { url: {} } } });
+    const transport = new StreamableHTTPClientTransport(new URL(gateway + "/mcp"), {
+      requestInit: { headers: { "X-API-Key": ALICE } },
+    });
+    await client.connect(transport);
+    return client;
+  };
+  let client = await agent();
+  let refused;
+  try {
+    await client.callTool({ name: "connectors_connect", arguments: { connector_id: id } });
+  } catch (e) {
+    refused = e;
+  }
+  assert.ok(refused instanceof UrlElicitationRequiredError, `a URL elicitation, not ${refused}`);
+  const [elicitation] = refused.elicitations;
+  assert.equal(elicitation.mode, "url");
+  assert.equal(elicitation.url, `${gateway}/connectors/${id}/sign-in`);
+  await client.close();
+
+  // The person opens that page, signs in on the authorization server's page, and comes back.
+  await page.goto(elicitation.url);
+  await page.getByTestId("start-sign-in").click();
+  await page.getByRole("heading", { name: "Authorize polymcp gateway" }).waitFor();
+  assert.equal(new URL(page.url()).origin, new URL(issuer).origin, "the browser is on the authorization server");
+  const authorizeUrl = new URL(page.url());
+  assert.equal(authorizeUrl.searchParams.get("code_challenge_method"), "S256");
+  assert.equal(authorizeUrl.searchParams.get("resource"), protectedUrl);
+  assert.equal(authorizeUrl.searchParams.get("redirect_uri"), `${gateway}/oauth/callback`);
+  assert.match(authorizeUrl.searchParams.get("state"), /^[0-9a-f]{32}$/);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.getByTestId("signed-in").waitFor({ timeout: 15000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nthe page says: ${await page.locator("main").innerText()}`);
+  });
+  assert.equal(page.url(), `${gateway}/oauth/callback`, "the code left the address bar");
+  assert.match(await page.getByTestId("signed-in").innerText(), /Signed in to secure\. .* \d+ tools are available/s);
+  await checkPage(page, "signed-in");
+  assert.equal(seen.registrations.length, 1, "the gateway registered itself (RFC 7591)");
+  assert.deepEqual(seen.registrations[0].redirect_uris, [`${gateway}/oauth/callback`]);
+  assert.deepEqual(seen.tokenRequests, [{ resource: protectedUrl, redirectUri: `${gateway}/oauth/callback` }]);
+
+  // The same answer again is refused: a state is used once.
+  const replay = await fetch(gateway + "/api/sign-in/callback", {
+    method: "POST",
+    headers: { "X-API-Key": ALICE, "Content-Type": "application/json" },
+    body: JSON.stringify({ query: `?code=x&state=${authorizeUrl.searchParams.get("state")}` }),
+  });
+  assert.equal(replay.status, 400);
+  assert.match((await replay.json()).message, /expired or was already completed/);
+
+  await page.getByRole("link", { name: "Back to your connectors" }).click();
+  await card.locator('[data-status="disconnected"]').waitFor();
+
+  // The agent tries again: connected, and the tool answers through the gateway with the user's token.
+  client = await agent();
+  const connected = await client.callTool({ name: "connectors_connect", arguments: { connector_id: id } });
+  assert.ok(!connected.isError, JSON.stringify(connected));
+  const tools = await client.listTools();
+  assert.ok(tools.tools.some((t) => t.name === "secure__test_simple_text"));
+  const r = await client.callTool({ name: "secure__test_simple_text", arguments: {} });
+  assert.equal(r.content[0].text, "This is a simple text response for testing.");
+  await client.close();
+
+  // Bob cannot complete or start Alice's sign-in.
+  const bobStart = await fetch(`${gateway}/api/connectors/${id}/sign-in`, { method: "POST", headers: { "X-API-Key": BOB } });
+  assert.equal(bobStart.status, 404);
 });
 
 test("no console error, page error or Content-Security-Policy violation on any page", () => {

@@ -8,6 +8,8 @@ import { AddConnector } from "./pages/add_connector.jsx";
 import { Tools } from "./pages/tools.jsx";
 import { Catalog } from "./pages/catalog.jsx";
 import { NotFound } from "./pages/not_found.jsx";
+import { ConnectorSignIn, SignInCallback } from "./pages/connector_sign_in.jsx";
+import { EditConnector } from "./pages/edit_connector.jsx";
 
 // The sections of the navigation. Operations pages (audit log, approvals,
 // limits, metrics) join this list as the gateway gains their APIs.
@@ -25,7 +27,7 @@ function Navigation({ onSignOut }) {
       <ul>
         {SECTIONS.map((s) => (
           <li key={s.href}>
-            <a href={s.href} aria-current={path === s.href ? "page" : undefined}>
+            <a href={s.href} aria-current={path === s.href || (path === "/" && s.href === "/connectors") ? "page" : undefined}>
               {s.label}
             </a>
           </li>
@@ -65,6 +67,9 @@ export function App() {
             <Route path="/" component={Connectors} onUnauthenticated={signOut} />
             <Route path="/connectors" component={Connectors} onUnauthenticated={signOut} />
             <Route path="/connectors/new" component={AddConnector} onUnauthenticated={signOut} />
+            <Route path="/connectors/:id/sign-in" component={ConnectorSignIn} onUnauthenticated={signOut} />
+            <Route path="/connectors/:id/edit" component={EditConnector} onUnauthenticated={signOut} />
+            <Route path="/oauth/callback" component={SignInCallback} onUnauthenticated={signOut} />
             <Route path="/tools" component={Tools} onUnauthenticated={signOut} />
             <Route path="/catalog" component={Catalog} onUnauthenticated={signOut} />
             <Route default component={NotFound} />

@@ -10,7 +10,8 @@ const MESSAGES = {
   TLS_ERROR: "The server's TLS certificate was refused. Check that the URL names the host the certificate is for.",
   TIMEOUT: "The server did not answer in time. Try again; if it keeps happening, check the address or the server.",
   HTTP_ERROR: "The server answered with an HTTP error. Check the URL's path: an MCP endpoint is often /mcp.",
-  AUTH_REQUIRED: "The server needs credentials. Choose how to sign in to it and enter a token or key.",
+  AUTH_REQUIRED:
+    "The server needs credentials. Choose how to sign in to it: enter a token or key, or choose OAuth to sign in on its own page.",
   INVALID_MCP_SERVER: "Something answered, but it is not an MCP server. Check that the URL is the server's MCP endpoint.",
   PROTOCOL_VERSION_UNSUPPORTED: "The server speaks no version of MCP the gateway does. It needs a newer server.",
   CONNECTOR_LIMIT_REACHED: "You have as many connectors as you may have. Delete one to add another.",

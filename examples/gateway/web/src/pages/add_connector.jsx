@@ -5,18 +5,7 @@ import { useLocation } from "preact-iso";
 import { api } from "../api.js";
 import { describe } from "../messages.js";
 import { useApi } from "../use_api.js";
-
-const AUTH_TYPES = [
-  { value: "none", label: "None" },
-  { value: "bearer", label: "Bearer token" },
-  { value: "api_key", label: "API key in a header" },
-];
-
-function authConfig(form) {
-  if (form.auth === "bearer") return { type: "bearer", token: form.token };
-  if (form.auth === "api_key") return { type: "api_key", key: form.key, header: form.header || "X-API-Key" };
-  return { type: "none" };
-}
+import { AuthFields, authConfig, emptyAuth } from "../auth_fields.jsx";
 
 function body(form) {
   const b = { auth_config: authConfig(form) };
@@ -27,8 +16,22 @@ function body(form) {
   return b;
 }
 
-function TestResult({ result }) {
+// An OAuth server answering "sign in first" to a connector that signs in with OAuth: as expected.
+export function awaitsSignIn(form, result) {
+  return form.auth === "oauth_sign_in" && result && !result.pending && !result.success && result.error === "AUTH_REQUIRED";
+}
+
+function TestResult({ result, signInLater }) {
   if (!result) return null;
+  if (signInLater)
+    return (
+      <div class="success" role="status" data-testid="test-sign-in">
+        <p>
+          <strong>The server asks you to sign in.</strong> Save the connector; you are then taken to the server's sign-in
+          page, and its tools are listed once you have signed in.
+        </p>
+      </div>
+    );
   if (result.pending)
     return (
       <p class="live" role="status">
@@ -62,27 +65,31 @@ function TestResult({ result }) {
 }
 
 export function AddConnector({ onUnauthenticated }) {
-  const { route } = useLocation();
+  const { route, query } = useLocation();
   const { data } = useApi(
     async () => ({ servers: (await api("GET", "servers")).servers, list: await api("GET", "connectors") }),
     onUnauthenticated,
   );
   const [form, setForm] = useState({
-    source: "url",
-    serverId: "",
+    source: query?.server ? "catalog" : "url",
+    serverId: query?.server || "",
     url: "",
     name: "",
     description: "",
-    auth: "none",
-    token: "",
-    key: "",
-    header: "X-API-Key",
+    ...emptyAuth,
   });
   const [result, setResult] = useState(null);
   const [saveError, setSaveError] = useState("");
   const [saving, setSaving] = useState(false);
   const set = (field) => (e) => {
     setForm({ ...form, [field]: e.currentTarget.value });
+    setResult(null);
+  };
+  // A catalog server that users sign in to with OAuth: the sign-in is the gateway's.
+  const chooseServer = (e) => {
+    const id = e.currentTarget.value;
+    const server = (data?.servers || []).find((s) => s.id === id);
+    setForm({ ...form, serverId: id, auth: server?.requires_oauth ? "oauth_sign_in" : form.auth });
     setResult(null);
   };
 
@@ -107,8 +114,8 @@ export function AddConnector({ onUnauthenticated }) {
     setSaving(true);
     setSaveError("");
     try {
-      await api("POST", "connectors", body(form));
-      route("/connectors");
+      const created = await api("POST", "connectors", body(form));
+      route(created.needs_sign_in ? `/connectors/${created.id}/sign-in` : "/connectors");
     } catch (e) {
       if (e.code === "UNAUTHENTICATED") return onUnauthenticated();
       setSaveError(describe(e));
@@ -152,7 +159,7 @@ export function AddConnector({ onUnauthenticated }) {
           ) : (
             <>
               <label for="server">Catalog server</label>
-              <select id="server" required value={form.serverId} onChange={set("serverId")}>
+              <select id="server" required value={form.serverId} onChange={chooseServer}>
                 <option value="">Choose a server</option>
                 {servers.map((s) => (
                   <option key={s.id} value={s.id}>
@@ -173,39 +180,18 @@ export function AddConnector({ onUnauthenticated }) {
         <input id="description" value={form.description} onInput={set("description")} />
         <fieldset>
           <legend>Sign-in to the server</legend>
-          <label for="auth">Authentication</label>
-          <select id="auth" value={form.auth} onChange={set("auth")}>
-            {AUTH_TYPES.map((a) => (
-              <option key={a.value} value={a.value}>
-                {a.label}
-              </option>
-            ))}
-          </select>
-          {form.auth === "bearer" && (
-            <>
-              <label for="token">Token</label>
-              <input id="token" type="password" autoComplete="off" required value={form.token} onInput={set("token")} />
-            </>
-          )}
-          {form.auth === "api_key" && (
-            <>
-              <label for="key">API key</label>
-              <input id="key" type="password" autoComplete="off" required value={form.key} onInput={set("key")} />
-              <label for="header">Header</label>
-              <input id="header" value={form.header} onInput={set("header")} />
-            </>
-          )}
+          <AuthFields form={form} set={set} />
           <p class="hint">Credentials are sealed by the gateway and never shown again.</p>
         </fieldset>
         <div class="actions">
           <button type="button" onClick={test} disabled={result?.pending || full}>
             Test connection
           </button>
-          <button type="submit" disabled={!result?.success || saving || full}>
+          <button type="submit" disabled={!(result?.success || awaitsSignIn(form, result)) || saving || full}>
             {saving ? "Saving…" : "Save"}
           </button>
         </div>
-        <TestResult result={result} />
+        <TestResult result={result} signInLater={awaitsSignIn(form, result)} />
         {saveError && (
           <p class="error" role="alert">
             {saveError}

@@ -13,6 +13,7 @@ const STATUS = {
 
 function statusOf(c) {
   if (!c.enabled) return { label: "disabled", class: "idle" };
+  if (c.needs_sign_in) return { label: "needs sign-in", class: "warn" };
   return STATUS[c.status] || { label: c.status.toLowerCase(), class: "idle" };
 }
 
@@ -54,7 +55,11 @@ function Row({ c, busy, act, askDelete }) {
         {" · "}sign-in: {c.auth_type}
       </p>
       <div class="actions">
-        {connected ? (
+        {c.needs_sign_in ? (
+          <a class="button" href={`/connectors/${c.id}/sign-in`}>
+            Sign in
+          </a>
+        ) : connected ? (
           <button type="button" disabled={busy} onClick={() => act(c, "disconnect")}>
             Disconnect
           </button>
@@ -62,6 +67,14 @@ function Row({ c, busy, act, askDelete }) {
           <button type="button" disabled={busy || !c.enabled} onClick={() => act(c, "connect")}>
             Connect
           </button>
+        )}
+        <a class="button secondary" href={`/connectors/${c.id}/edit`}>
+          Edit
+        </a>
+        {c.auth_type === "oauth_sign_in" && !c.needs_sign_in && (
+          <a class="button secondary" href={`/connectors/${c.id}/sign-in`}>
+            Sign in again
+          </a>
         )}
         <button type="button" class="secondary" disabled={busy} onClick={() => act(c, c.enabled ? "disable" : "enable")}>
           {c.enabled ? "Disable" : "Enable"}

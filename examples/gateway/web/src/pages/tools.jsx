@@ -1,7 +1,8 @@
 // The system tools and this session's aggregated connector tools, with their
-// arguments, renamings and collisions.
+// arguments, renamings and collisions; each connector tool can be tried.
 import { api } from "../api.js";
 import { SchemaFields } from "../schema.jsx";
+import { TryIt } from "../try_it.jsx";
 import { LoadState } from "../load_state.jsx";
 import { useApi } from "../use_api.js";
 
@@ -41,6 +42,7 @@ export function Tools({ onUnauthenticated }) {
                 </p>
                 {t.description && <p>{t.description}</p>}
                 <SchemaFields schema={t.inputSchema} />
+                <TryIt tool={t} onUnauthenticated={onUnauthenticated} />
               </li>
             ))}
           </ul>
