@@ -51,6 +51,22 @@ const pc::caller bob{"t1", "bob"};
 using polymcp::test::make_test_manager;
 const auto test_options = polymcp::test::test_manager_options;
 
+// A one-tool MCP server over plain JSON responses ("read", answering "read
+// ok"), for upstreams scripted in a fake_http_server.
+void answer_one_tool_server(const polymcp::http::request& req, polymcp::http::responder& res) {
+    auto j = json::parse(req.body, nullptr, false);
+    if (!j.is_object() || !j.contains("id")) return res.respond(polymcp::http::response::with_body(202, "text/plain", ""));
+    json result;
+    if (j["method"] == "initialize")
+        result = {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}, {"serverInfo", {{"name", "o"}, {"version", "1"}}}};
+    else if (j["method"] == "tools/list")
+        result = {{"tools", {{{"name", "read"}, {"inputSchema", {{"type", "object"}}}}}}};
+    else
+        result = {{"content", {{{"type", "text"}, {"text", "read ok"}}}}};
+    res.respond(polymcp::http::response::with_body(200, "application/json",
+                                                   json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+}
+
 // The scripted stdio server as a global catalog server (users never
 // describe a command themselves), and a connector body that uses it.
 asio::awaitable<json> scripted_connector(std::shared_ptr<manager> m, std::string name) {
@@ -478,18 +494,7 @@ TEST_CASE("connector manager: an OAuth access token is refreshed with its refres
             if (!a || *a != "Bearer " + accepted)
                 return res->respond(polymcp::http::response::with_body(401, "application/json", "{}"));
         }
-        auto j = json::parse(req.body, nullptr, false);
-        if (!j.is_object() || !j.contains("id"))
-            return res->respond(polymcp::http::response::with_body(202, "text/plain", ""));
-        json result = json::object();
-        if (j["method"] == "initialize")
-            result = {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}, {"serverInfo", {{"name", "o"}, {"version", "1"}}}};
-        else if (j["method"] == "tools/list")
-            result = {{"tools", {{{"name", "read"}, {"inputSchema", {{"type", "object"}}}}}}};
-        else
-            result = {{"content", {{{"type", "text"}, {"text", "read ok"}}}}};
-        res->respond(polymcp::http::response::with_body(200, "application/json",
-                                                        json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+        answer_one_tool_server(req, *res);
     });
     asio::io_context io;
     auto m = make_test_manager(io, std::make_shared<st::memory_storage>(), polymcp::crypto::fernet::generate_key());
@@ -731,17 +736,7 @@ TEST_CASE("connector manager: the gateway signs a user in to an OAuth upstream, 
                                                  "/.well-known/oauth-protected-resource/mcp\", scope=\"files\"");
             return res->respond(std::move(r));
         }
-        auto j = json::parse(req.body, nullptr, false);
-        if (!j.is_object() || !j.contains("id")) return res->respond(polymcp::http::response::with_body(202, "text/plain", ""));
-        json result;
-        if (j["method"] == "initialize")
-            result = {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}, {"serverInfo", {{"name", "files"}, {"version", "1"}}}};
-        else if (j["method"] == "tools/list")
-            result = {{"tools", {{{"name", "read"}, {"inputSchema", {{"type", "object"}}}}}}};
-        else
-            result = {{"content", {{{"type", "text"}, {"text", "read ok"}}}}};
-        res->respond(polymcp::http::response::with_body(200, "application/json",
-                                                        json({{"jsonrpc", "2.0"}, {"id", j["id"]}, {"result", result}}).dump()));
+        answer_one_tool_server(req, *res);
     });
     resource_base = upstream.url();
     asio::io_context io;

@@ -24,16 +24,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 
-import express from "express";
-import { mcpAuthRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import { chromium } from "playwright-core";
 
 import { ADMIN, ALICE, BOB, freePort, start, testCallers } from "./processes.mjs";
+import { startAuthorizationServer } from "./test_authorization_server.mjs";
 
 const [gatewayBin, everythingBin, chromiumBin, screenshots] = process.argv.slice(2);
 if (!gatewayBin || !everythingBin || !chromiumBin || !screenshots)
@@ -43,7 +41,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 const children = [];
 const servers = [];
 let dir, gateway, ours, browser, page;
-let hangingUrl, notMcpUrl, closedUrl, protectedUrl, issuer;
+let hangingUrl, notMcpUrl, closedUrl, protectedUrl, issuer, seen, authorizationServer;
 const problems = [];  // console errors, page errors, CSP violations
 // The errors the browser logs on purpose: the API refusing the wrong key at sign-in (401), and
 // refusing the edit whose connection test fails (422).
@@ -80,29 +78,10 @@ before(async () => {
   notMcpUrl = `http://127.0.0.1:${notMcp.address().port}/mcp`;
   closedUrl = `http://127.0.0.1:${await freePort()}/mcp`;
 
-  // The OAuth-protected upstream: a test authorization server and everything_server as its resource server.
-  const as = express();
-  as.use(express.urlencoded({ extended: false }));
-  const asListener = await new Promise((resolve) => {
-    const l = as.listen(0, "127.0.0.1", () => resolve(l));
-  });
-  asListener.closeAll = () => asListener.closeAllConnections();
-  servers.push(asListener);
-  issuer = new URL(`http://127.0.0.1:${asListener.address().port}/`).href;
-  as.get("/jwks", (req, res) => res.json({ keys: [jwk] }));
-  as.get("/favicon.ico", (req, res) => res.status(204).end());  // the browser asks on every origin
-  as.post("/consent", (req, res) => {
-    const pending = consents.get(req.body.consent);
-    consents.delete(req.body.consent);
-    if (!pending) return res.status(400).send("unknown consent");
-    const code = randomBytes(16).toString("hex");
-    codes.set(code, pending);
-    const to = new URL(pending.params.redirectUri);
-    to.searchParams.set("code", code);
-    if (pending.params.state) to.searchParams.set("state", pending.params.state);
-    res.redirect(to.href);
-  });
-  as.use(mcpAuthRouter({ provider: authProvider, issuerUrl: new URL(issuer), scopesSupported: ["mcp"] }));
+  // The OAuth-protected upstream: a test authorization server (with a consent page) and everything_server as
+  // its resource server.
+  authorizationServer = await startAuthorizationServer({ consentPage: true, refreshTokens: true });
+  ({ issuer, seen } = authorizationServer);
   const port = await freePort();
   protectedUrl = await start(children, everythingBin,
     ["--port", String(port), "--quiet", "--auth-jwks", `${issuer}jwks`, "--auth-issuer", issuer, "--auth-scopes", "mcp"],
@@ -115,6 +94,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  authorizationServer?.close();
   for (const s of servers) {
     s.close();
     s.closeAll();
@@ -122,64 +102,6 @@ after(async () => {
   for (const c of children) c.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
 });
-
-// ---- the test authorization server (RFC 8414 metadata, RFC 7591 registration, PKCE, a consent page) ----
-const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-const jwk = { ...publicKey.export({ format: "jwk" }), kid: "as-key-1", alg: "ES256", use: "sig" };
-const b64 = (b) => Buffer.from(b).toString("base64url");
-function jwt(claims) {
-  const input = `${b64(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: "as-key-1" }))}.${b64(JSON.stringify(claims))}`;
-  return `${input}.${b64(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
-}
-const seen = { registrations: [], authorizations: [], tokenRequests: [] };
-const clients = new Map();
-const consents = new Map();
-const codes = new Map();
-const authProvider = {
-  clientsStore: {
-    getClient: async (id) => clients.get(id),
-    registerClient: async (c) => {
-      const full = { ...c, client_id: randomUUID(), client_id_issued_at: Math.floor(Date.now() / 1000) };
-      seen.registrations.push(full);
-      clients.set(full.client_id, full);
-      return full;
-    },
-  },
-  // A page where the person approves; its form posts to /consent.
-  async authorize(client, params, res) {
-    seen.authorizations.push({ resource: params.resource?.href, scopes: params.scopes, method: "S256", redirect: params.redirectUri });
-    const consent = randomBytes(8).toString("hex");
-    consents.set(consent, { client: client.client_id, params });
-    res.type("html").send(`<!doctype html><html lang="en"><title>Test authorization server</title>
-<h1>Authorize ${client.client_name}</h1><p>It asks for: ${(params.scopes ?? []).join(" ")}</p>
-<form method="post" action="/consent"><input type="hidden" name="consent" value="${consent}">
-<button type="submit">Approve</button></form></html>`);
-  },
-  async challengeForAuthorizationCode(client, code) {
-    return codes.get(code).params.codeChallenge;
-  },
-  async exchangeAuthorizationCode(client, code, verifier, redirectUri, resource) {
-    const c = codes.get(code);
-    codes.delete(code);
-    if (!c || c.client !== client.client_id) throw new Error("invalid code");
-    seen.tokenRequests.push({ resource: resource?.href, redirectUri });
-    const now = Math.floor(Date.now() / 1000);
-    const aud = (resource ?? c.params.resource)?.href;
-    return {
-      access_token: jwt({ iss: issuer, sub: "alice-upstream", aud, iat: now, exp: now + 300, scope: "mcp", client_id: client.client_id }),
-      token_type: "Bearer",
-      expires_in: 300,
-      refresh_token: randomBytes(16).toString("hex"),
-      scope: "mcp",
-    };
-  },
-  async exchangeRefreshToken() {
-    throw new Error("not in this test");
-  },
-  async verifyAccessToken() {
-    throw new Error("the resource server verifies tokens itself");
-  },
-};
 
 async function newPage(viewport = { width: 1200, height: 900 }) {
   const context = await browser.newContext({ viewport });
@@ -416,6 +338,7 @@ test("an administrator creates a category and publishes a server in it; a user f
   await checkPage(bob, "catalog");
   await card.getByRole("link", { name: "Add as connector" }).click();
   await bob.getByRole("heading", { name: "Add connector" }).waitFor();
+  await bob.getByLabel("Catalog server").and(bob.locator(":enabled")).waitFor();
   assert.match(await bob.getByLabel("Catalog server").inputValue(), /^mcp_/, "the server is chosen");
   await bob.getByLabel("Name").fill("papers");
   await bob.getByRole("button", { name: "Test connection" }).click();

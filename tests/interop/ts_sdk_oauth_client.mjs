@@ -1,9 +1,9 @@
 // Interop: the MCP authorization flow end to end, with the official
 // TypeScript SDK client (v1, @modelcontextprotocol/sdk) and its OAuth
-// provider as the real peer: a test authorization server (built here on the
-// SDK's own mcpAuthRouter: RFC 8414 metadata, dynamic client registration,
-// authorization code with PKCE, tokens as ES256 JWTs for the requested
-// resource) and polymcp's everything_server behind its OAuth
+// provider as the real peer: a test authorization server
+// (test_authorization_server.mjs, on the SDK's own mcpAuthRouter: RFC 8414
+// metadata, dynamic client registration, authorization code with PKCE, tokens
+// as ES256 JWTs for the requested resource) and polymcp's everything_server behind its OAuth
 // resource-server policy (--auth-jwks/--auth-issuer).
 //
 // The client meets a 401, follows WWW-Authenticate to the RFC 9728
@@ -13,86 +13,21 @@
 // Usage: node ts_sdk_oauth_client.mjs <path-to-everything_server>
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from "node:crypto";
 import { createServer } from "node:net";
 import { after, before, test } from "node:test";
-import express from "express";
-import { mcpAuthRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { startAuthorizationServer } from "./test_authorization_server.mjs";
 
 const [server] = process.argv.slice(2);
 if (!server) throw new Error("usage: ts_sdk_oauth_client.mjs <everything_server>");
 
-// ---- the test authorization server -------------------------------------------
-const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-const jwk = { ...publicKey.export({ format: "jwk" }), kid: "as-key-1", alg: "ES256", use: "sig" };
-const b64 = (b) => Buffer.from(b).toString("base64url");
-function jwt(claims) {
-  const input = `${b64(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: "as-key-1" }))}.${b64(JSON.stringify(claims))}`;
-  return `${input}.${b64(sign("sha256", Buffer.from(input), { key: privateKey, dsaEncoding: "ieee-p1363" }))}`;
-}
-
-const seen = { registrations: 0, authorizations: [], tokenRequests: [] };
-const clients = new Map();
-const codes = new Map();
-let issuer;
-const provider = {
-  clientsStore: {
-    getClient: async (id) => clients.get(id),
-    registerClient: async (c) => {
-      seen.registrations++;
-      const full = { ...c, client_id: randomUUID(), client_id_issued_at: Math.floor(Date.now() / 1000) };
-      clients.set(full.client_id, full);
-      return full;
-    },
-  },
-  // Consent is automatic: the "user" approves at once.
-  async authorize(client, params, res) {
-    seen.authorizations.push({ resource: params.resource?.href, scopes: params.scopes, challenge: params.codeChallenge });
-    const code = randomBytes(16).toString("hex");
-    codes.set(code, { client: client.client_id, params });
-    const to = new URL(params.redirectUri);
-    to.searchParams.set("code", code);
-    if (params.state) to.searchParams.set("state", params.state);
-    res.redirect(to.href);
-  },
-  async challengeForAuthorizationCode(client, code) {
-    return codes.get(code).params.codeChallenge;
-  },
-  async exchangeAuthorizationCode(client, code, verifier, redirectUri, resource) {
-    const c = codes.get(code);
-    codes.delete(code);
-    if (!c || c.client !== client.client_id) throw new Error("invalid code");
-    seen.tokenRequests.push({ resource: resource?.href });
-    const now = Math.floor(Date.now() / 1000);
-    const aud = (resource ?? c.params.resource)?.href;
-    return {
-      access_token: jwt({ iss: issuer, sub: "alice", aud, iat: now, exp: now + 300, scope: (c.params.scopes ?? []).join(" "), client_id: client.client_id }),
-      token_type: "Bearer",
-      expires_in: 300,
-      scope: (c.params.scopes ?? []).join(" "),
-    };
-  },
-  async exchangeRefreshToken() {
-    throw new Error("no refresh tokens in this test");
-  },
-  async verifyAccessToken() {
-    throw new Error("the resource server verifies tokens itself");
-  },
-};
-
+let issuer, seen, jwt;
 let as, child, mcpUrl;
 before(async () => {
-  const app = express();
-  const listener = await new Promise((resolve) => {
-    const l = app.listen(0, "127.0.0.1", () => resolve(l));
-  });
-  issuer = new URL(`http://127.0.0.1:${listener.address().port}/`).href;
-  app.get("/jwks", (req, res) => res.json({ keys: [jwk] }));
-  app.use(mcpAuthRouter({ provider, issuerUrl: new URL(issuer), scopesSupported: ["mcp"] }));
-  as = listener;
+  as = await startAuthorizationServer();
+  ({ issuer, seen, jwt } = as);
 
   // The canonical URI names the port, so choose a free one first.
   const port = await new Promise((resolve) => {
@@ -153,7 +88,7 @@ test("the TypeScript SDK client obtains a token from the authorization server an
   let client = new Client({ name: "polymcp-oauth-interop", version: "1.0.0" });
   await assert.rejects(client.connect(transport), UnauthorizedError);  // 401 → discovery → authorization
   assert.ok(auth.code, "the authorization server redirected back with a code");
-  assert.equal(seen.registrations, 1, "dynamic client registration (RFC 7591)");
+  assert.equal(seen.registrations.length, 1, "dynamic client registration (RFC 7591)");
   assert.equal(seen.authorizations[0].resource, mcpUrl.href, "the resource parameter (RFC 8707)");
   assert.deepEqual(seen.authorizations[0].scopes, ["mcp"], "the scope from WWW-Authenticate");
   await transport.finishAuth(auth.code);

@@ -159,10 +159,13 @@ export function AddConnector({ onUnauthenticated }) {
           ) : (
             <>
               <label for="server">Catalog server</label>
-              <select id="server" required value={form.serverId} onChange={chooseServer}>
-                <option value="">Choose a server</option>
+              {/* Each option says whether it is chosen: the list may arrive after the choice (a catalog link). */}
+              <select id="server" required onChange={chooseServer} disabled={!data}>
+                <option value="" selected={form.serverId === ""}>
+                  {data ? "Choose a server" : "Loading the catalog…"}
+                </option>
                 {servers.map((s) => (
-                  <option key={s.id} value={s.id}>
+                  <option key={s.id} value={s.id} selected={s.id === form.serverId}>
                     {s.name}
                     {s.description ? ` — ${s.description}` : ""}
                   </option>

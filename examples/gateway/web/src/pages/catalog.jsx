@@ -1,10 +1,12 @@
 // The catalog: servers you can add, by category. Everyone may add servers of
 // their own; administrators also publish servers to every user of their
 // tenant, run local (stdio) servers, and manage the categories.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { describe } from "../messages.js";
 import { LoadState } from "../load_state.jsx";
+import { Notice } from "../notice.jsx";
+import { ConfirmDialog } from "../confirm_dialog.jsx";
 import { useApi } from "../use_api.js";
 
 // A category's colour: a CSS hex colour, set as a custom property (never markup).
@@ -21,28 +23,24 @@ function CategoryIcon({ icon }) {
   );
 }
 
-function Confirm({ what, onConfirm, onCancel }) {
-  const dialog = useRef(null);
-  useEffect(() => {
-    if (what && !dialog.current.open) dialog.current.showModal();
-  }, [what]);
+// A form's last row: save (busy while saving), cancel, and why saving failed.
+function FormEnd({ state, save, onCancel }) {
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" onClose={onCancel}>
-      <h2 id="confirm-title">Delete {what?.name}?</h2>
-      <p>
-        {what?.kind === "category"
-          ? "Its servers stay in the catalog, without a category."
-          : "Connectors made from it stop working for every user who has one."}
-      </p>
+    <>
       <div class="actions">
-        <button type="button" class="danger" onClick={() => (dialog.current.close(), onConfirm(what))}>
-          Delete
+        <button type="submit" disabled={state.pending}>
+          {state.pending ? "Saving…" : save}
         </button>
-        <button type="button" class="secondary" onClick={() => dialog.current.close()} autofocus>
+        <button type="button" class="secondary" onClick={onCancel}>
           Cancel
         </button>
       </div>
-    </dialog>
+      {state.error && (
+        <p class="error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -75,19 +73,7 @@ function CategoryForm({ initial, onSaved, onCancel }) {
       <input id="category-color" type="color" value={COLOR.test(form.color) ? form.color : "#1f4e79"} onInput={set("color")} />
       <label for="category-description">Description (optional)</label>
       <input id="category-description" value={form.description} onInput={set("description")} />
-      <div class="actions">
-        <button type="submit" disabled={state.pending}>
-          {state.pending ? "Saving…" : "Save category"}
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {state.error && (
-        <p class="error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <FormEnd state={state} save="Save category" onCancel={onCancel} />
     </form>
   );
 }
@@ -173,19 +159,7 @@ function ServerForm({ initial, categories, admin, onSaved, onCancel }) {
           <input type="checkbox" checked={form.public} onChange={set("public")} /> Published: every user of this tenant sees it
         </label>
       )}
-      <div class="actions">
-        <button type="submit" disabled={state.pending}>
-          {state.pending ? "Saving…" : "Save server"}
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {state.error && (
-        <p class="error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <FormEnd state={state} save="Save server" onCancel={onCancel} />
     </form>
   );
 }
@@ -259,14 +233,7 @@ export function Catalog({ onUnauthenticated }) {
           </div>
         )}
       </div>
-      <p class="live" role="status" aria-live="polite">
-        {notice.error ? "" : notice.text}
-      </p>
-      {notice.error && (
-        <p class="error" role="alert">
-          {notice.text}
-        </p>
-      )}
+      <Notice notice={notice} />
       <LoadState loading={loading} data={data} error={error} />
       {editing?.kind === "category" && <CategoryForm initial={editing.item} onSaved={saved} onCancel={() => setEditing(null)} />}
       {editing?.kind === "server" && (
@@ -344,7 +311,13 @@ export function Catalog({ onUnauthenticated }) {
           </ul>
         </>
       )}
-      <Confirm what={deleting} onConfirm={remove} onCancel={() => setDeleting(null)} />
+      <ConfirmDialog item={deleting} title={`Delete ${deleting?.name}?`} onConfirm={remove} onCancel={() => setDeleting(null)}>
+        <p>
+          {deleting?.kind === "category"
+            ? "Its servers stay in the catalog, without a category."
+            : "Connectors made from it stop working for every user who has one."}
+        </p>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -1,8 +1,10 @@
 // The user's connectors: status in this session, tools, enable, connect, delete.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { describe } from "../messages.js";
 import { LoadState } from "../load_state.jsx";
+import { Notice } from "../notice.jsx";
+import { ConfirmDialog } from "../confirm_dialog.jsx";
 import { useApi } from "../use_api.js";
 
 const STATUS = {
@@ -15,27 +17,6 @@ function statusOf(c) {
   if (!c.enabled) return { label: "disabled", class: "idle" };
   if (c.needs_sign_in) return { label: "needs sign-in", class: "warn" };
   return STATUS[c.status] || { label: c.status.toLowerCase(), class: "idle" };
-}
-
-function ConfirmDelete({ connector, onConfirm, onCancel }) {
-  const dialog = useRef(null);
-  useEffect(() => {
-    if (connector && !dialog.current.open) dialog.current.showModal();
-  }, [connector]);
-  return (
-    <dialog ref={dialog} aria-labelledby="delete-title" onClose={onCancel}>
-      <h2 id="delete-title">Delete {connector?.name}?</h2>
-      <p>Its stored credentials are deleted and its tools leave every session. This cannot be undone.</p>
-      <div class="actions">
-        <button type="button" class="danger" onClick={() => (dialog.current.close(), onConfirm(connector))}>
-          Delete
-        </button>
-        <button type="button" class="secondary" onClick={() => dialog.current.close()} autofocus>
-          Cancel
-        </button>
-      </div>
-    </dialog>
-  );
 }
 
 function Row({ c, busy, act, askDelete }) {
@@ -125,14 +106,7 @@ export function Connectors({ onUnauthenticated }) {
           Add connector
         </a>
       </div>
-      <p class="live" role="status" aria-live="polite">
-        {notice.error ? "" : notice.text}
-      </p>
-      {notice.error && (
-        <p class="error" role="alert">
-          {notice.text}
-        </p>
-      )}
+      <Notice notice={notice} />
       <LoadState loading={loading} data={data} error={error} />
       {data && list.length === 0 && (
         <p>
@@ -144,7 +118,9 @@ export function Connectors({ onUnauthenticated }) {
           <Row key={c.id} c={c} busy={busy === c.id} act={act} askDelete={setDeleting} />
         ))}
       </ul>
-      <ConfirmDelete connector={deleting} onConfirm={(c) => act(c, "delete")} onCancel={() => setDeleting(null)} />
+      <ConfirmDialog item={deleting} title={`Delete ${deleting?.name}?`} onConfirm={(c) => act(c, "delete")} onCancel={() => setDeleting(null)}>
+        <p>Its stored credentials are deleted and its tools leave every session. This cannot be undone.</p>
+      </ConfirmDialog>
     </section>
   );
 }
