@@ -27,6 +27,7 @@
 #include <polymcp/gateway/data_dir.hpp>
 #include <polymcp/gateway/policies.hpp>
 #include <polymcp/gateway/session_auth.hpp>
+#include <polymcp/gateway/page_sign_in.hpp>
 #include <polymcp/gateway/system_tools.hpp>
 #include <polymcp/gateway/web_files.hpp>
 #include <polymcp/server.hpp>
@@ -193,8 +194,11 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
         co_return !ec;
     };
     auto web = load_web_page(cfg);
+    // A protected resource: the page signs people in with the authorization server.
+    std::shared_ptr<gw::page_sign_in> page_auth;
+    if (cfg.jwt && !cfg.jwt->resource.empty()) page_auth = gw::page_sign_in::with_cipher(io.get_executor(), cipher);
     http.fallback = gw::api<manager_type>(io.get_executor(), manager, system, std::make_shared<gw::session_auth>(auth),
-                                          cfg.admin_scope, ready, web);
+                                          cfg.admin_scope, ready, web, page_auth);
     // Upstream sessions (stdio children, SSE streams) are work on the io_context: close them once
     // the MCP sessions have ended, so that run returns.
     http.on_shutdown = [manager] { manager->close_all(); };
@@ -208,6 +212,19 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
         sign_in.sign_in_page = base + "/connectors/{id}/sign-in";
         if (base.rfind("https://", 0) == 0) sign_in.client_id_metadata_url = base + "/oauth/client-metadata.json";
         manager->configure_sign_in(std::move(sign_in));
+        if (page_auth) {
+            gw::page_sign_in::settings ps;
+            ps.resource = cfg.jwt->resource;
+            // RFC 9728 section 3.1: the well-known path, then the resource's path.
+            const auto scheme_end = ps.resource.find("://");
+            const auto path_at = ps.resource.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+            ps.resource_metadata = ps.resource.substr(0, path_at) + "/.well-known/oauth-protected-resource" +
+                                   (path_at == std::string::npos ? std::string() : ps.resource.substr(path_at));
+            ps.redirect_uri = base + "/auth/callback";
+            if (base.rfind("https://", 0) == 0) ps.client_id_metadata_url = base + "/oauth/client-metadata.json";
+            for (const auto& sc : cfg.jwt->scopes) ps.scope += (ps.scope.empty() ? "" : " ") + sc;
+            page_auth->configure(std::move(ps));
+        }
         say(std::string("storage: ") + (cfg.scaled_out() ? "Redis (sessions) + PostgreSQL (records)"
                                                           : "SQLite in " + cfg.data_dir + " (records) + memory (sessions)"));
         if (web) say("web page at " + base + "/");

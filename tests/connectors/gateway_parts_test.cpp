@@ -4,9 +4,15 @@
 #include <catch2/catch.hpp>
 #include <polymcp/gateway/config.hpp>
 #include <polymcp/gateway/data_dir.hpp>
+#include <polymcp/gateway/page_sign_in.hpp>
 #include <polymcp/gateway/policies.hpp>
 #include <polymcp/gateway/session_auth.hpp>
 #include <polymcp/gateway/web_files.hpp>
+
+#include <polymcp/crypto/fernet.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -129,7 +135,65 @@ TEST_CASE("gateway::load: the file, then the environment, and bad values named",
     CHECK_THROWS_WITH(gw::load(write_file(dir / "zero.json", R"({"connectors": {"max_per_user": 0}})").string()),
                       Catch::Contains("max_per_user must be a whole number"));
     CHECK_THROWS_WITH(gw::load((dir / "missing.json").string()), Catch::Contains("cannot read"));
+    CHECK_THROWS_WITH(gw::load(write_file(dir / "public.json", R"({"public_url": "gw.example"})").string()),
+                      Catch::Contains("public_url must be an http(s) URL"));
+    CHECK(gw::load(write_file(dir / "public2.json", R"({"public_url": "https://gw.example/"})").string()).public_url ==
+          "https://gw.example");
+
+    // The gateway as an OAuth protected resource: its metadata names the authorization server.
+    auto rs = gw::load(write_file(dir / "resource.json", R"({"auth": {"jwt": {"jwks": "https://as.example/jwks",
+        "issuer": "https://as.example", "resource": "https://gw.example/mcp", "scopes": ["mcp"], "default_tenant": "acme"}}})")
+                           .string());
+    REQUIRE(rs.jwt);
+    CHECK(rs.jwt->resource == "https://gw.example/mcp");
+    CHECK(rs.jwt->scopes == std::vector<std::string>{"mcp"});
+    auto policy = gw::make_auth_policy(rs, dir, [](const std::string&) {});
+    auto docs = policy.documents();
+    REQUIRE(docs.size() >= 1);
+    CHECK(docs[0].path == "/.well-known/oauth-protected-resource/mcp");
+    auto prm = json::parse(docs[0].body);
+    CHECK(prm["resource"] == "https://gw.example/mcp");
+    CHECK(prm["authorization_servers"] == json::array({"https://as.example"}));
     fs::remove_all(dir);
+}
+
+TEST_CASE("gateway::page_sign_in: a pending sign-in opens only where it was sealed, and only for a while",
+          "[gateway][auth]") {
+    asio::io_context io;
+    auto key = polymcp::crypto::fernet::generate_key();
+    auto page = gw::page_sign_in::with_cipher(io.get_executor(), polymcp::crypto::fernet(key));
+    CHECK_FALSE(page->enabled());
+    gw::page_sign_in::settings s;
+    s.resource = "https://gw.example/mcp";
+    s.redirect_uri = "https://gw.example/auth/callback";
+    page->configure(s);
+    CHECK(page->enabled());
+    CHECK(page->redirect_uri() == "https://gw.example/auth/callback");
+
+    auto complete = [&](std::string pending) {
+        std::string message;
+        asio::co_spawn(io, page->complete("code=c&state=s", std::move(pending)), [&](std::exception_ptr e, json) {
+            try {
+                if (e) std::rethrow_exception(e);
+            } catch (const std::invalid_argument& x) {
+                message = x.what();
+            } catch (const std::exception& x) {
+                message = std::string("unexpected: ") + x.what();
+            }
+        });
+        io.restart();
+        io.run();
+        return message;
+    };
+    // Not sealed by this gateway: refused before any request.
+    CHECK_THAT(complete("garbage"), Catch::Contains("does not belong to this page"));
+    polymcp::crypto::sealer<polymcp::crypto::fernet> other(polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key()));
+    CHECK_THAT(complete(other.seal(gw::page_sign_in::purpose, {"page"}, json{{"created_at", 0}})),
+               Catch::Contains("does not belong to this page"));
+    // Sealed here, but begun too long ago.
+    polymcp::crypto::sealer<polymcp::crypto::fernet> same((polymcp::crypto::fernet(key)));
+    CHECK_THAT(complete(same.seal(gw::page_sign_in::purpose, {"page"}, json{{"created_at", 1}})),
+               Catch::Contains("took too long"));
 }
 
 TEST_CASE("gateway::prepare_data_dir: creates a private directory, refuses one it did not create", "[gateway][data]") {

@@ -445,6 +445,64 @@ test("OAuth: an agent is sent to sign in; the person signs in on the server's pa
   assert.equal(bobStart.status, 404);
 });
 
+test("a gateway that is an OAuth protected resource: the page signs people in on its authorization server's page", async () => {
+  const as = await startAuthorizationServer({ consentPage: true, subject: "dana" });
+  try {
+    const port = await freePort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    writeFileSync(
+      join(dir, "protected.json"),
+      JSON.stringify({
+        listen: { address: "127.0.0.1", port },
+        data_dir: join(dir, "protected-data"),
+        auth: { jwt: { jwks: `${as.issuer}jwks`, issuer: as.issuer, resource, default_tenant: "acme" } },
+        connectors: { allow_loopback: true },
+      }),
+    );
+    const protectedGateway = await start(children, gatewayBin, ["--config", join(dir, "protected.json")], /listening on (http:\S+?) /);
+    // RFC 9728: its metadata names the authorization server; the API challenges with it.
+    const prm = await (await fetch(`${protectedGateway}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.equal(prm.resource, resource);
+    assert.deepEqual(prm.authorization_servers, [as.issuer]);
+    const refused = await fetch(`${protectedGateway}/api/connectors`);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get("www-authenticate"), /resource_metadata="/);
+    assert.deepEqual(await (await fetch(`${protectedGateway}/api/auth`)).json(), { method: "oauth", resource });
+
+    const p = await newPage();
+    await p.goto(protectedGateway + "/");
+    await p.getByRole("button", { name: "Sign in with your organization" }).waitFor();
+    await checkPage(p, "sign-in-oauth");
+    await p.getByRole("button", { name: "Sign in with your organization" }).click();
+    await p.getByRole("heading", { name: "Authorize polymcp gateway" }).waitFor();
+    const authorizeUrl = new URL(p.url());
+    assert.equal(authorizeUrl.searchParams.get("resource"), resource);
+    assert.equal(authorizeUrl.searchParams.get("redirect_uri"), `${protectedGateway}/auth/callback`);
+    assert.equal(authorizeUrl.searchParams.get("code_challenge_method"), "S256");
+    await p.getByRole("button", { name: "Approve" }).click();
+    await p.getByRole("heading", { name: "Connectors" }).waitFor();
+    await p.getByText("0 of 10 connectors").waitFor();
+    assert.equal(p.url(), `${protectedGateway}/connectors`, "the code left the address bar");
+    const kept = await p.evaluate(() => ({ ...sessionStorage }));
+    assert.equal(kept["polymcp.accessToken"].split(".").length, 3, "a JWT for the gateway, in this tab only");
+    assert.equal(kept["polymcp.apiKey"], undefined);
+    assert.equal(kept["polymcp.pendingSignIn"], undefined, "the pending sign-in is used once");
+    assert.deepEqual(await p.context().cookies(), []);
+    assert.equal(as.seen.tokenRequests[0].resource, resource, "the token is for the gateway (RFC 8707)");
+
+    // A callback without the pending sign-in of the tab that began it is refused.
+    const forged = await fetch(`${protectedGateway}/api/auth/callback`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query: `code=x&state=${authorizeUrl.searchParams.get("state")}`, pending: "not-sealed-here" }),
+    });
+    assert.equal(forged.status, 400);
+    await p.close();
+  } finally {
+    as.close();
+  }
+});
+
 test("no console error, page error or Content-Security-Policy violation on any page", () => {
   assert.deepEqual(problems, []);
 });

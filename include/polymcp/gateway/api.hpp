@@ -12,6 +12,7 @@
 #include <polymcp/connectors/manager.hpp>
 #include <polymcp/connectors/system_tools.hpp>
 #include <polymcp/core/utf8.hpp>
+#include <polymcp/gateway/page_sign_in.hpp>
 #include <polymcp/gateway/session_auth.hpp>
 #include <polymcp/gateway/web_files.hpp>
 #include <polymcp/http/message.hpp>
@@ -56,11 +57,13 @@ public:
     /// @param admin_scope the scope that makes a caller an administrator
     /// @param ready `/readyz`: whether the storage answers
     /// @param web the web page, served on paths outside `/api/`, or null (those paths are 404)
+    /// @param page_auth the page's OAuth sign-in when the gateway is a protected resource, or null
     api(asio::any_io_executor ex, std::shared_ptr<Manager> manager, std::shared_ptr<connectors::system_tool_registry> system,
         std::shared_ptr<session_auth> auth, std::string admin_scope, std::function<asio::awaitable<bool>()> ready,
-        std::shared_ptr<const web_files> web = nullptr)
+        std::shared_ptr<const web_files> web = nullptr, std::shared_ptr<page_sign_in> page_auth = nullptr)
         : ex_(std::move(ex)), m_(std::move(manager)), system_(std::move(system)), auth_(std::move(auth)),
-          admin_scope_(std::move(admin_scope)), ready_(std::move(ready)), web_(std::move(web)) {}
+          admin_scope_(std::move(admin_scope)), ready_(std::move(ready)), web_(std::move(web)),
+          page_auth_(std::move(page_auth)) {}
 
     /// The fallback handler of the Streamable HTTP transport.
     void operator()(http::request req, std::shared_ptr<http::responder> res) {
@@ -71,6 +74,11 @@ public:
             return;
         }
         if (path == "/oauth/client-metadata.json") return client_metadata(req, *res);
+        if (path == "/api/auth" || path == "/api/auth/start" || path == "/api/auth/callback") {
+            // How to sign in: asked before there are credentials.
+            asio::co_spawn(ex_, sign_in_route(std::move(req), res), asio::detached);
+            return;
+        }
         if (path.rfind("/api/", 0) != 0) {
             if (web_) return res->respond(web_->respond(req));
             return send(*res, {404, error("NOT_FOUND", "no such route; the API is under /api/ and MCP at /mcp")});
@@ -124,7 +132,9 @@ private:
         if (req.method != "GET" && req.method != "HEAD") return send(res, method_not_allowed("GET"));
         json doc = {{"client_id", s.client_id_metadata_url},
                     {"client_name", s.client_name},
-                    {"redirect_uris", json::array({s.redirect_uri})},
+                    {"redirect_uris", page_auth_ && page_auth_->enabled()
+                                          ? json::array({s.redirect_uri, page_auth_->redirect_uri()})
+                                          : json::array({s.redirect_uri})},
                     {"grant_types", json::array({"authorization_code", "refresh_token"})},
                     {"response_types", json::array({"code"})},
                     {"token_endpoint_auth_method", "none"}};
@@ -132,6 +142,50 @@ private:
         out.fields.set("Cache-Control", "public, max-age=3600");
         set_api_security_headers(out);
         res.respond(std::move(out));
+    }
+
+    // The page's own sign-in (polymcp/gateway/page_sign_in.hpp): which way, then the OAuth flow's two halves.
+    asio::awaitable<void> sign_in_route(http::request req, std::shared_ptr<http::responder> res) {
+        const auto path = std::string(req.path());
+        const bool oauth = page_auth_ && page_auth_->enabled();
+        reply out;
+        try {
+            if (path == "/api/auth") {
+                if (req.method != "GET") out = method_not_allowed("GET");
+                else if (oauth) out = {200, {{"method", "oauth"}, {"resource", page_auth_->resource()}}};
+                else out = {200, {{"method", "api_key"}}};
+            } else if (req.method != "POST") {
+                out = method_not_allowed("POST");
+            } else if (!oauth) {
+                out = {404, error("NOT_FOUND", "this gateway signs in with API keys, not OAuth")};
+            } else if (path == "/api/auth/start") {
+                auto started = co_await page_auth_->begin();
+                out = {200, std::move(started)};
+            } else {
+                auto body = body_of(req);
+                auto q = body.find("query");
+                auto p = body.find("pending");
+                if (q == body.end() || !q->is_string() || q->get_ref<const std::string&>().size() > 8192 ||
+                    p == body.end() || !p->is_string() || p->get_ref<const std::string&>().size() > 16384)
+                    throw connectors::connector_error(connectors::errc::invalid_request,
+                                                      "/query (the callback's query string) and /pending (what "
+                                                      "/api/auth/start returned) must be strings");
+                std::string query = q->get<std::string>();
+                if (!query.empty() && query.front() == '?') query.erase(0, 1);
+                std::string pending = p->get<std::string>();
+                auto tokens = co_await page_auth_->complete(std::move(query), std::move(pending));
+                out = {200, std::move(tokens)};
+            }
+        } catch (const connectors::connector_error& e) {
+            out = {connectors::response_status(e.value()), e.to_json()};
+        } catch (const std::invalid_argument& e) {
+            out = {400, error("INVALID_REQUEST", e.what())};
+        } catch (const client::client_error& e) {
+            out = {502, error("SIGN_IN_FAILED", std::string("signing in with the authorization server failed: ") + e.what())};
+        } catch (const std::exception& e) {
+            out = {500, error("INTERNAL_ERROR", std::string("the gateway failed: ") + e.what())};
+        }
+        send(*res, out);
     }
 
     asio::awaitable<void> readiness(std::shared_ptr<http::responder> res) {
@@ -411,6 +465,7 @@ private:
     std::string admin_scope_;
     std::function<asio::awaitable<bool>()> ready_;
     std::shared_ptr<const web_files> web_;
+    std::shared_ptr<page_sign_in> page_auth_;
 };
 
 }  // namespace polymcp::gateway

@@ -39,6 +39,14 @@ struct jwt_settings {
     /// The tenant of tokens without the tenant claim; empty: such tokens
     /// are refused (403), since every caller belongs to a tenant.
     std::string default_tenant;
+    /// The gateway's MCP URL as an OAuth protected resource (e.g.
+    /// "https://gw.example/mcp"): tokens must name it in `aud` (RFC 8707),
+    /// the gateway serves its metadata (RFC 9728) and challenges name it,
+    /// and the web page signs people in with the authorization server.
+    /// Empty: plain JWT bearer tokens (`audience` checked when set).
+    std::string resource;
+    /// Scopes every caller's token must carry (with `resource`).
+    std::vector<std::string> scopes;
 };
 
 /// Everything a gateway is configured with.
@@ -175,9 +183,17 @@ inline config load(const std::string& path) {
             if (auto keys = a->find("api_keys"); keys != a->end())
                 for (const auto& k : *keys)
                     c.api_keys.push_back({k.value("key", ""), k.value("key_sha256", ""), detail::principal_from(k)});
-            if (auto jw = a->find("jwt"); jw != a->end())
-                c.jwt = jwt_settings{jw->value("jwks", ""), jw->value("issuer", ""), jw->value("audience", ""),
-                                     jw->value("tenant_claim", "tenant"), jw->value("default_tenant", "")};
+            if (auto jw = a->find("jwt"); jw != a->end()) {
+                jwt_settings js;
+                js.jwks = jw->value("jwks", "");
+                js.issuer = jw->value("issuer", "");
+                js.audience = jw->value("audience", "");
+                js.tenant_claim = jw->value("tenant_claim", "tenant");
+                js.default_tenant = jw->value("default_tenant", "");
+                c.jwt = std::move(js);
+                c.jwt->resource = jw->value("resource", "");
+                if (jw->contains("scopes")) c.jwt->scopes = (*jw)["scopes"].get<std::vector<std::string>>();
+            }
             c.admin_scope = a->value("admin_scope", c.admin_scope);
         }
         auto& m = c.manager;

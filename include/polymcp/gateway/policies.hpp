@@ -11,6 +11,7 @@
 #include <polymcp/auth/api_key.hpp>
 #include <polymcp/auth/jwks_client.hpp>
 #include <polymcp/auth/jwt.hpp>
+#include <polymcp/auth/resource_server.hpp>
 #include <polymcp/core/random.hpp>
 #include <polymcp/crypto/fernet.hpp>
 #include <polymcp/crypto/key_ring.hpp>
@@ -64,7 +65,9 @@ inline cipher_type make_cipher(const config& cfg, const std::filesystem::path& d
     return std::move(*ring);
 }
 
-/// The auth policy of `cfg`: JWT bearer tokens when `cfg.jwt` is set (keys
+/// The auth policy of `cfg`: with `cfg.jwt.resource`, an OAuth 2.1 protected
+/// resource (RFC 9728 metadata, tokens bound to that audience); else JWT
+/// bearer tokens when `cfg.jwt` is set (keys
 /// from a JWKS URL or a JWK Set file), else the configured API keys plus
 /// `extra_keys`; with neither, an administrator key (scope
 /// `cfg.admin_scope`) generated on first start in `<data_dir>/admin.key`
@@ -72,6 +75,21 @@ inline cipher_type make_cipher(const config& cfg, const std::filesystem::path& d
 /// @throws std::runtime_error when the JWK Set file cannot be read or the key file made
 inline auth::any_auth make_auth_policy(const config& cfg, const std::filesystem::path& data_dir, const reporter& say,
                                        const std::vector<std::pair<std::string, auth::principal>>& extra_keys = {}) {
+    if (cfg.jwt && !cfg.jwt->resource.empty()) {
+        // An OAuth 2.1 protected resource (MCP "Authorization"): RFC 9728 metadata, audience-bound tokens.
+        auto keys = auth::key_source_from(cfg.jwt->jwks);
+        auth::jwt_options jo;
+        jo.issuer = cfg.jwt->issuer;
+        jo.audiences = {cfg.jwt->resource};
+        jo.tenant_claim = cfg.jwt->tenant_claim;
+        auth::protected_resource_options pr;
+        pr.resource = cfg.jwt->resource;
+        pr.authorization_servers = {cfg.jwt->issuer};
+        pr.scopes_supported = cfg.jwt->scopes;
+        pr.required_scopes = cfg.jwt->scopes;
+        pr.resource_name = "polymcp gateway";
+        return auth::oauth_resource_server(std::move(pr), auth::jwt_verifier(jo, keys));
+    }
     if (cfg.jwt) {
         auto keys = auth::key_source_from(cfg.jwt->jwks);
         auth::jwt_options jo;

@@ -1,19 +1,27 @@
-// The gateway's JSON API (docs/gateway.md, "API reference"). The API key is
-// kept in sessionStorage (this tab only, gone when it closes): never in a
-// cookie, a URL or localStorage.
+// The gateway's JSON API (docs/gateway.md, "API reference"). The API key,
+// or the access token of an OAuth sign-in, is kept in sessionStorage (this
+// tab only, gone when it closes): never in a cookie, a URL or localStorage.
 
 const KEY = "polymcp.apiKey";
+const TOKEN = "polymcp.accessToken";
 const SESSION = "polymcp.session";
 
 export const credentials = {
   key: () => sessionStorage.getItem(KEY) || "",
+  token: () => sessionStorage.getItem(TOKEN) || "",
+  signedIn: () => Boolean(sessionStorage.getItem(KEY) || sessionStorage.getItem(TOKEN)),
   session: () => sessionStorage.getItem(SESSION) || "default",
   signIn(key, session) {
     sessionStorage.setItem(KEY, key);
     sessionStorage.setItem(SESSION, session || "default");
   },
+  signInWithToken(token, session) {
+    sessionStorage.setItem(TOKEN, token);
+    sessionStorage.setItem(SESSION, session || "default");
+  },
   signOut() {
     sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(TOKEN);
     sessionStorage.removeItem(SESSION);
   },
 };
@@ -34,7 +42,9 @@ export class ApiError extends Error {
  * whose code is NETWORK when the gateway does not answer.
  */
 export async function api(method, path, body) {
-  const headers = { "X-API-Key": credentials.key(), "X-Gateway-Session": credentials.session() };
+  const headers = { "X-Gateway-Session": credentials.session() };
+  if (credentials.token()) headers.Authorization = `Bearer ${credentials.token()}`;
+  else if (credentials.key()) headers["X-API-Key"] = credentials.key();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { LocationProvider, Router, Route, useLocation } from "preact-iso";
 import { credentials } from "./api.js";
-import { SignIn } from "./pages/sign_in.jsx";
+import { GatewayCallback, SignIn } from "./pages/sign_in.jsx";
 import { Connectors } from "./pages/connectors.jsx";
 import { AddConnector } from "./pages/add_connector.jsx";
 import { Tools } from "./pages/tools.jsx";
@@ -44,12 +44,16 @@ function Navigation({ onSignOut }) {
 }
 
 export function App() {
-  const [signedIn, setSignedIn] = useState(credentials.key() !== "");
+  const [signedIn, setSignedIn] = useState(credentials.signedIn());
   const signOut = () => {
     credentials.signOut();
     setSignedIn(false);
   };
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  if (!signedIn) {
+    // The authorization server sends the browser back here after an OAuth sign-in to the gateway.
+    if (window.location.pathname === "/auth/callback") return <GatewayCallback onSignedIn={() => setSignedIn(true)} />;
+    return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  }
   return (
     <LocationProvider>
       <a class="skip" href="#main">

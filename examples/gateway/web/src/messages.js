@@ -30,6 +30,7 @@ const MESSAGES = {
   CRYPTO_ERROR: "The gateway cannot open the stored credentials (its encryption key changed). Enter them again.",
   INVALID_REQUEST: "The gateway refused the form.",
   NETWORK: "The gateway does not answer. Check that it is running.",
+  SIGN_IN_FAILED: "Signing in with the authorization server did not work. Try again; if it keeps failing, tell the gateway's operator.",
 };
 
 /** A sentence for an ApiError (or any error): what happened and what to do, then the gateway's own words. */
