@@ -830,5 +830,23 @@ TEST_CASE("connector manager: the gateway signs a user in to an OAuth upstream, 
         auto r = co_await m->call_tool(s, tool, args);
         CHECK(text_of(r) == "read ok");
     });
+
+    // A catalog server may carry the client its administrator registered: users sign in as it.
+    const pc::caller carol{"t1", "carol", true};
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json server = {{"name", "files-catalog"}, {"url", upstream.url("/mcp")}, {"public", true}, {"requires_oauth", true},
+                       {"auth_config", {{"type", "oauth_client"}, {"client_id", "catalog-client"}}}};
+        auto srv = co_await m->create_server(carol, server);
+        CHECK(srv.auth_type == "oauth_client");
+        json body = {{"name", "files2"}, {"server_id", srv.id}, {"auth_config", {{"type", "oauth_sign_in"}}}};
+        auto c2 = co_await m->create_connector(alice, body);
+        CHECK(c2.needs_sign_in);
+        url = co_await m->begin_sign_in(alice, c2.id);
+    });
+    CHECK(query_value(url, "client_id") == "catalog-client");
+    {
+        std::lock_guard lock(mu);
+        CHECK(registrations == 3);  // no registration: the catalog's client
+    }
     m->close_all();
 }

@@ -23,7 +23,10 @@
 /// A catalog server's own credentials (`validate_server_auth_config`), sent on every
 /// user's connections to it, are `none`, `bearer` or `api_key`; for stdio,
 /// `env` is the administrator's choice among the names the refusal list
-/// allows.
+/// allows. An HTTP server may instead carry `oauth_client` (`client_id`,
+/// optional `client_secret`): nothing is sent, and the gateway signs its
+/// users in (`oauth_sign_in` connectors) as that pre-registered client
+/// unless a user gives their own.
 
 #include <polymcp/connectors/error.hpp>
 #include <polymcp/connectors/types.hpp>
@@ -49,7 +52,7 @@ POLYMCP_DECL std::string validate_auth_config(const nlohmann::json& config, cons
 POLYMCP_DECL nlohmann::json sign_in_request(const nlohmann::json& config);
 
 /// Checks the credentials of a catalog server itself (`none`, `bearer`,
-/// `api_key`), see above.
+/// `api_key`, `oauth_client`), see above.
 /// @return its `type`
 /// @throws connector_error `invalid_request` as `validate_auth_config`
 POLYMCP_DECL std::string validate_server_auth_config(const nlohmann::json& config, const endpoint& ep);

@@ -145,6 +145,15 @@ struct auth_oauth_sign_in {
                              (std::optional<std::string>, client_secret),
                              (std::optional<std::string>, scope));
 };
+/// `{"type": "oauth_client", "client_id", "client_secret"?}`: a catalog
+/// server's client registered with its authorization server beforehand,
+/// which the gateway uses when its users sign in (`oauth_sign_in`).
+struct auth_oauth_client {
+    BOOST_HANA_DEFINE_STRUCT(auth_oauth_client,
+                             (std::string, type),
+                             (std::string, client_id),
+                             (std::optional<std::string>, client_secret));
+};
 /// `{"type": "token_endpoint", "url", "authorization", ...}`.
 struct auth_token_endpoint {
     BOOST_HANA_DEFINE_STRUCT(auth_token_endpoint,

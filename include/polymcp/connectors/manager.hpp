@@ -387,7 +387,7 @@ public:
         } else if (!probe.success && probe.error != errc::auth_required) {
             throw validation_error(probe);
         }
-        auto o = oauth_options_for(config);
+        auto o = oauth_options_for(config, t.oauth_client);
         if (config.contains("scope") && config["scope"].is_string()) {  // the user's choice over the server's
             if (!challenge) challenge.emplace();
             challenge->scope = config.value("scope", "");
@@ -468,7 +468,7 @@ public:
         client::oauth_grant grant;
         std::optional<connector_error> failure;
         try {
-            auto o = oauth_options_for(config);
+            auto o = oauth_options_for(config, json());
             auto strand = asio::make_strand(ex_);
             grant = co_await asio::co_spawn(strand, client::complete_authorization(strand, std::move(pending), url, std::move(o)),
                                             asio::use_awaitable);
@@ -1067,6 +1067,7 @@ private:
         endpoint server;
         upstream_credentials server_credentials;
         std::string server_id;  // the catalog server, or empty
+        json oauth_client;      // the catalog server's pre-registered OAuth client (`oauth_client`), or null
     };
 
     struct request_fields {
@@ -1110,16 +1111,18 @@ private:
     }
 
     // The OAuth client's settings for a sign-in: the gateway's redirect URI
-    // and identity, the connector's pre-registered client, and every request
-    // to the authorization server through the SSRF guard.
-    client::oauth_options oauth_options_for(const json& config) const {
+    // and identity, the pre-registered client (the user's, else the catalog
+    // server's `server_client`), and every request to the authorization
+    // server through the SSRF guard.
+    client::oauth_options oauth_options_for(const json& config, const json& server_client) const {
         client::oauth_options o;
         const auto settings = sign_in_settings();
         o.redirect_uri = settings.redirect_uri;
         o.client_name = settings.client_name;
         o.client_id_metadata_url = settings.client_id_metadata_url;
         // The user's own client, never one the gateway registered (sign_in_request leaves those out).
-        const auto request = sign_in_request(config);
+        auto request = sign_in_request(config);
+        if (!(request.is_object() && request.contains("client_id")) && server_client.is_object()) request = server_client;
         if (request.is_object() && request.contains("client_id") && request["client_id"].is_string()) {
             client::oauth_client_registration reg;
             reg.client_id = request.value("client_id", "");
@@ -1176,7 +1179,8 @@ private:
         t.server = s->server;
         t.server_id = s->id;
         auto config = store_->open_server(s->id, s->auth_sealed);
-        if (!config.is_null()) {
+        if (config.is_object() && config.value("type", "") == "oauth_client") t.oauth_client = config;
+        else if (!config.is_null()) {
             auto own = static_credentials(config);
             for (auto& [k, v] : own.env) t.server.env[k] = std::move(v);
             own.env.clear();

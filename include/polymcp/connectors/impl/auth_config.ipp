@@ -158,9 +158,13 @@ std::string validate_server_auth_config(const nlohmann::json& config, const endp
             if (std::find(ep.credential_env.begin(), ep.credential_env.end(), env) != ep.credential_env.end() || ep.env.count(env))
                 bad_auth("env", "a variable neither in 'env' nor in 'credential_env'");
         }
+    } else if (type == "oauth_client" && ep.transport != transport_kind::stdio) {
+        auth_oauth_client a;
+        decode_object("/auth_config", config, a);
+        detail::one_line("client_id", a.client_id);
     } else {
         bad_auth("type", ep.transport == transport_kind::stdio ? "none or api_key (for a stdio server)"
-                                                                : "one of none, bearer, api_key");
+                                                                : "one of none, bearer, api_key, oauth_client");
     }
     return type;
 }
