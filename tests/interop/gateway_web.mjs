@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 
@@ -339,6 +339,8 @@ test("an administrator creates a category and publishes a server in it; a user f
   await card.getByRole("link", { name: "Add as connector" }).click();
   await bob.getByRole("heading", { name: "Add connector" }).waitFor();
   await bob.getByLabel("Catalog server").and(bob.locator(":enabled")).waitFor();
+  assert.equal(await bob.getByLabel("A local process (stdio; administrators only)").count(), 0, "not for users");
+  await bob.getByLabel("Catalog server").and(bob.locator(":enabled")).waitFor();
   assert.match(await bob.getByLabel("Catalog server").inputValue(), /^mcp_/, "the server is chosen");
   await bob.getByLabel("Name").fill("papers");
   await bob.getByRole("button", { name: "Test connection" }).click();
@@ -355,6 +357,30 @@ test("an administrator creates a category and publishes a server in it; a user f
   await bob.getByRole("heading", { name: "Catalog" }).waitFor();
   await bob.getByText("No servers here yet.").waitFor();
   await bob.close();
+
+  // The administrator renames the category, then deletes it after confirming.
+  await admin.locator('[data-category="Research"]').click();
+  await admin.getByRole("button", { name: "Edit category" }).click();
+  const editCategory = admin.getByRole("form", { name: "Edit category Research" });
+  await editCategory.getByLabel("Name").fill("Research papers");
+  await editCategory.getByRole("button", { name: "Save category" }).click();
+  await admin.locator('[data-category="Research papers"]').click();
+  await admin.getByRole("button", { name: "Delete category" }).click();
+  const confirm = admin.getByRole("dialog", { name: "Delete Research papers?" });
+  await confirm.getByRole("button", { name: "Delete" }).click();
+  await admin.getByRole("status").filter({ hasText: "Research papers deleted." }).waitFor();
+  await admin.locator('[data-category="Research papers"]').waitFor({ state: "detached" });
+
+  // Only an administrator may add a local process as a connector: hello_stdio, started by the gateway.
+  await admin.getByRole("link", { name: "Add connector" }).first().click();
+  await admin.getByLabel("A local process (stdio; administrators only)").check();
+  await admin.getByLabel("Command (an absolute path)").fill(join(dirname(everythingBin), "..", "hello_stdio", "hello_stdio"));
+  await admin.getByLabel("Name").fill("hello");
+  await admin.getByRole("button", { name: "Test connection" }).click();
+  await admin.getByTestId("test-success").waitFor({ timeout: 15000 });
+  await checkPage(admin, "add-connector-stdio");
+  await admin.getByRole("button", { name: "Save" }).click();
+  assert.match(await admin.locator('[data-connector="hello"]').innerText(), /stdio/);
   await admin.close();
 });
 

@@ -8,11 +8,16 @@ import { useApi } from "../use_api.js";
 import { AuthFields, authConfig, emptyAuth } from "../auth_fields.jsx";
 
 function body(form) {
-  const b = { auth_config: authConfig(form) };
+  // A local process takes no credentials from this form (an administrator's catalog server declares its variables).
+  const b = { auth_config: form.source === "stdio" ? { type: "none" } : authConfig(form) };
   if (form.name.trim()) b.name = form.name.trim();
   if (form.description.trim()) b.description = form.description.trim();
   if (form.source === "catalog") b.server_id = form.serverId;
-  else b.url = form.url.trim();
+  else if (form.source === "stdio") {
+    b.transport = "stdio";
+    b.command = form.command.trim();
+    b.args = form.args.trim() ? form.args.trim().split(/\s+/) : [];
+  } else b.url = form.url.trim();
   return b;
 }
 
@@ -67,7 +72,11 @@ function TestResult({ result, signInLater }) {
 export function AddConnector({ onUnauthenticated }) {
   const { route, query } = useLocation();
   const { data } = useApi(
-    async () => ({ servers: (await api("GET", "servers")).servers, list: await api("GET", "connectors") }),
+    async () => ({
+      servers: (await api("GET", "servers")).servers,
+      list: await api("GET", "connectors"),
+      me: await api("GET", "me"),
+    }),
     onUnauthenticated,
   );
   const [form, setForm] = useState({
@@ -77,6 +86,8 @@ export function AddConnector({ onUnauthenticated }) {
     name: "",
     description: "",
     ...emptyAuth,
+    command: "",
+    args: "",
   });
   const [result, setResult] = useState(null);
   const [saveError, setSaveError] = useState("");
@@ -151,7 +162,24 @@ export function AddConnector({ onUnauthenticated }) {
             />{" "}
             From the catalog
           </label>
-          {form.source === "url" ? (
+          {data?.me.administrator && (
+            <label class="choice">
+              <input type="radio" name="source" value="stdio" checked={form.source === "stdio"} onChange={set("source")} /> A local
+              process (stdio; administrators only)
+            </label>
+          )}
+          {form.source === "stdio" ? (
+            <>
+              <label for="command">Command (an absolute path)</label>
+              <input id="command" required value={form.command} onInput={set("command")} />
+              <label for="args">Arguments (separated by spaces)</label>
+              <input id="args" value={form.args} onInput={set("args")} />
+              <p class="hint">
+                The gateway starts it for each session that connects, passing on only <code>PATH</code>, <code>HOME</code>,
+                the locale, <code>TZ</code>, <code>TMPDIR</code> and <code>USER</code> of its own environment.
+              </p>
+            </>
+          ) : form.source === "url" ? (
             <>
               <label for="url">MCP endpoint URL</label>
               <input id="url" type="url" required placeholder="https://example.com/mcp" value={form.url} onInput={set("url")} />
@@ -183,8 +211,14 @@ export function AddConnector({ onUnauthenticated }) {
         <input id="description" value={form.description} onInput={set("description")} />
         <fieldset>
           <legend>Sign-in to the server</legend>
-          <AuthFields form={form} set={set} />
-          <p class="hint">Credentials are sealed by the gateway and never shown again.</p>
+          {form.source === "stdio" ? (
+            <p class="hint">A local process gets no credentials here; publish it in the catalog to declare its variables.</p>
+          ) : (
+            <>
+              <AuthFields form={form} set={set} />
+              <p class="hint">Credentials are sealed by the gateway and never shown again.</p>
+            </>
+          )}
         </fieldset>
         <div class="actions">
           <button type="button" onClick={test} disabled={result?.pending || full}>

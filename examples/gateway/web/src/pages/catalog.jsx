@@ -78,12 +78,26 @@ function CategoryForm({ initial, onSaved, onCancel }) {
   );
 }
 
-const emptyServer = { name: "", description: "", transport: "streamable_http", url: "", command: "", args: "", category_id: "", public: false, requires_oauth: false };
+const emptyServer = {
+  name: "",
+  description: "",
+  transport: "streamable_http",
+  url: "",
+  command: "",
+  args: "",
+  category_id: "",
+  public: false,
+  requires_oauth: false,
+  clientId: "",
+  clientSecret: "",
+};
 
 function ServerForm({ initial, categories, admin, onSaved, onCancel }) {
   const editing = Boolean(initial?.id);
   const [form, setForm] = useState(
-    initial ? { ...emptyServer, ...initial, args: (initial.args || []).join(" "), category_id: initial.category_id || "" } : emptyServer,
+    initial
+      ? { ...emptyServer, ...initial, args: (initial.args || []).join(" "), category_id: initial.category_id || "", clientId: "", clientSecret: "" }
+      : emptyServer,
   );
   const [state, setState] = useState({ pending: false, error: "" });
   const set = (f) => (e) => setForm({ ...form, [f]: e.currentTarget.type === "checkbox" ? e.currentTarget.checked : e.currentTarget.value });
@@ -97,6 +111,11 @@ function ServerForm({ initial, categories, admin, onSaved, onCancel }) {
       requires_oauth: form.requires_oauth,
     };
     if (admin) body.public = form.public;
+    // A client registered with the server's authorization server: the gateway signs users in as it.
+    if (form.requires_oauth && form.transport !== "stdio" && form.clientId.trim()) {
+      body.auth_config = { type: "oauth_client", client_id: form.clientId.trim() };
+      if (form.clientSecret) body.auth_config.client_secret = form.clientSecret;
+    }
     if (!editing) {
       body.transport = form.transport;
       if (form.transport === "stdio") {
@@ -154,6 +173,25 @@ function ServerForm({ initial, categories, admin, onSaved, onCancel }) {
       <label class="choice">
         <input type="checkbox" checked={form.requires_oauth} onChange={set("requires_oauth")} /> Users sign in to it with OAuth
       </label>
+      {form.requires_oauth && form.transport !== "stdio" && (
+        <>
+          <p class="hint">
+            If this gateway has a client registered with the server's authorization server, enter it; users then sign in
+            as that client. Otherwise the gateway registers itself. {editing && "Leave empty to keep the current one."}
+          </p>
+          <label for="server-client-id">OAuth client ID (optional)</label>
+          <input id="server-client-id" autoComplete="off" value={form.clientId} onInput={set("clientId")} />
+          <label for="server-client-secret">OAuth client secret (optional)</label>
+          <input
+            id="server-client-secret"
+            type="password"
+            autoComplete="off"
+            value={form.clientSecret}
+            onInput={set("clientSecret")}
+            disabled={!form.clientId.trim()}
+          />
+        </>
+      )}
       {admin && (
         <label class="choice">
           <input type="checkbox" checked={form.public} onChange={set("public")} /> Published: every user of this tenant sees it
