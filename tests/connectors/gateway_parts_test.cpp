@@ -187,11 +187,11 @@ TEST_CASE("gateway::page_sign_in: a pending sign-in opens only where it was seal
     };
     // Not sealed by this gateway: refused before any request.
     CHECK_THAT(complete("garbage"), Catch::Contains("does not belong to this page"));
-    polymcp::crypto::sealer<polymcp::crypto::fernet> other(polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key()));
+    polymcp::crypto::sealer<polymcp::crypto::fernet> other{polymcp::crypto::fernet(polymcp::crypto::fernet::generate_key())};
     CHECK_THAT(complete(other.seal(gw::page_sign_in::purpose, {"page"}, json{{"created_at", 0}})),
                Catch::Contains("does not belong to this page"));
     // Sealed here, but begun too long ago.
-    polymcp::crypto::sealer<polymcp::crypto::fernet> same((polymcp::crypto::fernet(key)));
+    polymcp::crypto::sealer<polymcp::crypto::fernet> same{polymcp::crypto::fernet(key)};
     CHECK_THAT(complete(same.seal(gw::page_sign_in::purpose, {"page"}, json{{"created_at", 1}})),
                Catch::Contains("took too long"));
 }
