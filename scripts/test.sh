@@ -9,7 +9,8 @@
 #   4. builds and runs the unit and integration tests again under ASan+UBSan,
 #      with clang 16 (a second compiler; it also builds this tier in about
 #      half the time GCC takes),
-#   5. builds the libFuzzer targets with clang and runs the HTTP request path
+#   5. builds the libFuzzer targets with clang (from the start, at the lowest
+#      priority, beside the steps above) and runs the HTTP request path
 #      for POLYMCP_FUZZ_SECONDS (60) seconds, beside the bearer-token/JWT path
 #      for POLYMCP_JWT_FUZZ_SECONDS (30) seconds and then the gateway's REST
 #      bodies for POLYMCP_REST_FUZZ_SECONDS (30) seconds, from tests/fuzz/corpus.
@@ -21,10 +22,27 @@ export POLYMCP_WITH_BROWSER=1  # chromium for the web page's tests
 source scripts/deps.sh
 source scripts/services.sh
 polymcp_services_start
-trap polymcp_services_stop EXIT
+background=()  # jobs started below, stopped if the script ends first
+cleanup() {
+  for pid in "${background[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  polymcp_services_stop
+}
+trap cleanup EXIT
 
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+# ccache's own default place (kept between clones), unless CCACHE_DIR is set.
+export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}"
 jobs="$(nproc)"
+
+# The libFuzzer targets build from the start, at the lowest priority: one
+# clang TU of theirs takes minutes, and this way it runs on what the other
+# builds and the test runs leave idle instead of after them.
+if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
+  cmake --preset fuzz >/dev/null
+  fuzz_build_log="$(mktemp)"
+  nice -n 19 setsid cmake --build --preset fuzz -j 1 >"$fuzz_build_log" 2>&1 &  # its own process group
+  fuzz_build_pid=$!
+  background+=("$fuzz_build_pid")
+fi
 
 echo "== Release build and tests"
 cmake --preset release -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
@@ -51,8 +69,13 @@ run_fuzzer() {
 }
 
 if [ "${POLYMCP_SKIP_FUZZ:-0}" != 1 ]; then
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j "$jobs"
+  if ! wait "$fuzz_build_pid"; then
+    cat "$fuzz_build_log"
+    echo "the libFuzzer targets did not build (see above)"
+    exit 1
+  fi
+  tail -n 3 "$fuzz_build_log"
+  rm -f "$fuzz_build_log"
   # Two fuzzers at a time (each uses one core): the HTTP request path beside
   # the JWT path and then the REST bodies.
   echo "== libFuzzer: the HTTP request path for ${POLYMCP_FUZZ_SECONDS:-60} s, beside bearer tokens and JWT verification for ${POLYMCP_JWT_FUZZ_SECONDS:-30} s and then the gateway's REST bodies for ${POLYMCP_REST_FUZZ_SECONDS:-30} s"

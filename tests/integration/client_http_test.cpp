@@ -506,11 +506,13 @@ TEST_CASE("client over Streamable HTTP: a dual-era session falls back to initial
         co_await s.list_tools();
         co_await s.close();
     });
-    std::lock_guard lock(m);
-    REQUIRE(methods.size() >= 3);
-    CHECK(methods[0] == "POST server/discover");
-    CHECK(methods[1] == "POST initialize");
-    CHECK(std::find(methods.begin(), methods.end(), "POST tools/list") != methods.end());
+    {
+        std::lock_guard lock(m);  // released before the section: the server's handler takes it
+        REQUIRE(methods.size() >= 3);
+        CHECK(methods[0] == "POST server/discover");
+        CHECK(methods[1] == "POST initialize");
+        CHECK(std::find(methods.begin(), methods.end(), "POST tools/list") != methods.end());
+    }
 
     SECTION("pinned to the modern era, the same server is refused") {
         mc::session modern(http_transport(io, {.url = fake.url("/mcp")}), {.era = mc::protocol_era::modern});
