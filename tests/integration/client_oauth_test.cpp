@@ -232,6 +232,20 @@ asio::awaitable<json> call_whoami(mc::session& s) {
 
 }  // namespace
 
+TEST_CASE("OAuth client: an authorization response's parameters are read from the redirect's query, decoded",
+          "[client][oauth]") {
+    auto p = mc::authorization_response_parameters(
+        "https://gw.example/oauth/callback?code=a%2Fb+c&state=7f&iss=https%3A%2F%2Fas.example&state=80#state=ff");
+    CHECK(p["code"] == "a/b c");
+    CHECK(p["iss"] == "https://as.example");
+    CHECK(p["state"] == "80");  // the last value; the fragment is not read
+    auto refused = mc::authorization_response_parameters("https://gw.example/cb?error=access_denied&error_description=no%21");
+    CHECK(refused["error"] == "access_denied");
+    CHECK(refused["error_description"] == "no!");
+    CHECK(refused.count("code") == 0);
+    CHECK(mc::authorization_response_parameters("https://gw.example/cb").empty());
+}
+
 TEST_CASE("OAuth client: discovery, registration, PKCE, resource and scopes against a polymcp resource server",
           "[client][oauth]") {
     test_authorization_server as;

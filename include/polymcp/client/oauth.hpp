@@ -228,6 +228,19 @@ POLYMCP_DECL asio::awaitable<oauth_authorization_request> begin_authorization(
 POLYMCP_DECL asio::awaitable<oauth_grant> complete_authorization(asio::any_io_executor ex, json pending,
                                                                  std::string redirect_url, oauth_options options);
 
+/// The parameters of an authorization response (RFC 6749 section 4.1.2:
+/// `code`, `state`, RFC 9207 `iss`; section 4.1.2.1: `error`,
+/// `error_description`) in the query of `redirect_url`, the URL the user
+/// agent came back with, percent-decoded (the last value of a repeated name
+/// wins; the fragment is not read). `complete_authorization` reads the same.
+/// Thread-safe (no shared state).
+///
+/// ```
+/// auto p = client::authorization_response_parameters("https://gw.example/cb?code=a%2Fb&state=7f");
+/// // p["code"] == "a/b", p["state"] == "7f", p.count("error") == 0
+/// ```
+POLYMCP_DECL std::map<std::string, std::string> authorization_response_parameters(const std::string& redirect_url);
+
 /// An authorization handler that needs no user: it requests the
 /// authorization URL and returns where the server redirects. For
 /// authorization servers that approve without interaction (test servers,

@@ -431,18 +431,7 @@ public:
     ///         (refused, mismatched or failed exchange), the test's error
     asio::awaitable<connector> complete_sign_in(caller who, std::string callback_query) {
         const std::string url = "https://callback.invalid/?" + callback_query;
-        std::string state;
-        {
-            auto q = callback_query;
-            std::size_t i = 0;
-            while (i <= q.size()) {
-                auto amp = q.find('&', i);
-                if (amp == std::string::npos) amp = q.size();
-                auto kv = q.substr(i, amp - i);
-                if (kv.rfind("state=", 0) == 0) state = kv.substr(6);
-                i = amp + 1;
-            }
-        }
+        const std::string state = client::authorization_response_parameters(url)["state"];
         if (state.empty() || state.size() > 128 ||
             state.find_first_not_of("0123456789abcdef") != std::string::npos)
             throw connector_error(errc::invalid_request, "the callback has no valid 'state'; start the sign-in again");

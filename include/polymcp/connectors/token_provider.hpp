@@ -90,7 +90,7 @@ public:
         auto [stored, version] = co_await store_->auth_config(who, id);
         (void)version;
         const auto type = stored.is_object() ? stored.value("type", "") : std::string();
-        if (type != "oauth" && type != "oauth_sign_in" && type != "token_endpoint" && type != "bearer")
+        if (!oauth_grant(type) && type != "token_endpoint" && type != "bearer")
             co_return static_credentials(stored);
         upstream_credentials c;
         c.auth = std::make_shared<connector_auth>(this->weak_from_this(), who, id);
@@ -192,11 +192,14 @@ private:
         std::string id_;
     };
 
+    // An OAuth grant: tokens from an authorization server (`oauth`, given;
+    // `oauth_sign_in`, signed in through the gateway).
+    static bool oauth_grant(const std::string& type) { return type == "oauth" || type == "oauth_sign_in"; }
     static std::string token_of(const json& config) {
         if (!config.is_object()) return {};
         const auto type = config.value("type", "");
         if (type == "bearer") return config.value("token", "");
-        if (type == "oauth" || type == "oauth_sign_in") return config.value("access_token", "");
+        if (oauth_grant(type)) return config.value("access_token", "");
         if (type == "token_endpoint") return config.value("token", "");
         return {};
     }
@@ -207,7 +210,7 @@ private:
     static bool refreshable(const json& config) {
         const auto type = config.value("type", "");
         if (type == "token_endpoint") return true;
-        return (type == "oauth" || type == "oauth_sign_in") && config.contains("refresh_token") &&
+        return oauth_grant(type) && config.contains("refresh_token") &&
                config.contains("token_endpoint");
     }
     // The authorization, unless missing or (nearly) expired and refreshable.
@@ -240,7 +243,7 @@ private:
         const auto deadline = std::chrono::steady_clock::now() + opts_.request_timeout;
         const auto type = config.value("type", "");
         json out = config;
-        if (type == "oauth" || type == "oauth_sign_in") {
+        if (oauth_grant(type)) {
             std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "refresh_token"},
                                                                      {"refresh_token", config.value("refresh_token", "")},
                                                                      {"client_id", config.value("client_id", "")}};

@@ -648,6 +648,10 @@ asio::awaitable<bool> oauth_client::on_unauthorized(const std::string&, int stat
     co_return false;
 }
 
+std::map<std::string, std::string> authorization_response_parameters(const std::string& redirect_url) {
+    return detail::oauth_impl::query_of(redirect_url);
+}
+
 authorization_handler headless_authorization(asio::any_io_executor ex, http_options options) {
     auto multi = std::make_shared<client::curl_multi>(std::move(ex));
     return [multi, options](std::string url) -> asio::awaitable<std::string> {
