@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source scripts/deps.sh
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}"  # ccache's own default place
 cmake --preset release -DPOLYMCP_NODE="$POLYMCP_NODE_BIN" >/dev/null
 cmake --build --preset release --target gateway everything_server >&2
 bin="$root/build/release/examples"

@@ -55,11 +55,85 @@ struct command_line {
 // A demo user: its API key and who it is.
 using demo_user = std::pair<std::string, polymcp::auth::principal>;
 
+// The name it was started by (polymcp-gateway when installed from the package).
+std::string program = "gateway";
+
+std::string usage_text() {
+    const std::string pad(program.size(), ' ');
+    return "Usage: " + program + " [--config FILE] [--address ADDR] [--port N] [--data-dir DIR] [--web-root DIR]\n" +
+           "       " + pad + " [--demo --demo-everything PATH [--demo-node NODE --demo-server-everything JS]]\n" +
+           "       " + program + " --help | --version\n";
+}
+
 int usage() {
-    std::fprintf(stderr,
-                 "usage: gateway [--config FILE] [--address ADDR] [--port N] [--data-dir DIR] [--web-root DIR]\n"
-                 "               [--demo --demo-everything PATH [--demo-node NODE --demo-server-everything JS]]\n");
+    std::fputs(usage_text().c_str(), stderr);
+    std::fprintf(stderr, "Try '%s --help' for every option.\n", program.c_str());
     return 2;
+}
+
+// --help: every option, environment variable and configuration key
+// (docs/gateway.md explains each one at length).
+int help() {
+    std::fputs(usage_text().c_str(), stdout);
+    std::fputs(
+        "\n"
+        "The reference multi-tenant MCP gateway of polymcp: people register their own MCP servers\n"
+        "(connectors) on its web page or its REST API; agents connect to its MCP endpoint (/mcp,\n"
+        "Streamable HTTP, MCP 2025-11-25 and 2026-07-28) and call every connector's tools through it.\n"
+        "Without a configuration it runs on embedded defaults: records in SQLite under the data\n"
+        "directory, sessions in memory, an encryption key and an administrator API key generated\n"
+        "there on first start.\n"
+        "\n"
+        "Options (they override the configuration file and the environment):\n"
+        "  --config FILE         read the JSON configuration FILE (keys below)\n"
+        "  --address ADDR        listen on ADDR (default 127.0.0.1)\n"
+        "  --port N              listen on TCP port N, 0 to 65535; 0 picks a free one (default 8080)\n"
+        "  --data-dir DIR        embedded storage, generated keys and the administrator key in DIR\n"
+        "                        (default ./gateway-data)\n"
+        "  --web-root DIR        serve the web page from DIR (default: web/ beside the executable)\n"
+        "  --demo                add a demo user and catalog servers (needs --demo-everything)\n"
+        "  --demo-everything PATH          polymcp's everything_server, run over stdio for the demo\n"
+        "  --demo-node NODE                node, to run the official server-everything in the demo\n"
+        "  --demo-server-everything JS     the official server-everything's dist/index.js\n"
+        "  --help                print this help and exit\n"
+        "  --version             print the version and exit\n"
+        "\n"
+        "Environment (overrides the configuration file):\n"
+        "  POLYMCP_GATEWAY_ADDRESS, POLYMCP_GATEWAY_PORT, POLYMCP_GATEWAY_DATA_DIR,\n"
+        "  POLYMCP_GATEWAY_WEB_ROOT, POLYMCP_GATEWAY_PUBLIC_URL   as listen.address, listen.port,\n"
+        "                        data_dir, web.root and public_url\n"
+        "  POLYMCP_REDIS         Redis host:port (sessions); with POLYMCP_POSTGRES, several instances\n"
+        "  POLYMCP_REDIS_PASSWORD\n"
+        "  POLYMCP_POSTGRES      libpq connection string (records)\n"
+        "  POLYMCP_ENCRYPTION_KEY  Fernet keys, comma-separated, newest first\n"
+        "\n"
+        "Configuration file keys (JSON):\n"
+        "  listen.address, listen.port, listen.allowed_origins[], listen.allowed_hosts[],\n"
+        "  listen.io_threads (1-256, default 2)\n"
+        "  data_dir\n"
+        "  storage.redis, storage.redis_password, storage.postgres, storage.redis_prefix\n"
+        "  (default \"polymcp:\"), storage.postgres_schema (default \"polymcp\")\n"
+        "  encryption.keys, encryption.key_file (default <data_dir>/encryption.key)\n"
+        "  auth.api_keys[] {key | key_sha256, subject, tenant, scopes[]}, auth.admin_scope\n"
+        "  (default \"polymcp:admin\")\n"
+        "  auth.jwt {jwks, issuer, audience, tenant_claim (default \"tenant\"), default_tenant,\n"
+        "  resource, scopes[]}\n"
+        "  connectors.max_per_user, connectors.max_upstreams, connectors.max_upstreams_per_user,\n"
+        "  connectors.max_stdio_children, connectors.max_stdio_children_per_user,\n"
+        "  connectors.max_sessions_per_user, connectors.max_tests_per_minute,\n"
+        "  connectors.upstream_idle_timeout_ms, connectors.view_ttl_ms, connectors.test_timeout_ms,\n"
+        "  connectors.session_ttl_ms, connectors.call_timeout_ms, connectors.normalize_schemas,\n"
+        "  connectors.allow_loopback, connectors.allow_private, connectors.allow_link_local,\n"
+        "  connectors.allowed_networks[], connectors.ca_file\n"
+        "  web.root, web.enabled (default true)\n"
+        "  public_url\n"
+        "  servers[], categories[]   the global catalog, put at every start\n"
+        "\n"
+        "Endpoints: /mcp (MCP), /api/ (REST), /healthz, /readyz, and the web page on /.\n"
+        "Exit status: 0 after a clean stop, 1 when it cannot start, 2 for bad options or configuration.\n"
+        "Documentation: docs/gateway.md in the polymcp sources.\n",
+        stdout);
+    return 0;
 }
 
 void say(const std::string& s) { std::fprintf(stderr, "gateway: %s\n", s.c_str()); }
@@ -246,6 +320,7 @@ int serve(const gw::config& cfg, std::shared_ptr<Storage> storage, gw::cipher_ty
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 0 && argv[0] && *argv[0]) program = std::filesystem::path(argv[0]).filename().string();
     command_line cl;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -255,6 +330,11 @@ int main(int argc, char** argv) {
             return true;
         };
         std::string port;
+        if (a == "--help" || a == "-h") return help();
+        if (a == "--version") {
+            std::printf("polymcp-gateway %s\n", polymcp::version_string);
+            return 0;
+        }
         if (a == "--config" && value(cl.config_file)) continue;
         if (a == "--address" && value(cl.address)) continue;
         if (a == "--data-dir" && value(cl.data_dir)) continue;
