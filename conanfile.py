@@ -166,6 +166,8 @@ class PolymcpConan(ConanFile):
                          defines=["ASIO_STANDALONE", "ASIO_NO_DEPRECATED"])
         if self.settings.os in ("Linux", "FreeBSD"):
             core.system_libs = ["pthread"]
+        if self.settings.compiler == "clang":
+            core.defines.append("ASIO_HAS_CO_AWAIT=1")  # Asio enables C++20 co_await for clang only with this
         if o.with_crypto:
             component("crypto", ["polymcp", "openssl::crypto"])
         if o.with_http:
