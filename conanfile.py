@@ -54,9 +54,6 @@ class PolymcpConan(ConanFile):
         text = load(self, os.path.join(self.recipe_folder, "CMakeLists.txt"))
         self.version = re.search(r"project\(polymcp VERSION ([0-9.]+)", text).group(1)
 
-    def config_options(self):
-        pass
-
     def configure(self):
         if self.options.compiled:
             self.package_type = "static-library"
