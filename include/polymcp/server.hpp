@@ -80,10 +80,10 @@ class server {
                   "polymcp::crypto::no_cipher (see polymcp/crypto/concepts.hpp)");
 
 public:
-    using transport_type = Transport;
-    using auth_type = Auth;
-    using storage_type = Storage;
-    using cipher_type = Cipher;
+    using transport_type = Transport;  ///< the transport policy
+    using auth_type = Auth;            ///< the auth policy
+    using storage_type = Storage;      ///< the storage policy
+    using cipher_type = Cipher;        ///< the cipher policy (or `crypto::no_cipher`)
 
     /// A server on its own I/O context.
     /// @param options identity and limits; `options.auth` must be left
@@ -201,6 +201,7 @@ private:
 };
 
 // Deduction: the policies from the objects given, the defaults for the rest.
+/// @cond INTERNAL
 template <class F>
 server(server_options, const F&) -> server<>;
 template <class F, class T>
@@ -221,6 +222,7 @@ template <class F, class T, class A, class S>
 server(asio::io_context&, server_options, const F&, T, A, std::shared_ptr<S>) -> server<T, A, S>;
 template <class F, class T, class A, class S, class C>
 server(asio::io_context&, server_options, const F&, T, A, std::shared_ptr<S>, C) -> server<T, A, S, C>;
+/// @endcond
 
 }  // namespace polymcp
 

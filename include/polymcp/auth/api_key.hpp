@@ -46,6 +46,7 @@ struct api_key_options {
 /// server; `authenticate` is then thread-safe.
 class api_key_auth {
 public:
+    /// A policy with the keys and settings of `options`.
     POLYMCP_DECL explicit api_key_auth(api_key_options options = {});
 
     /// Adds `key` (hashed at once; the argument is not kept) for `who`. An
@@ -69,12 +70,12 @@ public:
 
     /// Number of keys.
     std::size_t size() const noexcept { return keys_.size(); }
-    std::string_view name() const noexcept { return "api_key"; }
+    std::string_view name() const noexcept { return "api_key"; }  ///< *AuthPolicy*: its name
 
 private:
     struct entry {
-        std::array<unsigned char, 32> digest;
-        principal who;
+        std::array<unsigned char, 32> digest{};
+        principal who{};
     };
     POLYMCP_DECL api_key_auth& insert(const std::array<unsigned char, 32>& d, principal who);
 

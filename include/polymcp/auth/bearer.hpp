@@ -27,6 +27,8 @@ struct bearer_options {
 };
 
 /// Finds the bearer token of `r`.
+/// @param r the request
+/// @param options where to look and the size limit
 /// @param token set to the token (a view into `r`'s headers or the environment)
 /// @param detail set to a sentence for the client on failure (never the token)
 /// @return `errc::no_credentials` (no `Authorization` header, or another

@@ -49,6 +49,8 @@ struct key_material;
 class jwk {
 public:
     /// Parses and checks one JWK (see this header's notes).
+    /// @param j the JWK object
+    /// @param out the key, on success
     /// @param why on failure, the reason (never key material)
     /// @return `errc::invalid_key` on failure
     POLYMCP_DECL static std::error_code parse(const nlohmann::json& j, jwk& out, std::string* why = nullptr);
@@ -91,6 +93,8 @@ public:
     jwk_set() = default;
 
     /// Parses `{"keys": [...]}` (or a single JWK object).
+    /// @param j the document
+    /// @param out the keys, on success
     /// @param why on failure, the reason
     /// @return `errc::invalid_key` when the document is not a JWK Set or
     ///         mixes symmetric and asymmetric keys
@@ -103,6 +107,9 @@ public:
     /// Chooses the key for a token with `kid` (empty: the token has none)
     /// and algorithm `a`: the key with that `kid`; without `kid`, the only
     /// key allowing `a`. Never tries keys one after another.
+    /// @param kid the token's `kid`, or empty
+    /// @param a the token's `alg`
+    /// @param ec the failure (see the return value)
     /// @param why on failure, the reason
     /// @return the key, or null with `ec` = `unknown_key` (none, or several
     ///         without a `kid`), `invalid_key` (the `kid` is ambiguous or its
@@ -113,7 +120,7 @@ public:
 
     /// Keys kept.
     std::size_t size() const noexcept { return keys_.size(); }
-    const std::vector<jwk>& keys() const noexcept { return keys_; }
+    const std::vector<jwk>& keys() const noexcept { return keys_; }  ///< the keys kept, in document order
     /// Keys refused at parsing: kid (or "#index") → reason.
     const std::map<std::string, std::string>& refused() const noexcept { return refused_; }
 

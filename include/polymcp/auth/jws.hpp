@@ -32,12 +32,16 @@ struct jws_options {
 /// A JWS whose signature verified.
 struct verified_jws {
     nlohmann::json header;     ///< the protected header (a JSON object)
-    std::string payload;       ///< the decoded payload bytes
-    jws_algorithm algorithm{}; ///< the algorithm it was verified with
+    std::string payload{};     ///< the decoded payload bytes
+    jws_algorithm algorithm{};  ///< the algorithm it was verified with
     std::string kid;           ///< the kid of the key that verified it ("" when the key has none)
 };
 
 /// Verifies `compact` with a key of `keys`.
+/// @param compact the JWS in compact serialization (RFC 7515 section 7.1)
+/// @param keys the keys it may be signed with
+/// @param options the allowed algorithms and the size limit
+/// @param out the header, payload, algorithm and key id, on success
 /// @param why on failure, a sentence safe to show (never the token or a key)
 /// @return success, or `token_too_large`, `malformed_token`,
 ///         `algorithm_not_allowed`, `unsupported_critical_header`,

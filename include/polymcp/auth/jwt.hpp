@@ -47,6 +47,7 @@ public:
 /// A fixed key set.
 class static_keys final : public key_source {
 public:
+    /// The keys of `keys`.
     explicit static_keys(jwk_set keys) : keys_(std::make_shared<const jwk_set>(std::move(keys))) {}
     /// Parses a JWK Set document. @throws std::invalid_argument when it is not one.
     POLYMCP_DECL explicit static_keys(const nlohmann::json& jwks);
@@ -99,6 +100,8 @@ public:
 
     /// Verifies `token` and fills `out` (subject, tenant, issuer, client_id,
     /// scopes from `scope` or `scp`, every claim).
+    /// @param token the compact JWS
+    /// @param out the caller, on success
     /// @param why on failure, a sentence safe to show (never the token)
     /// @return success or an `auth::errc`: the JWS errors of `verify_jws`,
     ///         `expired`, `not_yet_valid`, `issued_in_future`,
@@ -107,7 +110,7 @@ public:
 
     /// Whether `verify` may wait on the network (a JWKS refresh).
     bool may_block() const { return keys_->may_block(); }
-    const jwt_options& options() const noexcept { return options_; }
+    const jwt_options& options() const noexcept { return options_; }  ///< the settings it checks with
 
 private:
     jwt_options options_;
@@ -119,13 +122,18 @@ private:
 /// for stdio. Rejections follow RFC 6750 section 3.1.
 class jwt_auth {
 public:
+    /// Accepts the tokens `verifier` verifies, found as `bearer` says.
     explicit jwt_auth(jwt_verifier verifier, bearer_options bearer = {})
         : verifier_(std::move(verifier)), bearer_(std::move(bearer)) {}
+    /** @name The *AuthPolicy* requirements (polymcp/auth/concepts.hpp) */
+    ///@{
+    /// The *AuthPolicy* requirement of the same name (its table in polymcp/auth/concepts.hpp).
     POLYMCP_DECL auth_result authenticate(const auth_request& r) const;
     bool may_block() const { return verifier_.may_block(); }
     std::string_view name() const noexcept { return "jwt"; }
-    const jwt_verifier& verifier() const noexcept { return verifier_; }
-    const bearer_options& bearer() const noexcept { return bearer_; }
+    ///@}
+    const jwt_verifier& verifier() const noexcept { return verifier_; }  ///< what verifies the tokens
+    const bearer_options& bearer() const noexcept { return bearer_; }    ///< where tokens are found
 
 private:
     jwt_verifier verifier_;

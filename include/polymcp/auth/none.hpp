@@ -15,13 +15,14 @@ namespace polymcp::auth {
 /// bound to a non-loopback address with this policy logs a warning at start:
 /// anyone who can reach the port can call every tool.
 struct no_auth {
-    static constexpr bool anonymous = true;
+    static constexpr bool anonymous = true;  ///< *AuthPolicy*: it accepts every request as anonymous
+    /// *AuthPolicy*: accepts, as the anonymous principal (issuer "none").
     auth_result authenticate(const auth_request&) const {
         principal p;
         p.issuer = "none";
         return auth_result::accept(std::move(p));
     }
-    std::string_view name() const noexcept { return "none"; }
+    std::string_view name() const noexcept { return "none"; }  ///< *AuthPolicy*: its name
 };
 
 static_assert(auth_policy<no_auth>);

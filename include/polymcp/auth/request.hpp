@@ -30,7 +30,7 @@ struct auth_request {
         http,   ///< an HTTP request: `headers`, `target`, `remote` are set
         stdio,  ///< a stdio server: credentials come from `environment`
     };
-    transport_kind transport = transport_kind::http;
+    transport_kind transport = transport_kind::http;  ///< where the request came from
     /// The HTTP header fields (null for stdio).
     const http::fields* headers = nullptr;
     /// The HTTP method, e.g. "POST" (empty for stdio).
@@ -69,6 +69,7 @@ struct auth_rejection {
 /// no credentials → 401 without error code; malformed request → 400
 /// `invalid_request`; insufficient scope → 403 `insufficient_scope`; any
 /// other → 401 `invalid_token`.
+/// @param reason why, an `auth::errc`
 /// @param detail appended to the category's message (must not contain a credential)
 /// @param scopes the scopes to advertise in the challenge
 inline auth_rejection make_rejection(std::error_code reason, std::string_view detail = {},
@@ -110,9 +111,10 @@ public:
 
     /// True when accepted.
     bool ok() const noexcept { return std::holds_alternative<principal>(v_); }
-    explicit operator bool() const noexcept { return ok(); }
+    explicit operator bool() const noexcept { return ok(); }  ///< `ok()`
     /// The principal. Precondition: `ok()`.
     const principal& who() const { return std::get<principal>(v_); }
+    /// The principal, to change. Precondition: `ok()`.
     principal& who() { return std::get<principal>(v_); }
     /// The rejection. Precondition: `!ok()`.
     const auth_rejection& rejection() const { return std::get<auth_rejection>(v_); }
@@ -126,9 +128,9 @@ private:
 /// A document an auth policy serves over HTTP, e.g. the RFC 9728 protected
 /// resource metadata at `/.well-known/oauth-protected-resource`.
 struct well_known_document {
-    std::string path;   ///< the request path it answers, e.g. "/.well-known/oauth-protected-resource/mcp"
-    std::string body;   ///< the response body
-    std::string content_type = "application/json";
+    std::string path{};  ///< the request path it answers, e.g. "/.well-known/oauth-protected-resource/mcp"
+    std::string body{};  ///< the response body
+    std::string content_type = "application/json";  ///< the response's `Content-Type`
 };
 
 /// Quotes `v` as an RFC 9110 quoted-string (for challenge parameters).
@@ -146,6 +148,7 @@ inline std::string quoted(std::string_view v) {
 /// A `WWW-Authenticate: Bearer ...` value for `r` (RFC 6750 section 3):
 /// `error`, `error_description` and `scope` when set, then
 /// `resource_metadata` (RFC 9728 section 5.1) when given.
+/// @param r the rejection
 /// @param realm optional realm (omitted when empty)
 /// @param resource_metadata absolute URL of the protected resource metadata (omitted when empty)
 inline std::string bearer_challenge(const auth_rejection& r, std::string_view realm = {},

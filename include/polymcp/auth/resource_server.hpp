@@ -50,11 +50,13 @@ struct protected_resource_options {
 /// notes). Thread-safe; copies share the verifier's key source.
 class oauth_resource_server {
 public:
+    /// @param options the resource, its authorization servers and required scopes
     /// @param verifier checks the tokens; its `audiences` must contain
     ///        `options.resource` (RFC 8707) and it must verify audiences
     /// @throws std::invalid_argument for a resource that is not an absolute
     ///         https (or loopback http) URI without fragment, no
     ///         authorization server, or a verifier not bound to the resource
+    /// @param bearer where tokens are found
     POLYMCP_DECL oauth_resource_server(protected_resource_options options, jwt_verifier verifier,
                                        bearer_options bearer = {});
 
@@ -67,8 +69,8 @@ public:
     POLYMCP_DECL std::string challenge(const auth_rejection& rej) const;
     /// The metadata document at both well-known locations.
     POLYMCP_DECL std::vector<well_known_document> documents() const;
-    bool may_block() const { return verifier_.may_block(); }
-    std::string_view name() const noexcept { return "oauth_resource_server"; }
+    bool may_block() const { return verifier_.may_block(); }  ///< *AuthPolicy*: whether verifying may wait on a JWKS fetch
+    std::string_view name() const noexcept { return "oauth_resource_server"; }  ///< *AuthPolicy*: its name
 
     /// The Protected Resource Metadata (RFC 9728 section 2) as JSON.
     POLYMCP_DECL nlohmann::json metadata() const;
@@ -76,8 +78,8 @@ public:
     /// "/.well-known/oauth-protected-resource" and the resource's path
     /// (RFC 9728 section 3.1).
     const std::string& metadata_url() const noexcept { return metadata_url_; }
-    const protected_resource_options& options() const noexcept { return options_; }
-    const jwt_verifier& verifier() const noexcept { return verifier_; }
+    const protected_resource_options& options() const noexcept { return options_; }  ///< the settings it was made with
+    const jwt_verifier& verifier() const noexcept { return verifier_; }              ///< what verifies the tokens
 
 private:
     protected_resource_options options_;

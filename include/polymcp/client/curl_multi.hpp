@@ -33,31 +33,32 @@ namespace polymcp::client {
 /// One HTTP exchange on a curl easy handle, with its response as it arrives.
 class curl_transfer {
 public:
+    /// A fresh easy handle; `done_event` runs on `ex`.
     POLYMCP_DECL explicit curl_transfer(const asio::any_io_executor& ex);
     POLYMCP_DECL ~curl_transfer();
     curl_transfer(const curl_transfer&) = delete;
     curl_transfer& operator=(const curl_transfer&) = delete;
 
-    CURL* easy = nullptr;
-    curl_slist* request_headers = nullptr;
+    CURL* easy = nullptr;                                        ///< the easy handle (owned)
+    curl_slist* request_headers = nullptr;                       ///< CURLOPT_HTTPHEADER (owned)
     curl_slist* resolve_list = nullptr;                          ///< CURLOPT_RESOLVE pins
     /// When set, checked before every connection (CURLOPT_OPENSOCKETFUNCTION);
     /// a refusal aborts the transfer with `errc::address_blocked`.
     std::function<bool(const asio::ip::address&)> address_filter;
-    std::string request_body;
+    std::string request_body;                                    ///< CURLOPT_POSTFIELDS, kept alive here
 
     long status = 0;                                             ///< final HTTP status, once headers arrived
     std::vector<std::pair<std::string, std::string>> headers;    ///< response headers, names lower-case
-    bool headers_done = false;
+    bool headers_done = false;                                   ///< whether `on_headers` ran
     /// Called once the final response's headers are in (before any body byte).
     std::function<void()> on_headers;
     /// Receives body bytes; return false to abort the transfer (set `abort_error` first).
     std::function<bool(std::string_view)> on_body;
     std::optional<client_error> abort_error;  ///< why on_body aborted
 
-    bool done = false;
-    CURLcode result = CURLE_OK;
-    char error_buffer[CURL_ERROR_SIZE] = {};
+    bool done = false;                                           ///< whether the transfer completed
+    CURLcode result = CURLE_OK;                                  ///< how it completed
+    char error_buffer[CURL_ERROR_SIZE] = {};                     ///< CURLOPT_ERRORBUFFER: curl's own message
     asio::steady_timer done_event;  ///< cancelled when the transfer completes
 
     /// The value of response header `name` (lower-case), or empty.
@@ -72,12 +73,13 @@ public:
 /// The multi handle and its sockets and timer.
 class curl_multi : public std::enable_shared_from_this<curl_multi> {
 public:
+    /// A multi handle whose sockets and timer run on `ex`.
     POLYMCP_DECL explicit curl_multi(asio::any_io_executor ex);
     POLYMCP_DECL ~curl_multi();
     curl_multi(const curl_multi&) = delete;
     curl_multi& operator=(const curl_multi&) = delete;
 
-    const asio::any_io_executor& get_executor() const noexcept { return ex_; }
+    const asio::any_io_executor& get_executor() const noexcept { return ex_; }  ///< where it runs
 
     /// Runs `t` to completion. Cancellation (terminal) removes the transfer
     /// and throws `client_error(errc::cancelled)`. Returns curl's result code.

@@ -22,7 +22,7 @@
 
 namespace polymcp::client {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  ///< nlohmann/json's value type
 
 /// What went wrong talking to an MCP server.
 enum class errc {
@@ -54,11 +54,11 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 /// The parsed `WWW-Authenticate: Bearer` challenge of a 401 or 403
 /// (RFC 6750 section 3, RFC 9728 section 5.1).
 struct bearer_challenge {
-    std::string resource_metadata;  ///< URL of the protected resource metadata, or empty
-    std::string scope;              ///< space-separated scopes the server asks for, or empty
-    std::string error;              ///< e.g. "invalid_token", "insufficient_scope", or empty
-    std::string error_description;
-    std::string raw;                ///< the header as received
+    std::string resource_metadata{};  ///< URL of the protected resource metadata, or empty
+    std::string scope{};            ///< space-separated scopes the server asks for, or empty
+    std::string error{};            ///< e.g. "invalid_token", "insufficient_scope", or empty
+    std::string error_description{};  ///< the server's explanation, or empty
+    std::string raw{};              ///< the header as received
 };
 
 /// Parses a `WWW-Authenticate` header value; `std::nullopt` when it holds no
@@ -69,9 +69,10 @@ POLYMCP_DECL std::optional<bearer_challenge> parse_bearer_challenge(std::string_
 /// `what()` is a message a user can act on (it names the server and what to do).
 class client_error : public std::system_error {
 public:
+    /// An error of kind `e`, saying `message`.
     client_error(errc e, const std::string& message) : std::system_error(make_error_code(e), message) {}
 
-    errc value() const noexcept { return static_cast<errc>(code().value()); }
+    errc value() const noexcept { return static_cast<errc>(code().value()); }  ///< `code()` as a client `errc`
 
     int http_status = 0;                        ///< for http_error / auth_required / session_expired
     std::optional<bearer_challenge> challenge;  ///< for auth_required, when the server sent one

@@ -38,14 +38,21 @@ POLYMCP_DECL std::shared_ptr<curl_transfer> make_transfer(const asio::any_io_exe
 
 /// A whole response, for small exchanges (metadata, registration, tokens).
 struct fetch_result {
-    long status = 0;
-    std::string body;          ///< at most `max_body` bytes
-    std::string content_type;  ///< media type, lower-case
-    std::string location;      ///< the Location header, if any
+    long status = 0;           ///< the HTTP status
+    std::string body{};        ///< at most `max_body` bytes
+    std::string content_type{};  ///< media type, lower-case
+    std::string location{};    ///< the Location header, if any
 };
 
 /// Performs one request on `multi` and collects the response.
+/// @param multi the curl multi handle to run it on
+/// @param options TLS, time limits, address guard
+/// @param method e.g. "GET", "POST"
+/// @param url the absolute URL
+/// @param body the request body (empty: none)
 /// @param headers extra request header lines ("Name: value")
+/// @param content_type the body's media type
+/// @param max_body the largest response body accepted, in bytes
 /// @throws client_error for transport failures (curl_error) and a body over `max_body`
 POLYMCP_DECL asio::awaitable<fetch_result> fetch(std::shared_ptr<curl_multi> multi, const http_options& options,
                                                  const char* method, const std::string& url, std::string body,

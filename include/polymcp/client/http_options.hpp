@@ -39,6 +39,7 @@ public:
     /// The server answered 401, or 403 with `insufficient_scope`. Obtain new
     /// credentials (refresh, authorize, step up) and return true to have the
     /// request retried, false to fail it with `errc::auth_required`.
+    /// @param url the refused request's URL
     /// @param status 401 or 403
     /// @param challenge the parsed `WWW-Authenticate: Bearer` header, if any
     /// @param sent_authorization the `Authorization` value the refused request
@@ -52,6 +53,7 @@ public:
 /// A fixed bearer token (RFC 6750): sent with every request; a 401 fails.
 class bearer_token final : public auth_provider {
 public:
+    /// Sends `token` (without the "Bearer " prefix).
     explicit bearer_token(std::string token) : token_(std::move(token)) {}
     asio::awaitable<std::string> authorization(const std::string&) override { co_return "Bearer " + token_; }
     asio::awaitable<bool> on_unauthorized(const std::string&, int, const std::optional<bearer_challenge>&,
@@ -66,7 +68,7 @@ private:
 /// How to reach an MCP server over HTTP. Every member but `url` has a working default.
 struct http_options {
     /// The MCP endpoint, e.g. "https://example.com/mcp" (the SSE endpoint for `sse_transport`).
-    std::string url;
+    std::string url{};
     /// Extra request headers, e.g. {{"X-API-Key", "..."}}. Not for `Authorization`
     /// when `auth` is set.
     std::map<std::string, std::string> headers{};

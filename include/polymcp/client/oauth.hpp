@@ -50,12 +50,13 @@ namespace polymcp::client {
 
 /// How this client is known to one authorization server.
 struct oauth_client_registration {
-    std::string client_id;
-    std::string client_secret;                       ///< empty for a public client
+    std::string client_id{};                         ///< `client_id`: registered, pre-registered, or a metadata document URL
+    std::string client_secret{};                     ///< empty for a public client
     /// "none", "client_secret_basic" or "client_secret_post"; empty: chosen from
     /// the server's `token_endpoint_auth_methods_supported` (basic first).
     std::string token_endpoint_auth_method{};
 
+    /// `{"client_id", "client_secret"?, "token_endpoint_auth_method"?}`.
     POLYMCP_DECL json to_json() const;
     /// @throws client_error(errc::invalid_mcp_server) when `j` lacks `client_id`
     POLYMCP_DECL static oauth_client_registration from_json(const json& j);
@@ -63,13 +64,15 @@ struct oauth_client_registration {
 
 /// Tokens from the token endpoint (RFC 6749 section 5.1).
 struct oauth_tokens {
-    std::string access_token;
-    std::string token_type = "Bearer";
-    std::string refresh_token;  ///< empty when none was issued
+    std::string access_token{};         ///< sent as `Authorization: Bearer`
+    std::string token_type = "Bearer";  ///< as the token endpoint named it
+    std::string refresh_token{};  ///< empty when none was issued
     std::string scope;          ///< the granted scopes, space-separated (or the requested ones)
     std::int64_t expires_at = 0;  ///< Unix time in s; 0 when the server gave no `expires_in`
 
+    /// Every member, as kept in the token store.
     POLYMCP_DECL json to_json() const;
+    /// Reads what `to_json` wrote.
     POLYMCP_DECL static oauth_tokens from_json(const json& j);
 };
 
@@ -116,7 +119,7 @@ using authorization_handler = std::function<asio::awaitable<std::string>(std::st
 /// Configuration of an `oauth_client`.
 struct oauth_options {
     /// Completes the redirect step (required).
-    authorization_handler authorize;
+    authorization_handler authorize{};
     /// The redirect URI registered for this client (loopback for desktop apps).
     std::string redirect_uri = "http://127.0.0.1:33418/callback";
     /// `client_name` in registrations.
@@ -124,12 +127,12 @@ struct oauth_options {
     /// An https URL where this client's metadata document is hosted: used as
     /// the client_id when the authorization server supports Client ID
     /// Metadata Documents. Empty: not used.
-    std::string client_id_metadata_url;
+    std::string client_id_metadata_url{};
     /// Pre-registered clients by authorization server issuer; the entry ""
     /// applies to any issuer. Preferred over the other ways when present.
-    std::map<std::string, oauth_client_registration> preregistered;
+    std::map<std::string, oauth_client_registration> preregistered{};
     /// Where tokens and registrations live; null: a fresh memory_token_store.
-    std::shared_ptr<token_store> store;
+    std::shared_ptr<token_store> store{};
     /// Whose tokens these are: part of every store key (never shared across users).
     std::string user = "default";
     /// Refresh this long before `expires_at`, in seconds.
@@ -183,23 +186,23 @@ struct oauth_authorization_request {
     /// The authorization endpoint with `response_type=code`, `client_id`,
     /// `redirect_uri`, the PKCE S256 `code_challenge`, `state`, `resource`
     /// and `scope`.
-    std::string authorization_url;
+    std::string authorization_url{};
     /// The `state` in that URL: 128 random bits, hex.
-    std::string state;
+    std::string state{};
     /// `{"server_url", "resource", "issuer", "authorization_server" (its
     /// metadata), "registration", "redirect_uri", "scope", "state",
     /// "code_verifier"}`. It holds the PKCE verifier and may hold a client
     /// secret: keep it on the server, sealed, and never send it to the user agent.
-    json pending;
+    json pending{};
 };
 
 /// The result of a completed authorization: the tokens and what refreshing
 /// them needs.
 struct oauth_grant {
-    oauth_tokens tokens;
-    oauth_client_registration registration;
-    std::string issuer;
-    std::string token_endpoint;
+    oauth_tokens tokens{};                    ///< the tokens
+    oauth_client_registration registration{};  ///< the client the tokens were issued to
+    std::string issuer{};                     ///< the authorization server's `issuer`
+    std::string token_endpoint{};             ///< where to refresh them
     std::string resource;  ///< the `resource` the tokens were issued for (RFC 8707)
 };
 

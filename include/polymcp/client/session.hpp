@@ -127,46 +127,46 @@ struct session_options {
     std::size_t max_list_pages = 1000;
 
     /// Answers `sampling/createMessage` (declares the `sampling` capability when set).
-    request_handler on_sampling;
+    request_handler on_sampling{};
     /// Answers `elicitation/create` (declares the `elicitation` capability when set).
-    request_handler on_elicitation;
+    request_handler on_elicitation{};
     /// With `on_elicitation`: also declare URL-mode elicitation (`elicitation.url`).
     bool elicitation_url = false;
     /// Answers `roots/list` (declares the `roots` capability when set).
-    request_handler on_roots;
+    request_handler on_roots{};
     /// With `on_roots`: declare `roots.listChanged` (then call `notify_roots_list_changed`).
     bool roots_list_changed = false;
     /// Capabilities merged over the derived ones (e.g. `{"experimental": {...}}`).
     json capabilities = json::object();
 
     /// `notifications/message` (server log entries).
-    std::function<void(const log_message&)> on_log;
+    std::function<void(const log_message&)> on_log{};
     /// Progress for requests sent without their own `request_options::on_progress`;
     /// receives the notification's params.
-    std::function<void(const json& params)> on_progress;
+    std::function<void(const json& params)> on_progress{};
     /// `notifications/tools/list_changed`.
-    std::function<void()> on_tools_list_changed;
+    std::function<void()> on_tools_list_changed{};
     /// `notifications/resources/list_changed`.
-    std::function<void()> on_resources_list_changed;
+    std::function<void()> on_resources_list_changed{};
     /// `notifications/prompts/list_changed`.
-    std::function<void()> on_prompts_list_changed;
+    std::function<void()> on_prompts_list_changed{};
     /// `notifications/resources/updated`, with the resource's URI.
-    std::function<void(const std::string& uri)> on_resource_updated;
+    std::function<void(const std::string& uri)> on_resource_updated{};
     /// Any other notification: its method and params.
-    std::function<void(const std::string& method, const json& params)> on_notification;
+    std::function<void(const std::string& method, const json& params)> on_notification{};
     /// Problems that concern no pending request (a response to an unknown id,
     /// a stray line on a stdio server's stdout). Default: stderr.
-    std::function<void(std::string_view)> diagnostics;
+    std::function<void(std::string_view)> diagnostics{};
 };
 
 /// Per-request settings.
 struct request_options {
-    std::optional<std::chrono::milliseconds> timeout;      ///< overrides `session_options::request_timeout`
-    std::optional<std::chrono::milliseconds> max_timeout;  ///< overrides `max_request_timeout`
+    std::optional<std::chrono::milliseconds> timeout{};    ///< overrides `session_options::request_timeout`
+    std::optional<std::chrono::milliseconds> max_timeout{};  ///< overrides `max_request_timeout`
     /// Receives the request's progress notifications; setting it sends a
     /// `progressToken` with the request.
-    std::function<void(const progress_info&)> on_progress;
-    json meta;  ///< extra members for the request's `_meta`, or null
+    std::function<void(const progress_info&)> on_progress{};
+    json meta{};  ///< extra members for the request's `_meta`, or null
     /// For the list calls: whether a list the server allowed to be cached
     /// (2026-07-28 `ttlMs`, until then or until a list_changed notification)
     /// may be served from memory; false always asks the server.
@@ -175,9 +175,11 @@ struct request_options {
 
 /// A reference for `completion/complete` (schema `PromptReference` or `ResourceTemplateReference`).
 struct completion_reference {
-    std::string type;  ///< "ref/prompt" or "ref/resource"
-    std::string name;  ///< the prompt name, or the resource template URI
+    std::string type{};  ///< "ref/prompt" or "ref/resource"
+    std::string name{};  ///< the prompt name, or the resource template URI
+    /// A `PromptReference` to prompt `n`.
     static completion_reference prompt(std::string n) { return {"ref/prompt", std::move(n)}; }
+    /// A `ResourceTemplateReference` to the template `uri`.
     static completion_reference resource(std::string uri) { return {"ref/resource", std::move(uri)}; }
 };
 

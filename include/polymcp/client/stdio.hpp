@@ -34,7 +34,7 @@ namespace polymcp::client {
 /// How to start and talk to a stdio server.
 struct stdio_options {
     /// The program: a path, or a name looked up in `PATH` (like `execvp`).
-    std::string command;
+    std::string command{};
     /// Its arguments (without argv[0]).
     std::vector<std::string> args{};
     /// Variables set for the child, over the inherited ones.

@@ -35,11 +35,11 @@ namespace polymcp::client {
 /// What a transport reports to its session.
 struct transport_handlers {
     /// One message from the server (any JSON value; the session validates it).
-    std::function<void(json)> on_message;
+    std::function<void(json)> on_message{};
     /// The transport ended for good: the process exited, the connection
     /// dropped and cannot be resumed. `error` says why; after this call the
     /// transport delivers nothing more.
-    std::function<void(const client_error& error)> on_close;
+    std::function<void(const client_error& error)> on_close{};
 };
 
 /// Header fields that travel with one message over an HTTP transport, as

@@ -30,139 +30,139 @@ namespace polymcp::client {
 
 /// What a server declared it supports (schema `ServerCapabilities`).
 struct server_capabilities {
-    bool tools = false;
-    bool tools_list_changed = false;
-    bool resources = false;
-    bool resources_subscribe = false;
-    bool resources_list_changed = false;
-    bool prompts = false;
-    bool prompts_list_changed = false;
-    bool logging = false;
-    bool completions = false;
+    bool tools = false;                   ///< `tools`: it serves `tools/list` and `tools/call`
+    bool tools_list_changed = false;      ///< `tools.listChanged`: it notifies changes of its tool list
+    bool resources = false;               ///< `resources`: it serves `resources/list` and `resources/read`
+    bool resources_subscribe = false;     ///< `resources.subscribe`: it accepts `resources/subscribe`
+    bool resources_list_changed = false;  ///< `resources.listChanged`: it notifies changes of its resource list
+    bool prompts = false;                 ///< `prompts`: it serves `prompts/list` and `prompts/get`
+    bool prompts_list_changed = false;    ///< `prompts.listChanged`: it notifies changes of its prompt list
+    bool logging = false;                 ///< `logging`: it sends `notifications/message` and accepts `logging/setLevel`
+    bool completions = false;             ///< `completions`: it serves `completion/complete`
     json raw = json::object();  ///< the `capabilities` object as received
 };
 
 /// The server's answer to `initialize` (schema `InitializeResult`).
 struct initialize_result {
-    std::string protocol_version;     ///< the revision the session speaks, e.g. "2025-11-25"
-    server_capabilities capabilities;
-    implementation server_info;
-    std::string instructions;         ///< optional; empty when absent
-    json raw;
+    std::string protocol_version{};   ///< the revision the session speaks, e.g. "2025-11-25"
+    server_capabilities capabilities{};  ///< what the server supports
+    implementation server_info{};      ///< the server's `serverInfo`: name, version, title
+    std::string instructions{};       ///< optional; empty when absent
+    json raw{};                        ///< the result as received
 };
 
 /// A tool a server offers (schema `Tool`).
 struct tool_info {
-    std::string name;
-    std::string title;
-    std::string description;
+    std::string name{};                  ///< what `tools/call` names it by
+    std::string title{};                 ///< for people; empty when absent
+    std::string description{};           ///< for the model; empty when absent
     json input_schema = json::object();  ///< a JSON Schema object
-    json output_schema;                  ///< a JSON Schema object, or null when absent
-    tool_annotations annotations;
-    std::vector<icon> icons;
-    json meta;                           ///< `_meta`, or null
-    json raw;
+    json output_schema{};                ///< a JSON Schema object, or null when absent
+    tool_annotations annotations;        ///< behaviour hints (read-only, destructive, ...)
+    std::vector<icon> icons{};           ///< icons for a user interface
+    json meta{};                         ///< `_meta`, or null
+    json raw{};                          ///< the `Tool` as received
 };
 
 /// The result of `tools/call` (schema `CallToolResult`), with `raw`.
 struct call_tool_result : polymcp::call_tool_result {
-    json raw;
+    json raw{};  ///< the result as received
 };
 
 /// A resource a server lists (schema `Resource`).
 struct resource_info {
-    std::string uri;
-    std::string name;
-    std::string title;
-    std::string description;
-    std::string mime_type;
-    std::optional<std::uint64_t> size;  ///< bytes
-    json annotations;
-    std::vector<icon> icons;
-    json meta;
-    json raw;
+    std::string uri{};                  ///< what `resources/read` names it by
+    std::string name{};                 ///< a short name
+    std::string title{};                ///< for people; empty when absent
+    std::string description{};          ///< empty when absent
+    std::string mime_type{};            ///< empty when absent
+    std::optional<std::uint64_t> size{};  ///< bytes
+    json annotations{};                 ///< audience, priority, lastModified; null when absent
+    std::vector<icon> icons{};          ///< icons for a user interface
+    json meta{};                        ///< `_meta`, or null
+    json raw{};                         ///< the `Resource` as received
 };
 
 /// A resource template a server lists (schema `ResourceTemplate`).
 struct resource_template_info {
-    std::string uri_template;  ///< RFC 6570 template
-    std::string name;
-    std::string title;
-    std::string description;
-    std::string mime_type;
-    json annotations;
-    std::vector<icon> icons;
-    json meta;
-    json raw;
+    std::string uri_template{};  ///< RFC 6570 template
+    std::string name{};        ///< a short name
+    std::string title{};       ///< for people; empty when absent
+    std::string description{};  ///< empty when absent
+    std::string mime_type{};   ///< of the resources it names; empty when absent
+    json annotations{};        ///< audience, priority, lastModified; null when absent
+    std::vector<icon> icons{};  ///< icons for a user interface
+    json meta{};               ///< `_meta`, or null
+    json raw{};                ///< the `ResourceTemplate` as received
 };
 
 /// One resource's contents (schema `TextResourceContents` or `BlobResourceContents`).
 struct resource_contents {
-    std::string uri;
-    std::string mime_type;
-    std::optional<std::string> text;
-    std::optional<std::string> blob;  ///< base64
-    json meta;
+    std::string uri{};                ///< the resource's URI
+    std::string mime_type{};          ///< empty when absent
+    std::optional<std::string> text;  ///< text contents (one of `text` and `blob` is set)
+    std::optional<std::string> blob{};  ///< base64
+    json meta{};                      ///< `_meta`, or null
 };
 
 /// The result of `resources/read` (schema `ReadResourceResult`).
 struct read_resource_result {
-    std::vector<resource_contents> contents;
-    json raw;
+    std::vector<resource_contents> contents;  ///< one or more (a folder may hold several)
+    json raw{};                               ///< the result as received
 };
 
 /// An argument a prompt accepts (schema `PromptArgument`).
 struct prompt_argument_info {
-    std::string name;
-    std::string title;
-    std::string description;
-    bool required = false;
+    std::string name{};        ///< the key in `prompts/get` `arguments`
+    std::string title{};       ///< for people; empty when absent
+    std::string description{};  ///< empty when absent
+    bool required = false;     ///< whether `prompts/get` must give it
 };
 
 /// A prompt a server lists (schema `Prompt`).
 struct prompt_info {
-    std::string name;
-    std::string title;
-    std::string description;
-    std::vector<prompt_argument_info> arguments;
-    std::vector<icon> icons;
-    json meta;
-    json raw;
+    std::string name{};                           ///< what `prompts/get` names it by
+    std::string title{};                          ///< for people; empty when absent
+    std::string description{};                    ///< empty when absent
+    std::vector<prompt_argument_info> arguments{};  ///< the arguments it accepts
+    std::vector<icon> icons{};                    ///< icons for a user interface
+    json meta{};                                  ///< `_meta`, or null
+    json raw{};                                   ///< the `Prompt` as received
 };
 
 /// One message of a prompt (schema `PromptMessage`).
 struct prompt_message_info {
-    std::string role;  ///< "user" or "assistant"
-    content_block content;
+    std::string role{};     ///< "user" or "assistant"
+    content_block content{};  ///< text, image, audio, a resource link or an embedded resource
 };
 
 /// The result of `prompts/get` (schema `GetPromptResult`).
 struct get_prompt_result {
-    std::string description;
-    std::vector<prompt_message_info> messages;
-    json raw;
+    std::string description{};                  ///< empty when absent
+    std::vector<prompt_message_info> messages{};  ///< the prompt, in order
+    json raw{};                                 ///< the result as received
 };
 
 /// The result of `completion/complete` (schema `CompleteResult`).
 struct complete_result {
-    std::vector<std::string> values;    ///< at most 100
-    std::optional<std::uint64_t> total;
-    bool has_more = false;
-    json raw;
+    std::vector<std::string> values{};   ///< at most 100
+    std::optional<std::uint64_t> total{};  ///< how many values there are in all, when the server says
+    bool has_more = false;               ///< whether there are more than `values`
+    json raw{};                          ///< the result as received
 };
 
 /// A progress notification for one request (schema `ProgressNotification`).
 struct progress_info {
-    double progress = 0;
-    std::optional<double> total;
-    std::string message;
+    double progress = 0;          ///< increases with every notification of a request
+    std::optional<double> total{};  ///< what `progress` reaches at the end, when known
+    std::string message{};        ///< for people; empty when absent
 };
 
 /// A `notifications/message` log entry (schema `LoggingMessageNotification`).
 struct log_message {
-    logging_level level = logging_level::info;
-    std::string logger;
-    json data;
+    logging_level level = logging_level::info;  ///< RFC 5424 severity
+    std::string logger{};                       ///< the logger's name; empty when absent
+    json data{};                                ///< any JSON value
 };
 
 /// The values an elicitation form starts with (MCP 2025-11-25 "Elicitation",

@@ -46,17 +46,17 @@ struct aggregation_options {
 
 /// One tool of the aggregated list.
 struct aggregated_tool {
-    std::string name;            ///< what clients call it
-    std::string connector_id;
-    std::string connector_name;
-    std::string tool_name;       ///< the upstream's name
-    nlohmann::json descriptor;   ///< the upstream's `Tool` object with `name` replaced
+    std::string name{};          ///< what clients call it
+    std::string connector_id{};  ///< the connector it comes from
+    std::string connector_name;  ///< that connector's name (the namespace)
+    std::string tool_name{};     ///< the upstream's name
+    nlohmann::json descriptor{};  ///< the upstream's `Tool` object with `name` replaced
 };
 
 /// The aggregated tools of a session.
 struct aggregation {
-    std::vector<aggregated_tool> tools;   ///< ordered by name
-    std::vector<std::string> collisions;  ///< one sentence per renamed tool
+    std::vector<aggregated_tool> tools{};  ///< ordered by name
+    std::vector<std::string> collisions{};  ///< one sentence per renamed tool
 
     /// The tool named `name`, or null.
     POLYMCP_DECL const aggregated_tool* find(std::string_view name) const noexcept;

@@ -55,12 +55,12 @@ struct endpoint_fields {
 /// `auth_config`), for creating and changing one. JSON names: `name`,
 /// `description`, `requires_oauth`, `public`, `enabled`, `category_id`.
 struct server_body {
-    std::optional<std::string> name;
-    std::optional<std::string> description;
-    std::optional<bool> requires_oauth;
-    std::optional<bool> is_public;  ///< JSON `public`
-    std::optional<bool> enabled;
-    std::optional<std::string> category_id;
+    std::optional<std::string> name{};       ///< 1 to 64 characters
+    std::optional<std::string> description{};  ///< up to 4096 characters
+    std::optional<bool> requires_oauth{};    ///< connectors to it carry an OAuth grant
+    std::optional<bool> is_public{};  ///< JSON `public`
+    std::optional<bool> enabled{};           ///< whether it can be connected
+    std::optional<std::string> category_id{};  ///< a `ctg_` id, or empty for none
 };
 
 /// A global catalog server from the gateway's configuration (beside its
@@ -167,6 +167,7 @@ struct auth_token_endpoint {
 }  // namespace polymcp::connectors
 
 // `server_body` is reflected by hand: its JSON member `public` is a C++ keyword.
+/// @cond INTERNAL
 template <>
 struct boost::hana::accessors_impl<polymcp::connectors::server_body> {
     static constexpr auto apply() {
@@ -183,9 +184,12 @@ struct boost::hana::accessors_impl<polymcp::connectors::server_body> {
                       [](auto&& s) -> auto& { return s.category_id; }));
     }
 };
+/// @endcond
 
-/// The constraints of the bodies' members (JSON Schema 2020-12 keywords,
-/// checked by the decoder; lengths in Unicode code points).
+// The constraints of the bodies' members (JSON Schema 2020-12 keywords,
+// checked by the decoder; lengths in Unicode code points). docs/gateway.md
+// ("API reference") lists them for the REST API.
+/// @cond INTERNAL
 template <>
 struct polymcp::describe<polymcp::connectors::endpoint_fields> {
     static polymcp::field_docs fields() {
@@ -266,6 +270,7 @@ struct polymcp::describe<polymcp::connectors::auth_token_endpoint> {
                 {"expires_field", {.min_length = 1, .max_length = 128}}};
     }
 };
+/// @endcond
 
 namespace polymcp::connectors {
 
@@ -314,7 +319,9 @@ void decode_body(const nlohmann::json& body, Parts&... parts) {
 }
 
 /// Refuses a name with control characters (U+0000 to U+001F, U+007F) or
-/// only spaces. @param pointer where it is (e.g. "/name")
+/// only spaces.
+/// @param pointer where it is, a JSON pointer (e.g. "/name"), for the message
+/// @param name the name
 /// @throws connector_error `invalid_request`
 inline void check_name(std::string_view pointer, const std::string& name) {
     bool blank = true;

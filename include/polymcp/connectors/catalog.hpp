@@ -44,14 +44,20 @@ namespace polymcp::connectors {
 
 /// Where the catalog keeps its records.
 struct catalog_options {
-    std::string servers_collection = "polymcp_mcp_servers";
-    std::string categories_collection = "polymcp_categories";
+    std::string servers_collection = "polymcp_mcp_servers";    ///< the servers' collection
+    std::string categories_collection = "polymcp_categories";  ///< the categories' collection
 };
 
+/// The catalog of MCP servers users may connect to, and its categories, in
+/// the records of `Storage`: servers of a tenant's users (private or
+/// public to the tenant), global servers from configuration, categories
+/// administrators manage. Every coroutine throws `connector_error`.
+/// Thread-safe.
 template <storage::storage Storage>
 class catalog {
 public:
     /// @param storage the records backend (kept)
+    /// @param options the collections' names
     explicit catalog(std::shared_ptr<Storage> storage, catalog_options options = {})
         : storage_(std::move(storage)), opts_(std::move(options)) {}
 
@@ -74,9 +80,12 @@ public:
     /// `endpoint::from_json`), and optionally `description`,
     /// `requires_oauth`, `public`, `enabled`, `category_id`.
     ///
+    /// @param who its owner
+    /// @param body the request body
     /// @param id the new server's id ("mcp_" + 16 hex digits), or empty for a new one
-    /// @param auth_type, auth_sealed the server's own credentials, sealed by
-    ///        the connector manager for `id` (`connector_manager::create_server`)
+    /// @param auth_type the kind of the server's own credentials
+    /// @param auth_sealed the server's own credentials, sealed by the
+    ///        connector manager for `id` (`connector_manager::create_server`)
     asio::awaitable<server_record> create_server(caller who, json body, std::string id = {},
                                                  std::string auth_type = "none", std::string auth_sealed = {}) {
         require_tenant(who);
@@ -132,6 +141,9 @@ public:
     /// endpoint members replace the old ones. Only the owner, or an
     /// administrator for a public server of their tenant.
     ///
+    /// @param who who asks
+    /// @param id the server's id
+    /// @param patch the request body
     /// @param auth when set, the server's new credentials: their type and
     ///        sealed form (`connector_manager::update_server`)
     asio::awaitable<server_record> update_server(caller who, std::string id, json patch,
@@ -234,6 +246,7 @@ public:
         co_return c;
     }
 
+    /// The category `id`. @throws connector_error `not_found`
     asio::awaitable<category> get_category(std::string id) {
         if (!detail::plausible_id("ctg_", id))
             throw connector_error(errc::not_found, "no category with the id '" + detail::excerpt(id) + "'");

@@ -57,11 +57,16 @@ struct connector_store_options {
     std::chrono::milliseconds create_lock_wait{5'000};
 };
 
+/// Users' connectors in the records of `Storage`, each with its
+/// credentials (`auth_config`) sealed by `Cipher` for its tenant, user and
+/// id, never returned once stored. Every coroutine throws
+/// `connector_error`. Thread-safe.
 template <storage::storage Storage, crypto::cipher Cipher>
 class connector_store {
 public:
     /// @param storage the backend (records, and the ephemeral state for locks); kept
     /// @param cipher seals `auth_config` (copied)
+    /// @param options the collection and the per-user limit
     connector_store(std::shared_ptr<Storage> storage, Cipher cipher, connector_store_options options = {})
         : storage_(storage), records_(std::move(storage), cipher,
                                       {.collection = options.collection,
@@ -70,7 +75,7 @@ public:
                                        .unique = {{"name", {"owner_key", "name"}}}}),
           sealer_(std::move(cipher)), opts_(std::move(options)) {}
 
-    const connector_store_options& options() const noexcept { return opts_; }
+    const connector_store_options& options() const noexcept { return opts_; }  ///< the settings it was made with
 
     /// Declares the collection and its unique constraint (idempotent).
     asio::awaitable<void> define() {
@@ -229,8 +234,8 @@ public:
     /// a connector's, bound to tenant, user and connector id; a catalog
     /// server's, bound to the server id.
     static constexpr std::string_view connector_purpose = "polymcp.connector";
-    static constexpr std::string_view server_purpose = "polymcp.server";
-    static constexpr std::string_view sign_in_purpose = "polymcp.sign-in";
+    static constexpr std::string_view server_purpose = "polymcp.server";    ///< see `connector_purpose`
+    static constexpr std::string_view sign_in_purpose = "polymcp.sign-in";  ///< a pending sign-in, bound to tenant, user and connector
 
 private:
 

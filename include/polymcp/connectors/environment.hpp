@@ -33,6 +33,7 @@ namespace polymcp::connectors {
 
 /// Why the environment variable `name` may not be one that carries a user's
 /// credential (see the table above), or an empty string when it may.
+/// @param name the variable's name
 /// @param inherited the names a child inherits from the gateway
 ///        (`upstream_options::stdio_inherited_environment`), refused too
 /// Thread-safe (pure).

@@ -59,6 +59,7 @@ enum class errc {
 /// The category of `errc` ("polymcp.connectors").
 POLYMCP_DECL const std::error_category& error_category() noexcept;
 
+/// `e` as a `std::error_code` of the connectors' category.
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// The stable upper-case name of `e` for APIs and logs, e.g. "SSRF_BLOCKED".
@@ -73,6 +74,7 @@ POLYMCP_DECL unsigned response_status(errc e) noexcept;
 /// (never a credential), and what the upstream said.
 class connector_error : public std::system_error {
 public:
+    /// An error of kind `e`, saying `message`.
     connector_error(errc e, const std::string& message) : std::system_error(make_error_code(e), message), message_(message) {}
 
     /// The message alone (`std::system_error` would append the category's text).
@@ -102,6 +104,7 @@ private:
 /// `address_blocked` becomes `ssrf_blocked`, `session_expired` and
 /// `connection_closed` and JSON-RPC errors `upstream_error`, the others their
 /// namesakes; the upstream status and challenge are kept.
+/// @param e the client's error
 /// @param what names the upstream for the message, e.g. "the connector 'github'"
 POLYMCP_DECL connector_error from_client_error(const client::client_error& e, std::string_view what);
 

@@ -100,22 +100,22 @@ struct sign_in_options {
 
 /// Settings of `connector_manager`; every member has a working default.
 struct manager_options {
-    catalog_options catalog{};
+    catalog_options catalog{};             ///< the catalog's limits
     connector_store_options connectors{};  ///< the per-user limit (10)
     session_state_options sessions{};      ///< the session TTL (24 h)
     /// Testing and connecting: the time limit (10 s), the SSRF policy, TLS.
     validator_options validation{};
-    aggregation_options aggregation{};
-    token_provider_options tokens{};
+    aggregation_options aggregation{};     ///< tool naming, collisions and schema normalization
+    token_provider_options tokens{};       ///< refreshing tokens: timing and locks
     /// Upstream sessions open in this process at most, for all users and
     /// per user (each session of each connector counts; a stdio one is a
     /// child process). Reaching one is `limit_reached`.
     std::size_t max_upstreams = 256;
-    std::size_t max_upstreams_per_user = 32;
+    std::size_t max_upstreams_per_user = 32;  ///< see `max_upstreams`
     /// Stdio upstreams (child processes) of this process at most, for all
     /// users and per user, counting connection tests in progress.
     std::size_t max_stdio_children = 64;
-    std::size_t max_stdio_children_per_user = 8;
+    std::size_t max_stdio_children_per_user = 8;  ///< see `max_stdio_children`
     /// Connector sessions (`X-Gateway-Session` names) in which one user has
     /// connectors connected at once, across instances; a name counts until
     /// its logout or until its state expires (`sessions.ttl`).
@@ -126,7 +126,7 @@ struct manager_options {
     /// Time limit of one forwarded `tools/call`, in ms; upstream progress
     /// restarts it, up to `max_call_timeout`.
     std::chrono::milliseconds call_timeout{120'000};
-    std::chrono::milliseconds max_call_timeout{600'000};
+    std::chrono::milliseconds max_call_timeout{600'000};  ///< see `call_timeout`, in ms
     /// Upstream sessions unused this long are closed (and opened again on
     /// the next call), in ms: stdio ones (child processes) checked every
     /// `upstream_idle_timeout / 4` (at most every 30 s), HTTP ones whenever
@@ -162,14 +162,20 @@ struct call_options {
     json meta{};
 };
 
+/// The connector manager on the storage policy `Storage` and the cipher
+/// policy `Cipher` (see this file's description: catalog, connectors,
+/// connection tests, per-session connections, aggregated tools, forwarded
+/// calls, token refresh, revocation). Made with `std::make_shared`; every
+/// member function may be called from any thread.
 template <storage::storage Storage, crypto::cipher Cipher>
 class connector_manager : public std::enable_shared_from_this<connector_manager<Storage, Cipher>> {
 public:
-    using store_type = connector_store<Storage, Cipher>;
+    using store_type = connector_store<Storage, Cipher>;  ///< the users' connectors, credentials sealed
 
     /// @param ex where upstream sessions run (each on a strand of it)
     /// @param storage records and ephemeral state (kept)
     /// @param cipher seals credentials (copied)
+    /// @param options limits, timeouts, SSRF policy, sign-in settings
     connector_manager(asio::any_io_executor ex, std::shared_ptr<Storage> storage, Cipher cipher,
                       manager_options options = {})
         : ex_(std::move(ex)),
@@ -183,10 +189,10 @@ public:
 
     ~connector_manager() { close_all(); }
 
-    catalog<Storage>& servers() noexcept { return catalog_; }
-    store_type& connectors() noexcept { return *store_; }
-    session_state<Storage>& sessions() noexcept { return sessions_; }
-    const manager_options& options() const noexcept { return opts_; }
+    catalog<Storage>& servers() noexcept { return catalog_; }                 ///< the catalog of servers and categories
+    store_type& connectors() noexcept { return *store_; }                     ///< the users' connectors
+    session_state<Storage>& sessions() noexcept { return sessions_; }         ///< who is connected to what, per session
+    const manager_options& options() const noexcept { return opts_; }        ///< the settings it was made with
 
     /// The sign-in settings in force (`manager_options::sign_in`, or the last
     /// `configure_sign_in`). Thread-safe.
@@ -1055,35 +1061,35 @@ private:
     struct target {
         endpoint server;
         upstream_credentials server_credentials;
-        std::string server_id;  // the catalog server, or empty
-        json oauth_client;      // the catalog server's pre-registered OAuth client (`oauth_client`), or null
+        std::string server_id{};  // the catalog server, or empty
+        json oauth_client{};    // the catalog server's pre-registered OAuth client (`oauth_client`), or null
     };
 
     struct request_fields {
-        std::string name, description, server_id, auth_type;
+        std::string name{}, description{}, server_id{}, auth_type{};
         target to;
-        json auth_config;
+        json auth_config{};
     };
 
     // A session's connections, their connectors, and which of them are
     // revoked (disabled, or their catalog server disabled or gone), with
     // the error a call gets.
     struct session_view_t {
-        std::vector<connection_state> states;
-        std::map<std::string, connector> connectors;
-        std::map<std::string, connector_error> revoked;
+        std::vector<connection_state> states{};
+        std::map<std::string, connector> connectors{};
+        std::map<std::string, connector_error> revoked{};
     };
 
     struct live_upstream {
         explicit live_upstream(asio::any_io_executor s) : strand(std::move(s)) {}
-        asio::any_io_executor strand;
-        std::shared_ptr<client::session> session;
-        json server_info;
-        std::string protocol_version;
+        asio::any_io_executor strand{};
+        std::shared_ptr<client::session> session{};
+        json server_info{};
+        std::string protocol_version{};
         std::string user_key;   // caller::key() of its user
-        session_key key;        // its connector session
-        std::string connector_id;
-        std::string server_id;  // its catalog server, or empty
+        session_key key{};      // its connector session
+        std::string connector_id{};
+        std::string server_id{};  // its catalog server, or empty
         bool stdio = false;     // a child process
         std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
     };
@@ -1405,10 +1411,10 @@ private:
 
     // A session's view with its two aggregations, as kept in views_.
     struct cached_view {
-        session_view_t view;
+        session_view_t view{};
         aggregation callable;  // every connected connector's tools (call_tool resolves against it)
         aggregation usable;    // those of connectors not revoked (tools)
-        std::chrono::steady_clock::time_point at;
+        std::chrono::steady_clock::time_point at{};
     };
 
     // The view of session `k`: kept for up to opts_.view_ttl, dropped by
@@ -1640,8 +1646,8 @@ private:
         }
         struct starting_guard {
             connector_manager* self;
-            caller who;
-            bool stdio;
+            caller who{};
+            bool stdio{};
             ~starting_guard() { self->release_test(who, stdio); }
         } starting{this, who, live->stdio};
         json from_store;  // null: read the connector's sealed auth_config

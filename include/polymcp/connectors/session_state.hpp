@@ -47,25 +47,25 @@ inline const char* to_string(connection_status s) noexcept {
 /// Whose session: a user of a tenant, and the session's name (chosen by the
 /// client, e.g. a chat's id; "default" when it gives none).
 struct session_key {
-    std::string tenant;
-    std::string user;
-    std::string session = "default";
+    std::string tenant{};             ///< the user's tenant
+    std::string user{};               ///< the user
+    std::string session = "default";  ///< the session's name
 
     /// The prefix of all this session's keys, ending in ':'.
     std::string prefix() const { return storage::make_key({"polymcp", "session", tenant, user, session}) + ":"; }
-    bool operator==(const session_key&) const = default;
+    bool operator==(const session_key&) const = default;  ///< the same tenant, user and session
 };
 
 /// One connector's state in a session.
 struct connection_state {
-    std::string connector_id;
+    std::string connector_id{};    ///< the connector's id
     std::string name;              ///< the connector's name (the tools' namespace)
-    connection_status status = connection_status::disconnected;
+    connection_status status = connection_status::disconnected;  ///< CONNECTED, DISCONNECTED or FAILED
     json tools = json::array();    ///< `Tool` objects, while connected
-    json server_info;              ///< the upstream's `serverInfo`
-    std::string protocol_version;
-    std::string error;             ///< FAILED: the error code name, e.g. "TIMEOUT"
-    std::string message;           ///< FAILED: what happened
+    json server_info{};            ///< the upstream's `serverInfo`
+    std::string protocol_version{};  ///< negotiated with the upstream
+    std::string error{};           ///< FAILED: the error code name, e.g. "TIMEOUT"
+    std::string message{};         ///< FAILED: what happened
     std::int64_t updated_at = 0;   ///< Unix time, s
 
     /// `{"connector_id", "name", "status", "tools", "server_info", ...}`.
@@ -77,6 +77,7 @@ struct connection_state {
         if (!message.empty()) j["message"] = message;
         return j;
     }
+    /// Reads what `to_json` wrote; members it lacks keep their defaults.
     static connection_state from_json(const json& j) {
         connection_state s;
         s.connector_id = j.value("connector_id", "");
@@ -101,13 +102,17 @@ struct session_state_options {
     std::chrono::milliseconds ttl{24 * 3600 * 1000};
 };
 
+/// Which connectors each (tenant, user, session) has connected, in the
+/// ephemeral state of `Storage` (so every gateway instance sees the same),
+/// each key living `options.ttl` after its last use. Thread-safe.
 template <storage::storage Storage>
 class session_state {
 public:
+    /// The session state in `storage` (kept).
     explicit session_state(std::shared_ptr<Storage> storage, session_state_options options = {})
         : storage_(std::move(storage)), opts_(options) {}
 
-    const session_state_options& options() const noexcept { return opts_; }
+    const session_state_options& options() const noexcept { return opts_; }  ///< the settings it was made with
 
     /// Records `state` for its connector in session `k`: CONNECTED adds it to
     /// the session's set, DISCONNECTED and FAILED remove it (keeping the

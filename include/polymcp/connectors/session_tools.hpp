@@ -43,10 +43,14 @@ struct session_tools_options {
     std::string session_claim = "gateway_session";
 };
 
+/// The aggregated tools of each caller's connector session as a
+/// `tool_provider` (see this file's description), each call forwarded by
+/// `Manager` (a `connector_manager`). Thread-safe.
 template <class Manager>
 class session_tools final : public tool_provider {
 public:
     /// @param manager the connector manager (kept)
+    /// @param options where the session's name comes from
     explicit session_tools(std::shared_ptr<Manager> manager, session_tools_options options = {})
         : manager_(std::move(manager)), opts_(std::move(options)) {}
 
@@ -157,7 +161,7 @@ private:
 
     struct kept_entry {
         std::weak_ptr<const aggregated_tool> source;
-        std::shared_ptr<const tool_entry> entry;
+        std::shared_ptr<const tool_entry> entry{};
     };
     static constexpr std::size_t max_kept_entries = 4096;
 

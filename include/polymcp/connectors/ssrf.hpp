@@ -13,8 +13,8 @@
 /// unspecified, multicast, broadcast, documentation and reserved addresses
 /// (0/8, 240/4, 192.0.2/24, 198.51.100/24, 203.0.113/24, 192.88.99/24,
 /// 2001:db8::/32, 100::/64, ::/96) are always refused. IPv6 addresses that
-/// carry an IPv4 address are judged by it: IPv4-mapped (::ffff:0:0/96),
-/// IPv4-translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and 6to4
+/// carry an IPv4 address are judged by it: IPv4-mapped (<tt>\::ffff:0:0/96</tt>),
+/// IPv4-translated (<tt>\::ffff:0:0:0/96</tt>), NAT64 (64:ff9b::/96) and 6to4
 /// (2002::/16); local-use NAT64 (64:ff9b:1::/48) counts as private, and
 /// Teredo (2001::/32), whose IPv4 address is obfuscated, is refused.
 ///

@@ -24,14 +24,14 @@ namespace polymcp::connectors {
 
 /// One built-in tool.
 struct system_tool {
-    std::string id;           ///< stable, e.g. "connectors_list"
-    std::string name;         ///< display name, e.g. "My connectors"
-    std::string description;
-    std::string icon;         ///< a URL or an icon name
-    std::string category;     ///< e.g. "connectors", "insights"
-    std::string auth_type = "none";
-    bool enabled = true;
-    bool beta = false;
+    std::string id{};         ///< stable, e.g. "connectors_list"
+    std::string name{};       ///< display name, e.g. "My connectors"
+    std::string description{};  ///< what it does, for people and the model
+    std::string icon{};       ///< a URL or an icon name
+    std::string category{};   ///< e.g. "connectors", "insights"
+    std::string auth_type = "none";  ///< the credentials it needs: "none" for the built-in ones
+    bool enabled = true;      ///< whether agents see it
+    bool beta = false;        ///< shown as a preview
     /// The MCP tool that implements it (its `name` is the MCP tool name), or
     /// null for a tool the registry only describes.
     std::shared_ptr<const tool_entry> implementation{};

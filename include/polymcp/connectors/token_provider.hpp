@@ -66,11 +66,17 @@ struct token_provider_options {
     std::chrono::milliseconds request_timeout{10'000};
 };
 
+/// The credentials of connectors' upstream requests: a connector's sealed
+/// `auth_config` made usable, with tokens refreshed before they expire and
+/// once on a refusal, single-flight across instances (see this file's
+/// description). Made with `std::make_shared`; thread-safe.
 template <storage::storage Storage, crypto::cipher Cipher>
 class token_provider : public std::enable_shared_from_this<token_provider<Storage, Cipher>> {
 public:
-    using store_type = connector_store<Storage, Cipher>;
+    using store_type = connector_store<Storage, Cipher>;  ///< where the credentials are kept
 
+    /// Refreshes on `ex`, locks in `storage`, reads and writes credentials
+    /// in `store`, reaches token endpoints as `upstream` allows (SSRF guard, TLS).
     token_provider(asio::any_io_executor ex, std::shared_ptr<Storage> storage, std::shared_ptr<store_type> store,
                    token_provider_options options, upstream_options upstream)
         : ex_(std::move(ex)), storage_(std::move(storage)), store_(std::move(store)), opts_(options),

@@ -29,7 +29,7 @@
 
 namespace polymcp::connectors {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  ///< nlohmann/json's value type
 
 /// The MCP transports an upstream can be reached by.
 enum class transport_kind {
@@ -47,27 +47,28 @@ POLYMCP_DECL std::optional<transport_kind> parse_transport(std::string_view s) n
 /// connector's `auth_config` (polymcp/connectors/auth_config.hpp), which is
 /// encrypted, not in `headers`, `query` or `env`.
 struct endpoint {
-    transport_kind transport = transport_kind::streamable_http;
+    transport_kind transport = transport_kind::streamable_http;  ///< how it is reached
     /// sse, streamable_http: the absolute http(s) URL of the MCP endpoint.
-    std::string url;
+    std::string url{};
     /// sse, streamable_http: extra request headers.
-    std::map<std::string, std::string> headers;
+    std::map<std::string, std::string> headers{};
     /// sse, streamable_http: query parameters appended to the URL's own
     /// (which are kept): "https://api.com?foo=1" with {bar: 2} is
     /// "https://api.com?foo=1&bar=2".
-    std::vector<std::pair<std::string, std::string>> query;
-    /// stdio: the program (searched in PATH) and its arguments.
-    std::string command;
-    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> query{};
+    /// stdio: the program (searched in PATH).
+    std::string command{};
+    /// stdio: the program's arguments.
+    std::vector<std::string> args{};
     /// stdio: environment variables of the child, after the few it inherits
     /// (`upstream_options::stdio_inherited_environment`).
-    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> env{};
     /// stdio: the environment variables that may carry a user's credential
     /// (an `api_key` auth_config's `env`), e.g. {"GITHUB_TOKEN"}. Declared
     /// by the administrator; each passes `credential_env_refusal`
     /// (polymcp/connectors/environment.hpp). A user's credential in any
     /// other variable is refused.
-    std::vector<std::string> credential_env;
+    std::vector<std::string> credential_env{};
 
     /// `{"transport", "url", "headers", "query", "command", "args", "env",
     /// "credential_env"}`, with the members of the other transports left out.
@@ -119,8 +120,8 @@ POLYMCP_DECL std::string secret_field_refusal(std::string_view name);
 /// Who acts on the connector manager: a user of a tenant, from the auth
 /// policy's principal (polymcp/auth/principal.hpp).
 struct caller {
-    std::string tenant;
-    std::string user;
+    std::string tenant{};  ///< the tenant every record it touches belongs to
+    std::string user;    ///< the user id (the principal's subject)
     /// May manage the catalog: public servers, stdio servers, categories.
     bool admin = false;
 
@@ -134,91 +135,95 @@ struct caller {
 /// A catalog entry: an MCP server users can connect to. Id "mcp_" + 16 hex
 /// digits.
 struct server_record {
-    std::string id;
-    std::string name;             ///< 1 to 64 characters, unique per owner
-    std::string description;
-    endpoint server;
+    std::string id{};             ///< "mcp_" + 16 hex digits
+    std::string name{};           ///< 1 to 64 characters, unique per owner
+    std::string description{};    ///< up to 4096 characters
+    endpoint server;              ///< how to reach it
     bool requires_oauth = false;  ///< connectors to it carry an OAuth grant
     std::string tenant;           ///< the owner's tenant; empty for a global server (from configuration)
-    std::string owner;            ///< the owner's user id; empty for a global server
+    std::string owner{};          ///< the owner's user id; empty for a global server
     bool is_public = false;       ///< visible to every user of `tenant` (of every tenant when global)
     bool enabled = true;          ///< disabled servers cannot be connected
-    std::string category_id;      ///< a `ctg_` id, or empty
+    std::string category_id{};    ///< a `ctg_` id, or empty
     std::int64_t created_at = 0;  ///< Unix time, s
-    std::int64_t updated_at = 0;
+    std::int64_t updated_at = 0;  ///< Unix time, s
     std::int64_t version = 0;     ///< the storage record's version
     /// The kind of the server's own credentials ("none", "bearer",
     /// "api_key"): sent to it on every connection of every user.
     std::string auth_type = "none";
     /// The server's own `auth_config`, sealed by the connector manager's
     /// cipher; write-only: no JSON form contains it.
-    std::string auth_sealed;
+    std::string auth_sealed{};
 
     /// Every member but `auth_sealed`; with `full` false, the endpoint as
     /// `endpoint::to_public_json` shows it (for callers who may not change
     /// the server).
     POLYMCP_DECL json to_json(bool full = true) const;
+    /// Reads a stored record. @throws connector_error `storage_unavailable` for a malformed one
     POLYMCP_DECL static server_record from_record(const storage::record& r);
 };
 
 /// A category of catalog servers. Id "ctg_" + 16 hex digits.
 struct category {
-    std::string id;
-    std::string name;  ///< unique
-    std::string icon;  ///< a URL or an emoji
-    std::string color; ///< e.g. "#4CAF50"
-    std::string description;
-    std::int64_t created_at = 0;
-    std::int64_t updated_at = 0;
-    std::int64_t version = 0;
+    std::string id{};             ///< "ctg_" + 16 hex digits
+    std::string name{};           ///< unique
+    std::string icon{};           ///< a URL or an emoji
+    std::string color{};          ///< e.g. "#4CAF50"
+    std::string description{};    ///< up to 4096 characters
+    std::int64_t created_at = 0;  ///< Unix time, s
+    std::int64_t updated_at = 0;  ///< Unix time, s
+    std::int64_t version = 0;     ///< the storage record's version
 
+    /// Every member, as the REST API returns it.
     POLYMCP_DECL json to_json() const;
+    /// Reads a stored record. @throws connector_error `storage_unavailable` for a malformed one
     POLYMCP_DECL static category from_record(const storage::record& r);
 };
 
 /// A user's connector: their own connection to an MCP server, with their
 /// credentials. Id "con_" + 16 hex digits.
 struct connector {
-    std::string id;
-    std::string tenant;
-    std::string user;
-    std::string name;             ///< 1 to 64 characters, unique per user; the tools' namespace
-    std::string description;
-    std::string server_id;        ///< the catalog server it was made from, or empty
-    endpoint server;
-    std::string auth_type;        ///< "none", "bearer", "api_key", "oauth", "token_endpoint"
-    bool enabled = true;
+    std::string id{};             ///< "con_" + 16 hex digits
+    std::string tenant{};         ///< its user's tenant
+    std::string user{};           ///< the user it belongs to
+    std::string name{};           ///< 1 to 64 characters, unique per user; the tools' namespace
+    std::string description{};    ///< up to 4096 characters
+    std::string server_id{};      ///< the catalog server it was made from, or empty
+    endpoint server;              ///< how to reach the upstream
+    std::string auth_type{};      ///< "none", "bearer", "api_key", "oauth", "token_endpoint"
+    bool enabled = true;          ///< disabled connectors are not connected
     json tools = json::array();   ///< the `Tool` objects discovered when validated
-    json server_info;             ///< the upstream's `serverInfo`
-    std::string protocol_version; ///< negotiated when validated
+    json server_info{};           ///< the upstream's `serverInfo`
+    std::string protocol_version{};  ///< negotiated when validated
     /// An `oauth_sign_in` connector whose user has not signed in to the
     /// upstream yet (or must again): it cannot connect until then.
     bool needs_sign_in = false;
-    std::int64_t created_at = 0;
-    std::int64_t updated_at = 0;
-    std::int64_t version = 0;
+    std::int64_t created_at = 0;  ///< Unix time, s
+    std::int64_t updated_at = 0;  ///< Unix time, s
+    std::int64_t version = 0;     ///< the storage record's version
 
     /// Everything above; never the credentials (`auth_config`), which no
     /// API returns after creation.
     POLYMCP_DECL json to_json() const;
+    /// Reads a stored record. @throws connector_error `storage_unavailable` for a malformed one
     POLYMCP_DECL static connector from_record(const storage::record& r);
 };
 
 /// The outcome of testing a connection (`test_connection`).
 struct validation_result {
-    bool success = false;
+    bool success = false;          ///< whether it connected, initialized and listed its tools
     errc error = errc::success;    ///< when not `success`
-    std::string message;           ///< what happened and what to do
+    std::string message{};         ///< what happened and what to do
     json server_info;              ///< the upstream's `serverInfo` (success)
     std::string protocol_version;  ///< negotiated (success)
     json tools = json::array();    ///< its `Tool` objects (success)
-    std::string note;              ///< e.g. "Connected, but the server offers no tools."
+    std::string note{};            ///< e.g. "Connected, but the server offers no tools."
     int http_status = 0;       ///< HTTP_ERROR, AUTH_REQUIRED
-    std::string resource_metadata; ///< AUTH_REQUIRED: RFC 9728 metadata URL from the challenge
-    std::string scope;             ///< AUTH_REQUIRED: scopes asked for
+    std::string resource_metadata{};  ///< AUTH_REQUIRED: RFC 9728 metadata URL from the challenge
+    std::string scope{};           ///< AUTH_REQUIRED: scopes asked for
     /// AUTH_REQUIRED: `{"resource", "authorization_servers", "scopes_supported"}`
     /// from the protected resource metadata (RFC 9728), or null when unread.
-    json protected_resource;
+    json protected_resource{};
     std::int64_t elapsed_ms = 0;   ///< how long the test took
 
     /// `{"success", "server_info", "protocol_version", "tools", "note", "elapsed_ms"}`

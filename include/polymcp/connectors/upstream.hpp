@@ -79,6 +79,10 @@ struct upstream_credentials {
 /// query, `creds`, the TLS settings of `o`, and the SSRF guard — the
 /// `address_filter` of `o.ssrf`, plus the host's DNS answer resolved now,
 /// checked and pinned (`resolve`).
+/// @param ex where resolving runs
+/// @param ep the endpoint (streamable_http or sse)
+/// @param creds the credentials of the requests
+/// @param o TLS, the SSRF policy, time limits
 /// @param deadline when resolving must have finished
 /// @throws connector_error `invalid_url` (not an absolute http(s) URL),
 ///         `dns_failure`, `ssrf_blocked` (naming the address and its class),
@@ -88,6 +92,11 @@ POLYMCP_DECL asio::awaitable<client::http_options> guarded_http_options(
     std::chrono::steady_clock::time_point deadline);
 
 /// Opens a client session to `ep` and completes `initialize` before `deadline`.
+/// @param ex where the session runs
+/// @param ep the endpoint: stdio, sse or streamable_http
+/// @param creds the upstream's credentials
+/// @param o TLS, the SSRF policy, time limits, the inherited environment
+/// @param deadline when `initialize` must have completed
 /// @param session handlers and settings for the session (its `client_info`
 ///        is replaced by `o.client_info`)
 /// @return the initialized session; close it with `close()`

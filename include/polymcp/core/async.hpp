@@ -44,7 +44,7 @@ namespace polymcp {
 /// operation at a time per object).
 struct diagnostics {
     /// A message for a person; empty on success.
-    std::string message;
+    std::string message{};
     /// Empties it.
     void clear() noexcept { message.clear(); }
 };

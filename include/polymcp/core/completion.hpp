@@ -14,12 +14,12 @@ namespace polymcp {
 /// connector manager).
 template <class R>
 struct completion_signature_of {
-    using type = void(std::error_code, R);
+    using type = void(std::error_code, R);  ///< the signature
 };
 /// An operation without a result completes with its error code alone.
 template <>
 struct completion_signature_of<void> {
-    using type = void(std::error_code);
+    using type = void(std::error_code);  ///< the signature
 };
 /// `completion_signature_of<R>::type`.
 template <class R>

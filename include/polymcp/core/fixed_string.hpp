@@ -15,7 +15,7 @@ namespace polymcp {
 /// Used as a template argument: `tool<"echo">(...)`. Comparison is by content.
 template <std::size_t N>
 struct fixed_string {
-    char data[N]{};
+    char data[N]{};  ///< the characters and the terminating NUL
 
     /// Copies the literal `s` (including its terminating NUL).
     constexpr fixed_string(const char (&s)[N]) noexcept {
@@ -27,6 +27,7 @@ struct fixed_string {
     /// Number of characters (without the NUL).
     static constexpr std::size_t size() noexcept { return N - 1; }
 
+    /// Whether both hold the same characters.
     template <std::size_t M>
     constexpr bool operator==(const fixed_string<M>& o) const noexcept {
         return view() == o.view();

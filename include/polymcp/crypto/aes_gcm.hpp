@@ -57,11 +57,17 @@ public:
     using cipher_interface::encrypt;
 
     /// Encrypts `plaintext` bound to `ad` with timestamp `unix_time` (seconds).
+    /// @param plaintext the bytes to seal
+    /// @param ad associated data the token is bound to (not in the token)
+    /// @param unix_time the token's timestamp, in s
     /// @param ec `errc::crypto_failure` when OpenSSL fails; the result is then "".
     POLYMCP_DECL std::string encrypt_at_time(std::string_view plaintext, std::string_view ad,
                                              std::uint64_t unix_time, std::error_code& ec) const;
 
     /// Decrypts a token made under this key with the same `ad`.
+    /// @param token what `encrypt` made
+    /// @param ad the associated data it was made with
+    /// @param opt the TTL and the time to check it against (see decrypt_options)
     /// @param ec `errc::invalid_token`, `wrong_key` (another key's id),
     ///           `authentication_failed` (altered, or other `ad`), `expired`,
     ///           `not_yet_valid`; the result is then "".

@@ -29,9 +29,9 @@ struct decrypt_options {
     /// `errc::expired`, and a token whose timestamp is more than
     /// `max_clock_skew` ahead of now fails with `errc::not_yet_valid`.
     /// When unset, the timestamp is not checked at all.
-    std::optional<std::chrono::seconds> ttl;
+    std::optional<std::chrono::seconds> ttl{};
     /// "Now" in seconds since the Unix epoch; the system clock when unset.
-    std::optional<std::uint64_t> now;
+    std::optional<std::uint64_t> now{};
     /// How far in the future a timestamp may be (Python: `_MAX_CLOCK_SKEW`, 60 s).
     std::chrono::seconds max_clock_skew{60};
 };

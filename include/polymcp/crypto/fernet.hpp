@@ -62,6 +62,9 @@ public:
 
     /// Encrypts `plaintext` into a token with timestamp `unix_time` (seconds)
     /// and a random IV. `ad` must be empty.
+    /// @param plaintext the bytes to seal
+    /// @param ad must be empty (Fernet binds no associated data)
+    /// @param unix_time the token's timestamp, in s
     /// @param ec `errc::associated_data_unsupported`, or `errc::crypto_failure`
     ///           when OpenSSL fails; the result is then "".
     POLYMCP_DECL std::string encrypt_at_time(std::string_view plaintext, std::string_view ad,
@@ -74,6 +77,8 @@ public:
                                                 std::span<const unsigned char, 16> iv, std::error_code& ec) const;
 
     /// Decrypts a token made under this key. `ad` must be empty.
+    /// @param token a Fernet token
+    /// @param ad must be empty
     /// @param opt  the TTL and the time to check it against (see decrypt_options).
     /// @param ec   `errc::invalid_token`, `expired`, `not_yet_valid`,
     ///             `authentication_failed` (another key, or an altered token),

@@ -54,6 +54,7 @@ public:
 
     /// A ring from comma-separated URL-safe base64 keys, primary first
     /// (whitespace around each key is ignored).
+    /// @param list the keys, e.g. "<new>,<old>"
     /// @param ec `errc::missing_key` for an empty list, `errc::malformed_key`
     ///           when any entry is not a key; nothing is returned then.
     static std::optional<key_ring> from_key_list(std::string_view list, std::error_code& ec)
@@ -83,6 +84,7 @@ public:
         return std::move(*r);
     }
     /// A ring from the environment variable `name`, in the format of `from_key_list`.
+    /// @param name the variable, e.g. "POLYMCP_ENCRYPTION_KEYS"
     /// @param ec `errc::missing_key` when the variable is unset or empty.
     static std::optional<key_ring> from_environment(const char* name, std::error_code& ec)
         requires requires { typename C::key_type; }
@@ -114,6 +116,9 @@ public:
     }
 
     /// Decrypts under the first key that authenticates the token.
+    /// @param token what `encrypt` made
+    /// @param ad the associated data it was made with (when `C` binds it)
+    /// @param opt the TTL and clock-skew checks
     /// @param ec as `C::decrypt`; when no key succeeds, the first error that
     ///           does not depend on the key (`invalid_token`, `expired`,
     ///           `not_yet_valid`, ...) if any, else `authentication_failed`,
@@ -137,6 +142,8 @@ public:
     /// timestamp and its associated data, whatever its age (no TTL is
     /// checked), as `MultiFernet.rotate`. A token already under the primary
     /// key is re-encrypted too (with a fresh IV/nonce).
+    /// @param token what `encrypt` made, under any key of the ring
+    /// @param ad its associated data (when `C` binds it)
     /// @param ec as `decrypt`; on error the result is "".
     std::string rotate(std::string_view token, std::string_view ad, std::error_code& ec) const {
         std::size_t index = 0;

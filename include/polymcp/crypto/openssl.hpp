@@ -36,7 +36,7 @@ inline void cleanse(bytes& b) noexcept { cleanse(b.data(), b.size()); }
 
 /// A byte vector that is cleansed when it goes out of scope.
 struct scrubbed_bytes {
-    bytes data;
+    bytes data{};
     scrubbed_bytes() = default;
     explicit scrubbed_bytes(std::size_t n) : data(n) {}
     scrubbed_bytes(const scrubbed_bytes&) = delete;

@@ -63,8 +63,8 @@ public:
     seal_ids(std::initializer_list<std::string_view> ids) : ids_(ids.begin(), ids.end()) {}  // NOLINT(google-explicit-constructor)
     /// Ids a caller keeps (viewed: they must outlive this object).
     seal_ids(const std::vector<std::string>& ids) : ids_(ids.begin(), ids.end()) {}  // NOLINT(google-explicit-constructor)
-    auto begin() const noexcept { return ids_.begin(); }
-    auto end() const noexcept { return ids_.end(); }
+    auto begin() const noexcept { return ids_.begin(); }  ///< the first id
+    auto end() const noexcept { return ids_.end(); }      ///< past the last id
 
 private:
     std::vector<std::string_view> ids_;

@@ -47,6 +47,7 @@ public:
 
     /// Decodes URL-safe base64 text of exactly `N` bytes (44 characters with
     /// '=' padding for 32 bytes). Surrounding whitespace is ignored.
+    /// @param text the key's base64url text
     /// @param ec set to `errc::malformed_key` when the text is not base64 or
     ///           decodes to another length, `errc::missing_key` when it is empty.
     /// @returns the key, or nothing on error.
@@ -76,6 +77,7 @@ public:
 
     /// Reads the key from the environment variable `name` (for example
     /// `POLYMCP_ENCRYPTION_KEY`), in the format of `from_base64url`.
+    /// @param name the variable's name
     /// @param ec `errc::missing_key` when the variable is unset or empty,
     ///           `errc::malformed_key` when its value is not a key.
     static std::optional<secret_key> from_environment(const char* name, std::error_code& ec) {
@@ -96,6 +98,7 @@ public:
 
     /// Reads the key from a file holding its base64url text (a trailing
     /// newline is fine), such as a Kubernetes or Docker secret mount.
+    /// @param path the file
     /// @param ec `errc::missing_key` when the file cannot be read or is empty,
     ///           `errc::malformed_key` when it holds no key.
     static std::optional<secret_key> from_file(const std::string& path, std::error_code& ec) {
@@ -117,7 +120,8 @@ public:
         return std::move(*k);
     }
 
-    secret_key(const secret_key&) = default;
+    secret_key(const secret_key&) = default;  ///< a copy of the key
+    /// Copies `other`'s bytes over this key's.
     secret_key& operator=(const secret_key& other) {
         if (this != &other) bytes_ = other.bytes_;
         return *this;

@@ -48,7 +48,7 @@ class api {
 public:
     /// An HTTP status and a JSON body.
     using reply = std::pair<unsigned, json>;
-    using catalog_type = std::remove_reference_t<decltype(std::declval<Manager&>().servers())>;
+    using catalog_type = std::remove_reference_t<decltype(std::declval<Manager&>().servers())>;  ///< the manager's catalog
 
     /// @param ex where request handlers run (the server's executor)
     /// @param manager the connector manager the API manages

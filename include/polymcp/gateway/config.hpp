@@ -25,76 +25,74 @@ using nlohmann::json;
 
 /// One API key and whom it authenticates.
 struct api_key_entry {
-    std::string key;         ///< the key itself, or
+    std::string key{};       ///< the key itself, or
     std::string key_sha256;  ///< its SHA-256 (hex), as `polymcp-keys` prints it
-    polymcp::auth::principal who;
+    polymcp::auth::principal who{};  ///< whom the key authenticates: subject, tenant, scopes
 };
 
 /// JWT bearer tokens from an authorization server.
 struct jwt_settings {
-    std::string jwks;      ///< a JWKS URL or a JWK Set file
-    std::string issuer;
-    std::string audience;  ///< empty: not checked
-    std::string tenant_claim = "tenant";
+    std::string jwks{};    ///< a JWKS URL or a JWK Set file
+    std::string issuer{};  ///< the `iss` every token must carry
+    std::string audience{};  ///< empty: not checked
+    std::string tenant_claim = "tenant";  ///< the claim naming the caller's tenant
     /// The tenant of tokens without the tenant claim; empty: such tokens
     /// are refused (403), since every caller belongs to a tenant.
-    std::string default_tenant;
+    std::string default_tenant{};
     /// The gateway's MCP URL as an OAuth protected resource (e.g.
     /// "https://gw.example/mcp"): tokens must name it in `aud` (RFC 8707),
     /// the gateway serves its metadata (RFC 9728) and challenges name it,
     /// and the web page signs people in with the authorization server.
     /// Empty: plain JWT bearer tokens (`audience` checked when set).
-    std::string resource;
+    std::string resource{};
     /// Scopes every caller's token must carry (with `resource`).
-    std::vector<std::string> scopes;
+    std::vector<std::string> scopes{};
 };
 
 /// Everything a gateway is configured with.
 struct config {
-    // Listening.
-    std::string address = "127.0.0.1";
-    std::uint16_t port = 8080;
+    std::string address = "127.0.0.1";  ///< the address to listen on (`listen.address`)
+    std::uint16_t port = 8080;          ///< the TCP port; 0: any free one (`listen.port`)
     std::vector<std::string> allowed_origins;  ///< browser origins allowed on /mcp (empty: loopback only)
-    std::vector<std::string> allowed_hosts;    ///< Host names accepted on a loopback address
-    std::size_t io_threads = 2;
+    std::vector<std::string> allowed_hosts{};  ///< Host names accepted on a loopback address
+    std::size_t io_threads = 2;                ///< threads running the I/O, 1 to 256
 
-    // Storage: embedded (SQLite under data_dir + memory) unless Redis and PostgreSQL are given.
+    /// The embedded storage (SQLite), the generated keys and the
+    /// administrator key; the state is embedded unless Redis and PostgreSQL
+    /// are given.
     std::string data_dir = "gateway-data";
     std::string redis;     ///< "host:port" (sessions, locks), or empty
-    std::string redis_password;
+    std::string redis_password{};  ///< Redis `AUTH`; empty: none
     std::string postgres;  ///< libpq connection string (records), or empty
     std::string redis_prefix = "polymcp:";     ///< Redis key prefix (several gateways on one Redis)
     std::string postgres_schema = "polymcp";   ///< PostgreSQL schema of the records
 
-    // Encryption of credentials: keys (Fernet, comma-separated, newest first),
-    // else the key file (created on first start).
-    std::string encryption_keys;
-    std::string encryption_key_file;  ///< default: <data_dir>/encryption.key
+    /// The keys sealing credentials (Fernet, comma-separated, newest
+    /// first); empty: the key file.
+    std::string encryption_keys{};
+    std::string encryption_key_file{};  ///< created on first start; default: `data_dir`/encryption.key
 
-    // Who may call.
-    std::vector<api_key_entry> api_keys;
-    std::optional<jwt_settings> jwt;
-    std::string admin_scope = "polymcp:admin";
+    std::vector<api_key_entry> api_keys;  ///< API keys that may call (`X-API-Key`)
+    std::optional<jwt_settings> jwt{};    ///< JWT bearer tokens that may call; none: API keys only
+    std::string admin_scope = "polymcp:admin";  ///< the scope that makes a caller an administrator
 
-    // The connector manager.
-    polymcp::connectors::manager_options manager;
+    polymcp::connectors::manager_options manager{};  ///< the connector manager's limits and timeouts
 
-    // The web page: a directory of built files (index.html, assets/), served
-    // on every path outside /api/ and /mcp; empty: web/ beside the gateway's
-    // executable. web_enabled false serves none.
-    std::string web_root;
-    bool web_enabled = true;
+    /// The web page: a directory of built files (index.html, assets/),
+    /// served on every path outside /api/ and /mcp; empty: web/ beside the
+    /// gateway's executable.
+    std::string web_root{};
+    bool web_enabled = true;  ///< false: no web page is served
 
-    // The URL people and upstream authorization servers reach the gateway
-    // at (scheme, host, port, no trailing slash), e.g. behind a TLS proxy;
-    // empty: http://<address>:<port>. The OAuth callback is
-    // <public_url>/oauth/callback; with https, the gateway's Client ID
-    // Metadata Document is <public_url>/oauth/client-metadata.json.
-    std::string public_url;
+    /// The URL people and upstream authorization servers reach the gateway
+    /// at (scheme, host, port, no trailing slash), e.g. behind a TLS proxy;
+    /// empty: http://`address`:`port`. The OAuth callback is
+    /// `public_url`/oauth/callback; with https, the gateway's Client ID
+    /// Metadata Document is `public_url`/oauth/client-metadata.json.
+    std::string public_url{};
 
-    // Servers and categories of the global catalog, put at every start.
-    json servers = json::array();
-    json categories = json::array();
+    json servers = json::array();     ///< servers of the global catalog, put at every start
+    json categories = json::array();  ///< categories of the global catalog, put at every start
 
     /// Whether Redis and PostgreSQL hold the state (several instances).
     bool scaled_out() const { return !redis.empty() || !postgres.empty(); }

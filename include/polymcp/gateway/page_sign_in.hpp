@@ -58,26 +58,28 @@ public:
     /// Where the flow starts and ends.
     struct settings {
         /// The gateway's MCP URL as its tokens' audience, e.g. "https://gw.example/mcp".
-        std::string resource;
+        std::string resource{};
         /// Its protected resource metadata URL (RFC 9728).
-        std::string resource_metadata;
+        std::string resource_metadata{};
         /// Where the authorization server sends the browser back: "<public URL>/auth/callback".
-        std::string redirect_uri;
+        std::string redirect_uri{};
         /// The gateway's Client ID Metadata Document URL (https), or empty.
-        std::string client_id_metadata_url;
-        std::string client_name = "polymcp gateway";
+        std::string client_id_metadata_url{};
+        std::string client_name = "polymcp gateway";  ///< shown on the consent page (registration)
         /// Scopes to ask for; empty: those the resource requires.
-        std::string scope;
+        std::string scope{};
         /// How long a begun sign-in may take, in s.
         std::chrono::seconds ttl{600};
         /// TLS and timeouts of the requests to the authorization server.
         client::http_options http{};
     };
 
-    /// Seals a pending authorization; opens one (throwing `std::system_error` when it does not open).
+    /// Seals a pending authorization.
     using seal_fn = std::function<std::string(const nlohmann::json&)>;
+    /// Opens a sealed pending authorization, throwing `std::system_error` when it does not open.
     using open_fn = std::function<nlohmann::json(const std::string&)>;
 
+    /// Runs its requests on `ex`, sealing pending sign-ins with `seal` and opening them with `open`.
     page_sign_in(asio::any_io_executor ex, seal_fn seal, open_fn open)
         : ex_(std::move(ex)), seal_(std::move(seal)), open_(std::move(open)) {}
 
@@ -162,6 +164,7 @@ public:
         co_return nlohmann::json{{"access_token", grant.tokens.access_token}, {"expires_at", grant.tokens.expires_at}};
     }
 
+    /// The purpose pending sign-ins are sealed for (polymcp/crypto/sealed.hpp).
     static constexpr std::string_view purpose = "polymcp.page-sign-in";
 
 private:

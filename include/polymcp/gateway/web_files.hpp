@@ -81,8 +81,8 @@ class web_files {
 public:
     /// One file: its media type, its bytes and its entity tag.
     struct file {
-        std::string content_type;
-        std::string body;
+        std::string content_type{};  ///< its `Content-Type`, e.g. "text/html; charset=utf-8"
+        std::string body{};        ///< its bytes
         std::string etag;  ///< a strong entity tag (RFC 9110 section 8.8.3), quoted
     };
 

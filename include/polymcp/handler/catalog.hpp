@@ -35,14 +35,19 @@ constexpr bool unique_names() {
 
 // Cursor: "c1" + hex of the last key returned. Hex is enough: the cursor is
 // opaque and carries no secret; the prefix versions the format.
+/// The pagination cursor that resumes a listing after `key`.
 POLYMCP_DECL std::string encode_cursor(std::string_view key);
+/// The key a cursor of `encode_cursor` resumes after; false for any other text.
 POLYMCP_DECL bool decode_cursor(std::string_view c, std::string& key);
 
 /// Callbacks run after every change, from the thread that made it.
 class change_listeners {
 public:
+    /// Adds `f`; returns the token that removes it.
     POLYMCP_DECL std::uint64_t subscribe(std::function<void()> f);
+    /// Removes the callback of `token` (nothing when it is unknown).
     POLYMCP_DECL void unsubscribe(std::uint64_t token);
+    /// Runs every callback, on this thread.
     POLYMCP_DECL void notify() const;
 
 private:
@@ -51,12 +56,17 @@ private:
     std::uint64_t next_ = 0;
 };
 
+/// The entries of one kind (tools, resources, prompts) a server offers, by
+/// key in ascending order, with cursor pagination and change callbacks
+/// (the `list_changed` notifications). Thread-safe: readers share a lock,
+/// writers take it alone; callbacks run after the lock is released.
 template <class Entry>
 class catalog {
 public:
+    /// One page of `list`.
     struct page {
-        std::vector<std::shared_ptr<const Entry>> items;
-        std::string next_cursor;  // empty on the last page
+        std::vector<std::shared_ptr<const Entry>> items{};  ///< in key order
+        std::string next_cursor{};  ///< empty on the last page
     };
 
     /// False when `key` is taken.
@@ -69,6 +79,7 @@ public:
         return true;
     }
 
+    /// False when there is no entry `key`.
     bool remove(std::string_view key) {
         {
             std::unique_lock lock(mutex_);
@@ -80,17 +91,20 @@ public:
         return true;
     }
 
+    /// The entry `key`, or null.
     std::shared_ptr<const Entry> find(std::string_view key) const {
         std::shared_lock lock(mutex_);
         auto it = items_.find(key);
         return it == items_.end() ? nullptr : it->second;
     }
 
+    /// How many entries there are.
     std::size_t size() const {
         std::shared_lock lock(mutex_);
         return items_.size();
     }
 
+    /// Every entry, in key order.
     std::vector<std::shared_ptr<const Entry>> all() const {
         std::shared_lock lock(mutex_);
         std::vector<std::shared_ptr<const Entry>> v;
@@ -118,6 +132,7 @@ public:
         return p;
     }
 
+    /// The callbacks run after every `add` and `remove`.
     change_listeners& listeners() noexcept { return listeners_; }
 
 private:

@@ -37,19 +37,22 @@
 namespace polymcp {
 
 namespace handler {
+// The session's side of request_context, used by the server and its
+// transports; handlers use request_context. Not in the API reference.
+/// @cond INTERNAL
 /// State a session shares with the contexts of its requests.
 struct session_shared : std::enable_shared_from_this<session_shared> {
     using completion = std::function<void(std::error_code, nlohmann::json)>;
 
     /// A request this session sent to the client and awaits.
     struct outgoing {
-        completion done;
-        std::shared_ptr<void> timer;          // asio::steady_timer, type-erased to keep this header light
+        completion done{};
+        std::shared_ptr<void> timer{};        // asio::steady_timer, type-erased to keep this header light
         const void* owner = nullptr;          // the request_context that made it
-        std::shared_ptr<polymcp::outbound> via;
+        std::shared_ptr<polymcp::outbound> via{};
     };
 
-    std::shared_ptr<polymcp::outbound> out;   ///< messages not related to a request
+    std::shared_ptr<polymcp::outbound> out{};  ///< messages not related to a request
     std::atomic<int> min_log_level{static_cast<int>(logging_level::info)};
     std::atomic<revision> protocol{latest_session_revision};
     /// Unique among this process's sessions, never reused.
@@ -58,15 +61,15 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
         static std::atomic<std::uint64_t> n{0};
         return n;
     }
-    asio::any_io_executor strand;
-    std::function<void(std::string_view)> diagnostics;
+    asio::any_io_executor strand{};
+    std::function<void(std::string_view)> diagnostics{};
     std::chrono::milliseconds request_timeout{60'000};
 
     std::mutex mu;
     nlohmann::json client_capabilities = nlohmann::json::object();  // guarded by mu
-    nlohmann::json client_info;                                     // guarded by mu
+    nlohmann::json client_info{};                                   // guarded by mu
     std::int64_t next_id = 0;                                       // guarded by mu
-    std::unordered_map<std::int64_t, outgoing> pending;              // guarded by mu
+    std::unordered_map<std::int64_t, outgoing> pending{};            // guarded by mu
     bool closed = false;                                             // guarded by mu
 
     /// A copy of the client's capabilities (taken under `mu`).
@@ -99,8 +102,8 @@ struct session_shared : std::enable_shared_from_this<session_shared> {
 /// metadata and, for a multi round-trip request (MCP 2026-07-28 "Multi
 /// Round-Trip Requests"), the inputs gathered so far and those still needed.
 struct stateless_request {
-    request_meta meta;
-    std::string method;  ///< the request's method
+    request_meta meta{};
+    std::string method{};  ///< the request's method
     nlohmann::json binding;  ///< what a requestState of it is bound to: method and params (set once, at dispatch)
 
     std::mutex mu;
@@ -110,11 +113,12 @@ struct stateless_request {
     /// key -> {method, params}: inputs the handler asked for and has not got (guarded by mu)
     nlohmann::json asked = nlohmann::json::object();
     /// the handler's own state (request_context::set_request_state) (guarded by mu)
-    nlohmann::json state;
+    nlohmann::json state{};
     /// a capability a server-to-client request needed and the request did not declare (guarded by mu)
-    std::string missing_capability;
+    std::string missing_capability{};
     std::size_t next_key = 0;  ///< for inputs asked without a key (guarded by mu)
 };
+/// @endcond
 }  // namespace handler
 
 /// The per-request context passed to handlers that declare a
@@ -126,6 +130,11 @@ struct stateless_request {
 class request_context {
 public:
     /// Made by the session; users receive it, they do not construct it.
+    /// @param s the session's shared state
+    /// @param id the request's id
+    /// @param meta the request's `params._meta` (an object, or null)
+    /// @param ex the session's strand, where plain and coroutine handlers run
+    /// @param blocking_ex the thread pool where `blocking()` handlers run
     /// @param stream where messages about this request go (its POST's stream
     ///        in Streamable HTTP); null means the session's output
     /// @param who the caller as the server's auth policy established it
@@ -196,6 +205,7 @@ public:
     /// a session (default `info`); per request with `_meta`
     /// `io.modelcontextprotocol/logLevel` in a stateless request, which gets
     /// no log messages at all without it (MCP 2026-07-28).
+    /// @param level its severity (RFC 5424)
     /// @param data any JSON (usually a string or an object)
     /// @param logger optional logger name
     POLYMCP_DECL void log(logging_level level, nlohmann::json data, std::string logger = {}) const;
@@ -223,6 +233,7 @@ public:
     /// @param method e.g. "sampling/createMessage"
     /// @param params the request's params object
     /// @param timeout in ms; `server_options::client_request_timeout` by default
+    /// @param token an Asio completion token (`asio::use_awaitable`, `asio::use_future`, a callback)
     template <class CompletionToken>
     auto async_request(std::string method, nlohmann::json params, std::chrono::milliseconds timeout,
                        CompletionToken&& token) {
@@ -319,6 +330,9 @@ public:
     /// otherwise), and the errors of `async_request`.
     /// @param key unique within the request; keys name the entries of
     ///        `inputRequests`/`inputResponses` (e.g. "user_name")
+    /// @param method "elicitation/create", "sampling/createMessage" or "roots/list"
+    /// @param params the request's params object
+    /// @param token an Asio completion token
     template <class CompletionToken>
     auto async_input(std::string key, std::string method, nlohmann::json params, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(std::error_code, nlohmann::json)>(

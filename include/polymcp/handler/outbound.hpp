@@ -58,6 +58,7 @@ public:
 /// only one channel).
 class forwarding_reply_stream final : public reply_stream {
 public:
+    /// Sends every message of the request through `out`.
     explicit forwarding_reply_stream(std::shared_ptr<outbound> out) : out_(std::move(out)) {}
     void send(std::string message) override { out_->send(std::move(message)); }
     void finish(jsonrpc::reply last) override {

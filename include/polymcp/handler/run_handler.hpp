@@ -25,8 +25,8 @@ namespace polymcp {
 /// What a handler of `resources/read` or `prompts/get` produced: a result
 /// object or a JSON-RPC error.
 struct handler_outcome {
-    nlohmann::json result;                ///< set on success
-    std::optional<jsonrpc::error> error;  ///< set on failure
+    nlohmann::json result{};              ///< set on success
+    std::optional<jsonrpc::error> error{};  ///< set on failure
 };
 
 namespace handler {
@@ -35,6 +35,8 @@ namespace handler {
 /// `jsonrpc::exception` keeps its code, anything else is -32603 with what().
 POLYMCP_DECL handler_outcome outcome_from_exception(std::exception_ptr e, std::string_view what_failed);
 
+/// Runs a plain handler `f` with `a` and `ctx`, and `convert`s its value;
+/// an exception becomes the outcome's error (`what` names the operation).
 template <class F, class Args, class Convert>
 handler_outcome run_plain_outcome(F& f, Args& a, request_context& ctx, Convert& convert, std::string_view what) {
     try {
@@ -44,6 +46,8 @@ handler_outcome run_plain_outcome(F& f, Args& a, request_context& ctx, Convert& 
     }
 }
 
+/// Awaits a coroutine handler `f` with `a` and `ctx`, and `convert`s its
+/// value; an exception becomes the outcome's error (`what` names the operation).
 template <class F, class Args, class Convert>
 asio::awaitable<handler_outcome> run_coroutine_outcome(F f, Args a, std::shared_ptr<request_context> ctx,
                                                        Convert convert, std::string what) {

@@ -32,8 +32,8 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 /// whitespace. A name may occur several times. Not thread-safe.
 class fields {
 public:
-    using value_type = std::pair<std::string, std::string>;
-    using const_iterator = std::vector<value_type>::const_iterator;
+    using value_type = std::pair<std::string, std::string>;          ///< a name and its value
+    using const_iterator = std::vector<value_type>::const_iterator;  ///< over the fields, in order
 
     /// The first value of field `name`, or `std::nullopt`.
     std::optional<std::string_view> get(std::string_view name) const noexcept {
@@ -61,9 +61,9 @@ public:
     }
     /// Number of fields.
     std::size_t size() const noexcept { return list_.size(); }
-    bool empty() const noexcept { return list_.empty(); }
-    const_iterator begin() const noexcept { return list_.begin(); }
-    const_iterator end() const noexcept { return list_.end(); }
+    bool empty() const noexcept { return list_.empty(); }           ///< whether there is none
+    const_iterator begin() const noexcept { return list_.begin(); }  ///< the first field, in arrival order
+    const_iterator end() const noexcept { return list_.end(); }      ///< past the last field
 
 private:
     std::vector<value_type> list_;

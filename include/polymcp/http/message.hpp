@@ -17,12 +17,12 @@ namespace polymcp::http {
 /// configured limit.
 struct request {
     std::string method;        ///< e.g. "POST" (upper case, as on the wire)
-    std::string target;        ///< request-target as sent, e.g. "/mcp?x=1"
+    std::string target{};      ///< request-target as sent, e.g. "/mcp?x=1"
     unsigned version = 11;     ///< 10 for HTTP/1.0, 11 for HTTP/1.1
-    http::fields fields;       ///< header fields
-    std::string body;          ///< the body, possibly empty
+    http::fields fields{};     ///< header fields
+    std::string body{};        ///< the body, possibly empty
     bool keep_alive = true;    ///< whether the connection may serve another request
-    std::string remote;        ///< the peer's address and port, for logs
+    std::string remote{};      ///< the peer's address and port, for logs
 
     /// The target without its query string, e.g. "/mcp".
     std::string_view path() const noexcept {
@@ -35,7 +35,7 @@ struct request {
 /// added by the server when it is written.
 struct response {
     unsigned status = 200;     ///< status code
-    http::fields fields;       ///< header fields
+    http::fields fields{};     ///< header fields
     std::string body;          ///< the body (empty for 1xx, 204 and 304)
 
     /// A response with a body and its `Content-Type`.

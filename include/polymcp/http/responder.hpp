@@ -33,6 +33,7 @@ class connection;
 /// posted to the connection's strand and happens in call order.
 class responder {
 public:
+    /// Made by the server for exchange `exchange` of connection `c`; handlers receive it.
     POLYMCP_DECL responder(std::shared_ptr<detail::connection> c, std::uint64_t exchange);
     POLYMCP_DECL ~responder();
     responder(const responder&) = delete;

@@ -67,6 +67,8 @@ private:
 class tls_context final : public stream_layer {
 public:
     /// Loads a PEM certificate chain (leaf first) and its PEM private key.
+    /// @param certificate_chain_file the PEM certificate chain's file
+    /// @param private_key_file the PEM private key's file
     /// @param ec set on failure (unreadable file, malformed PEM, key not
     ///        matching the certificate) with OpenSSL's reason
     /// @return the context, or null on failure
@@ -103,6 +105,7 @@ public:
     /// verification before the server starts.
     asio::ssl::context& native() noexcept { return ctx_; }
 
+    /// A TLS stream over an accepted `socket` (the handshake runs first).
     std::unique_ptr<detail::byte_stream> wrap(asio::ip::tcp::socket socket) override {
         return std::make_unique<detail::tls_stream>(std::move(socket), ctx_);
     }

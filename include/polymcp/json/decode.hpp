@@ -23,7 +23,7 @@ namespace polymcp {
 /// Where and why decoding failed.
 struct decode_error {
     std::string pointer;  ///< RFC 6901 JSON Pointer into the decoded document ("" is the root)
-    std::string message;  ///< what was expected and what was found
+    std::string message{};  ///< what was expected and what was found
     /// "pointer: message", the form polymcp puts in tool errors.
     std::string what() const { return (pointer.empty() ? std::string("(root)") : pointer) + ": " + message; }
 };

@@ -46,26 +46,29 @@ namespace polymcp {
 /// One message of a prompt (schema `PromptMessage`).
 struct prompt_message {
     std::string role = "user";  ///< "user" or "assistant"
-    content_block content{};
+    content_block content{};    ///< text, image, audio, a resource link or an embedded resource
+    /// The `PromptMessage` object.
     POLYMCP_DECL nlohmann::json to_json() const;
 };
 
 /// The result of `prompts/get` (schema `GetPromptResult`).
 struct get_prompt_result {
-    std::string description{};  ///< omitted when empty
-    std::vector<prompt_message> messages{};
-    nlohmann::json meta{};
+    std::string description{};               ///< omitted when empty
+    std::vector<prompt_message> messages{};  ///< the prompt, in order
+    nlohmann::json meta{};                   ///< `_meta`, or null
+    /// The `GetPromptResult` object.
     POLYMCP_DECL nlohmann::json to_json() const;
 };
 
 /// A prompt, type-erased.
 struct prompt_entry {
+    /// Decodes `arguments`, runs the handler and calls `done` once.
     using get_fn = std::function<void(const nlohmann::json& arguments, std::shared_ptr<request_context> ctx,
                                       std::function<void(handler_outcome)> done)>;
-    std::string name;
-    nlohmann::json descriptor;  ///< the `Prompt` object
-    get_fn get;
-    std::map<std::string, completer, std::less<>> completers;
+    std::string name{};         ///< what `prompts/get` names it by
+    nlohmann::json descriptor{};  ///< the `Prompt` object
+    get_fn get{};               ///< gets it
+    std::map<std::string, completer, std::less<>> completers{};  ///< `completion/complete` per argument name
 };
 
 namespace prompts_detail {
@@ -97,9 +100,10 @@ nlohmann::json to_prompt_result(V&& v) {
 template <fixed_string Name, class F>
 class prompt_definition {
 public:
-    using traits = handler::handler_traits<F>;
-    static constexpr std::string_view name = Name.view();
+    using traits = handler::handler_traits<F>;  ///< what the handler takes and returns
+    static constexpr std::string_view name = Name.view();  ///< the prompt's `name`
 
+    /// A prompt described by `description`, made by `fn`.
     prompt_definition(std::string description, F fn) : description_(std::move(description)), fn_(std::move(fn)) {}
 
     /// Display title.

@@ -24,16 +24,17 @@ namespace polymcp {
 /// A thread-safe set of prompts, by name. All members are thread-safe.
 class prompt_registry {
 public:
-    using page = handler::catalog<prompt_entry>::page;
+    using page = handler::catalog<prompt_entry>::page;  ///< one page of `prompts/list`
 
     /// @param dynamic whether prompts may change while serving (`prompts.listChanged`)
     explicit prompt_registry(bool dynamic) : dynamic_(dynamic) {}
-    bool dynamic() const noexcept { return dynamic_; }
+    bool dynamic() const noexcept { return dynamic_; }  ///< whether the prompt list may change
 
     /// Adds a prompt; `errc::duplicate_name` when the name is taken.
     POLYMCP_DECL void add(prompt_entry e, std::error_code& ec);
-    /// Throwing overload (`std::system_error`).
+    /// Adds a prompt. @throws std::system_error `errc::duplicate_name`
     POLYMCP_DECL void add(prompt_entry e);
+    /// Adds a declared prompt. @throws std::system_error `errc::duplicate_name`
     template <fixed_string N, class F>
     void add(const prompt_definition<N, F>& p) { add(p.entry()); }
     /// Removes the named prompt; false when there was none.
@@ -44,6 +45,7 @@ public:
     POLYMCP_DECL page list(std::string_view cursor, std::size_t page_size, std::error_code& ec) const;
     /// Calls `f` after every change. @return a token for `unsubscribe`.
     POLYMCP_DECL std::uint64_t subscribe(std::function<void()> f);
+    /// Removes the callback of `token`.
     POLYMCP_DECL void unsubscribe(std::uint64_t token);
 
 private:
@@ -58,7 +60,9 @@ POLYMCP_DECL std::shared_ptr<prompt_registry> make_dynamic_prompt_registry();
 template <class... Ps>
 class prompt_set {
 public:
+    /// The set of `p`.
     explicit prompt_set(Ps... p) : items_(std::move(p)...) {}
+    /// A static registry holding these prompts.
     std::shared_ptr<prompt_registry> make_registry() const {
         auto r = std::make_shared<prompt_registry>(false);
         add_to(*r);

@@ -19,7 +19,7 @@ namespace polymcp {
 
 /// Text for the model or the user (schema `TextContent`).
 struct text_content {
-    std::string text{};
+    std::string text{};  ///< the text
     json annotations{};  ///< optional schema `Annotations` object; null when absent
     json meta{};         ///< optional `_meta`
 };
@@ -28,39 +28,39 @@ struct text_content {
 struct image_content {
     std::string data{};       ///< base64 of the image bytes
     std::string mime_type{};  ///< e.g. "image/png"
-    json annotations{};
-    json meta{};
+    json annotations{};       ///< optional schema `Annotations` object; null when absent
+    json meta{};              ///< optional `_meta`
 };
 
 /// Audio (schema `AudioContent`); `data` is already base64-encoded.
 struct audio_content {
     std::string data{};       ///< base64 of the audio bytes
     std::string mime_type{};  ///< e.g. "audio/wav"
-    json annotations{};
-    json meta{};
+    json annotations{};       ///< optional schema `Annotations` object; null when absent
+    json meta{};              ///< optional `_meta`
 };
 
 /// A link to a resource the client may read (schema `ResourceLink`).
 struct resource_link {
-    std::string uri{};
-    std::string name{};
-    std::string title{};
-    std::string description{};
-    std::string mime_type{};
+    std::string uri{};                    ///< what `resources/read` names it by
+    std::string name{};                   ///< a short name
+    std::string title{};                  ///< for people; empty: left out
+    std::string description{};            ///< empty: left out
+    std::string mime_type{};              ///< empty: left out
     std::optional<std::uint64_t> size{};  ///< bytes
-    json annotations{};
-    json meta{};
+    json annotations{};                   ///< optional schema `Annotations` object; null when absent
+    json meta{};                          ///< optional `_meta`
 };
 
 /// A resource's contents embedded in a result (schema `EmbeddedResource`):
 /// exactly one of `text` or `blob` (base64) is used.
 struct embedded_resource {
-    std::string uri{};
-    std::string mime_type{};
-    std::optional<std::string> text{};
+    std::string uri{};                  ///< the resource's URI
+    std::string mime_type{};            ///< empty: left out
+    std::optional<std::string> text{};  ///< text contents, when not `blob`
     std::optional<std::string> blob{};  ///< base64
-    json annotations{};
-    json meta{};
+    json annotations{};                 ///< optional schema `Annotations` object; null when absent
+    json meta{};                        ///< optional `_meta`
 };
 
 /// One content block.
@@ -76,9 +76,9 @@ POLYMCP_DECL json to_json(const content_block& c);
 /// `is_error = true` (MCP 2025-11-25 "Tools" > "Error Handling"), not
 /// JSON-RPC errors, so that the model can see them and correct itself.
 struct call_tool_result {
-    std::vector<content_block> content{};
+    std::vector<content_block> content{};  ///< what the model reads
     json structured_content{};  ///< an object, or null when absent
-    bool is_error = false;
+    bool is_error = false;      ///< a tool failure the model should see (`isError`)
     json meta{};                ///< `_meta`, or null
 
     /// A successful result with one text block.

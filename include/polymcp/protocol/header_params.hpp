@@ -33,8 +33,8 @@ namespace polymcp {
 /// One `x-mcp-header` annotation of an `inputSchema`.
 struct header_param {
     std::string name;               ///< the annotation's value, e.g. "Region" (header `Mcp-Param-Region`)
-    std::vector<std::string> path;  ///< the chain of `properties` keys from the schema root to the parameter
-    std::string type;               ///< the parameter's schema type: "string", "integer" or "boolean"
+    std::vector<std::string> path{};  ///< the chain of `properties` keys from the schema root to the parameter
+    std::string type{};             ///< the parameter's schema type: "string", "integer" or "boolean"
 };
 
 /// The `x-mcp-header` parameters of `input_schema`, in schema order, after
@@ -43,6 +43,8 @@ struct header_param {
 /// case-insensitively, on a `string`, `integer` or `boolean` property that is
 /// reachable from the root through `properties` keys only (not through
 /// `items`, `anyOf`, `$ref`, `if`, ...).
+/// @param input_schema a tool's `inputSchema`
+/// @param[out] out the parameters found
 /// @param[out] error on failure, which constraint the schema breaks and where
 /// @return false when an annotation is invalid (`out` is then unspecified).
 /// Thread-safe (pure function).
@@ -60,8 +62,8 @@ POLYMCP_DECL std::optional<std::string> header_param_text(const header_param& p,
 
 /// One `Mcp-Param-*` header as a server received it.
 struct received_param_header {
-    std::string raw;                   ///< the field value, without surrounding whitespace
-    std::optional<std::string> value;  ///< decoded from `=?base64?...?=` when so encoded; nullopt when malformed
+    std::string raw{};                 ///< the field value, without surrounding whitespace
+    std::optional<std::string> value{};  ///< decoded from `=?base64?...?=` when so encoded; nullopt when malformed
 };
 
 /// A request's `Mcp-Param-*` headers, by the lower-case name after

@@ -25,7 +25,7 @@
 
 namespace polymcp::jsonrpc {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  ///< nlohmann/json's value type
 
 /// The standard JSON-RPC 2.0 error codes (JSON-RPC 2.0 section 5.1), plus the
 /// implementation-defined server error polymcp uses while shutting down.
@@ -63,14 +63,16 @@ inline constexpr int unsupported_protocol_version = -32022;
 /// A request id: a string or an integer (MCP forbids null and fractional ids).
 class request_id {
 public:
-    request_id() = default;
-    request_id(std::int64_t v) : v_(v) {}
-    request_id(std::string v) : v_(std::move(v)) {}
-    request_id(const char* v) : v_(std::string(v)) {}
+    request_id() = default;  ///< the integer 0
+    request_id(std::int64_t v) : v_(v) {}  ///< an integer id
+    request_id(std::string v) : v_(std::move(v)) {}  ///< a string id
+    request_id(const char* v) : v_(std::string(v)) {}  ///< a string id
 
-    bool is_integer() const noexcept { return v_.index() == 0; }
-    bool is_string() const noexcept { return v_.index() == 1; }
+    bool is_integer() const noexcept { return v_.index() == 0; }  ///< whether it is an integer
+    bool is_string() const noexcept { return v_.index() == 1; }   ///< whether it is a string
+    /// The integer. @throws std::bad_variant_access when it is a string
     std::int64_t integer() const { return std::get<0>(v_); }
+    /// The string. @throws std::bad_variant_access when it is an integer
     const std::string& string() const { return std::get<1>(v_); }
 
     /// The id as JSON (a number or a string).
@@ -81,6 +83,7 @@ public:
     POLYMCP_DECL static std::optional<request_id> from_json(const json& j);
     /// A key that distinguishes `1` from `"1"`, for maps of in-flight requests.
     POLYMCP_DECL std::string key() const;
+    /// Equal when both are the same integer or the same string (`1` is not `"1"`).
     friend bool operator==(const request_id&, const request_id&) = default;
 
 private:
@@ -89,10 +92,11 @@ private:
 
 /// A JSON-RPC error object: `code`, a message a person can act on, and optional `data`.
 struct error {
-    int code = error_code::internal_error;
-    std::string message;
-    json data;  ///< null when absent
+    int code = error_code::internal_error;  ///< one of `error_code`, or an application's own
+    std::string message{};                  ///< what happened and what to do, for a person
+    json data{};  ///< null when absent
 
+    /// The error object: `{"code", "message", "data"?}`.
     POLYMCP_DECL json to_json() const;
 };
 
@@ -100,7 +104,9 @@ struct error {
 /// e.g. `throw jsonrpc::exception({error_code::invalid_params, "Unknown id 7", {{"id", 7}}})`.
 class exception : public std::runtime_error {
 public:
+    /// Answers with `e`; `what()` is its message.
     explicit exception(jsonrpc::error e) : std::runtime_error(e.message), e_(std::move(e)) {}
+    /// The error to answer with.
     const jsonrpc::error& error() const noexcept { return e_; }
 
 private:
@@ -130,27 +136,27 @@ public:
 
 /// A request: expects exactly one response with the same id.
 struct request {
-    request_id id;
-    std::string method;
-    json params;  ///< an object, or null when the message had no `params`
+    request_id id{};     ///< echoed by its response
+    std::string method{};  ///< e.g. "tools/call"
+    json params{};  ///< an object, or null when the message had no `params`
 };
 
 /// A notification: has no id and is never answered.
 struct notification {
-    std::string method;
-    json params;  ///< an object, or null
+    std::string method{};  ///< e.g. "notifications/progress"
+    json params{};  ///< an object, or null
 };
 
 /// A successful response.
 struct response {
-    request_id id;
-    json result;
+    request_id id{};  ///< the request's
+    json result{};  ///< the method's result
 };
 
 /// An error response; `id` is absent when the request's id could not be read.
 struct error_response {
-    std::optional<request_id> id;
-    jsonrpc::error error;
+    std::optional<request_id> id;  ///< the request's; absent (`null` on the wire) when unreadable
+    jsonrpc::error error{};        ///< what went wrong
 };
 
 /// Any one JSON-RPC message.
@@ -235,9 +241,9 @@ POLYMCP_DECL error_response make_error(std::optional<request_id> id, int code, s
 /// The outcome of reading one JSON value as a JSON-RPC message: either a
 /// message or the error response to send back.
 struct parse_result {
-    std::optional<message> value;   ///< set on success
-    std::optional<error_response> error;  ///< set on failure
-    explicit operator bool() const noexcept { return value.has_value(); }
+    std::optional<message> value{};  ///< set on success
+    std::optional<error_response> error{};  ///< set on failure
+    explicit operator bool() const noexcept { return value.has_value(); }  ///< whether it is a message
 };
 
 /// Reads an already-parsed JSON value as one JSON-RPC message (not a batch).

@@ -22,11 +22,17 @@ namespace polymcp {
 
 /// The reserved `_meta` keys of MCP 2026-07-28.
 namespace meta_key {
+/// The revision a stateless request is made in (every request carries it).
 inline constexpr const char* protocol_version = "io.modelcontextprotocol/protocolVersion";
+/// The client's `ClientCapabilities`, per request.
 inline constexpr const char* client_capabilities = "io.modelcontextprotocol/clientCapabilities";
+/// The client's `Implementation` (name, version), per request.
 inline constexpr const char* client_info = "io.modelcontextprotocol/clientInfo";
+/// The lowest log level the client wants for this request; absent: no log messages.
 inline constexpr const char* log_level = "io.modelcontextprotocol/logLevel";
+/// The server's `Implementation`, on results.
 inline constexpr const char* server_info = "io.modelcontextprotocol/serverInfo";
+/// The `subscriptions/listen` stream a notification belongs to.
 inline constexpr const char* subscription_id = "io.modelcontextprotocol/subscriptionId";
 }  // namespace meta_key
 
@@ -35,7 +41,7 @@ struct request_meta {
     revision version = latest_revision;                         ///< `protocolVersion`
     nlohmann::json client_capabilities = nlohmann::json::object();  ///< `clientCapabilities` (an object)
     nlohmann::json client_info;                                 ///< `clientInfo`; null when absent (a SHOULD)
-    std::optional<logging_level> log_level;                     ///< `logLevel`; absent: no log messages
+    std::optional<logging_level> log_level{};                   ///< `logLevel`; absent: no log messages
 };
 
 /// Whether a request's `params` carry a stateless protocol version

@@ -15,7 +15,7 @@
 
 namespace polymcp {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  ///< nlohmann/json's value type
 
 /// An icon a client may show (schema `Icon`).
 struct icon {
@@ -24,6 +24,7 @@ struct icon {
     std::vector<std::string> sizes{};  ///< optional, e.g. {"48x48"} or {"any"}
     std::string theme{};               ///< optional: "light" or "dark"
 
+    /// The `Icon` object.
     POLYMCP_DECL json to_json() const;
 };
 
@@ -33,8 +34,8 @@ POLYMCP_DECL json to_json(const std::vector<icon>& icons);
 /// Name and version of an MCP implementation (schema `Implementation`),
 /// sent as `serverInfo` in the `initialize` result.
 struct implementation {
-    std::string name = "polymcp-server";
-    std::string version = "0.0.0";
+    std::string name = "polymcp-server";  ///< a program name
+    std::string version = "0.0.0";        ///< its version
     std::string title{};               ///< optional display name (2025-06-18+)
     std::string description{};         ///< optional (2025-11-25+)
     std::string website_url{};         ///< optional (2025-11-25+)
@@ -43,12 +44,13 @@ struct implementation {
 
 /// Hints about a tool's behaviour (schema `ToolAnnotations`); unset members are omitted.
 struct tool_annotations {
-    std::string title{};
-    std::optional<bool> read_only_hint{};
-    std::optional<bool> destructive_hint{};
-    std::optional<bool> idempotent_hint{};
-    std::optional<bool> open_world_hint{};
+    std::string title{};                      ///< a display title
+    std::optional<bool> read_only_hint{};     ///< `readOnlyHint`: it changes nothing
+    std::optional<bool> destructive_hint{};   ///< `destructiveHint`: it may destroy data
+    std::optional<bool> idempotent_hint{};    ///< `idempotentHint`: calling it twice does no more
+    std::optional<bool> open_world_hint{};    ///< `openWorldHint`: it reaches outside systems
 
+    /// The `ToolAnnotations` object, without unset members.
     POLYMCP_DECL json to_json() const;
 };
 

@@ -30,8 +30,8 @@ namespace polymcp {
 /// All members are thread-safe.
 class resource_registry {
 public:
-    using resource_page = handler::catalog<resource_entry>::page;
-    using template_page = handler::catalog<resource_template_entry>::page;
+    using resource_page = handler::catalog<resource_entry>::page;           ///< one page of `resources/list`
+    using template_page = handler::catalog<resource_template_entry>::page;  ///< one page of `resources/templates/list`
 
     /// @param dynamic whether resources may change while serving
     ///        (`resources.listChanged`)
@@ -44,12 +44,14 @@ public:
     POLYMCP_DECL void add(resource_entry e, std::error_code& ec);
     /// Adds a resource template; `errc::duplicate_name` when its name is taken.
     POLYMCP_DECL void add(resource_template_entry e, std::error_code& ec);
-    /// Throwing overloads (`std::system_error`).
+    /// Adds a resource. @throws std::system_error `errc::duplicate_name`
     POLYMCP_DECL void add(resource_entry e);
+    /// Adds a resource template. @throws std::system_error `errc::duplicate_name`
     POLYMCP_DECL void add(resource_template_entry e);
-    /// Adds a declared resource or template.
+    /// Adds a declared resource. @throws std::system_error `errc::duplicate_name`
     template <fixed_string N, class F>
     void add(const resource_definition<N, F>& r) { add(r.entry()); }
+    /// Adds a declared resource template. @throws std::system_error `errc::duplicate_name`
     template <fixed_string N, class F>
     void add(const resource_template_definition<N, F>& r) { add(r.entry()); }
 
@@ -69,15 +71,18 @@ public:
     /// Pages of `resources/list` (URI order) and `resources/templates/list`
     /// (name order); `errc::invalid_params` for a foreign cursor.
     POLYMCP_DECL resource_page list(std::string_view cursor, std::size_t page_size, std::error_code& ec) const;
+    /// The page of `resources/templates/list` after `cursor`, as `list`.
     POLYMCP_DECL template_page list_templates(std::string_view cursor, std::size_t page_size,
                                               std::error_code& ec) const;
 
     /// Calls `f` after every change of the lists. @return a token for `unsubscribe`.
     POLYMCP_DECL std::uint64_t subscribe(std::function<void()> f);
+    /// Removes the callback of `token`.
     POLYMCP_DECL void unsubscribe(std::uint64_t token);
 
     /// Calls `f(uri)` on every `notify_updated`. @return a token for `unwatch`.
     POLYMCP_DECL std::uint64_t watch(std::function<void(const std::string&)> f);
+    /// Removes the callback of `token`.
     POLYMCP_DECL void unwatch(std::uint64_t token);
 
     /// Announces that the contents of `uri` changed: every session that
@@ -102,6 +107,7 @@ POLYMCP_DECL std::shared_ptr<resource_registry> make_dynamic_resource_registry()
 template <class... Rs>
 class resource_set {
 public:
+    /// The set of `r`.
     explicit resource_set(Rs... r) : items_(std::move(r)...) {}
     /// A static registry holding these resources.
     std::shared_ptr<resource_registry> make_registry() const {

@@ -51,9 +51,9 @@ namespace polymcp {
 /// One item of `resources/read` (schema `TextResourceContents` /
 /// `BlobResourceContents`): exactly one of `text` or `blob` (base64).
 struct resource_contents {
-    std::string uri{};
-    std::string mime_type{};
-    std::optional<std::string> text{};
+    std::string uri{};                  ///< the URI these contents are of
+    std::string mime_type{};            ///< empty: left out
+    std::optional<std::string> text{};  ///< text contents, when not `blob`
     std::optional<std::string> blob{};  ///< base64 of the bytes
     nlohmann::json meta{};              ///< `_meta`, or null
 
@@ -66,13 +66,15 @@ struct resource_contents {
                                      std::string mime_type = "application/octet-stream") {
         return {std::move(uri), std::move(mime_type), std::nullopt, std::move(base64), nullptr};
     }
+    /// The `TextResourceContents` or `BlobResourceContents` object.
     POLYMCP_DECL nlohmann::json to_json() const;
 };
 
 /// The result of `resources/read` (schema `ReadResourceResult`).
 struct read_resource_result {
-    std::vector<resource_contents> contents{};
-    nlohmann::json meta{};
+    std::vector<resource_contents> contents{};  ///< one or more
+    nlohmann::json meta{};                      ///< `_meta`, or null
+    /// The `ReadResourceResult` object.
     POLYMCP_DECL nlohmann::json to_json() const;
 };
 
@@ -83,20 +85,20 @@ using resource_read_fn = std::function<void(const std::string& uri, const nlohma
 
 /// A resource with a fixed URI, type-erased.
 struct resource_entry {
-    std::string uri;
-    std::string name;
-    nlohmann::json descriptor;  ///< the `Resource` object
-    resource_read_fn read;
+    std::string uri{};          ///< the fixed URI `resources/read` names
+    std::string name{};         ///< the resource's name
+    nlohmann::json descriptor{};  ///< the `Resource` object
+    resource_read_fn read{};    ///< reads it
     std::vector<std::string> scopes{};  ///< OAuth scopes a reader needs
 };
 
 /// A resource template, type-erased.
 struct resource_template_entry {
-    std::string name;
-    std::shared_ptr<const uri_template> tmpl;
-    nlohmann::json descriptor;  ///< the `ResourceTemplate` object
-    resource_read_fn read;
-    std::map<std::string, completer, std::less<>> completers;
+    std::string name{};                        ///< the template's name
+    std::shared_ptr<const uri_template> tmpl{};  ///< matches URIs and extracts their variables
+    nlohmann::json descriptor{};  ///< the `ResourceTemplate` object
+    resource_read_fn read{};    ///< reads a matching URI, with its variables
+    std::map<std::string, completer, std::less<>> completers{};  ///< `completion/complete` per variable name
     std::vector<std::string> scopes{};  ///< OAuth scopes a reader needs
 };
 
@@ -153,24 +155,27 @@ public:
     Self& scopes(std::vector<std::string> s) { scopes_ = std::move(s); return self(); }
 
 protected:
+    /// @cond INTERNAL
     Self& self() { return static_cast<Self&>(*this); }
     std::string title_, mime_type_;
     nlohmann::json annotations_, meta_;
     std::vector<icon> icons_;
     std::vector<std::string> scopes_;
     bool blocking_ = false;
+    /// @endcond
 };
 
 /// A resource with a fixed URI; build with `polymcp::resource<"name">(...)`.
 template <fixed_string Name, class F>
 class resource_definition : public resource_options<resource_definition<Name, F>> {
 public:
-    using traits = handler::handler_traits<F>;
+    using traits = handler::handler_traits<F>;  ///< what the handler takes and returns
     static_assert(!traits::has_args,
                   "polymcp::resource: a resource handler takes no arguments struct (only an optional "
                   "polymcp::request_context&); use polymcp::resource_template for URIs with variables");
-    static constexpr std::string_view name = Name.view();
+    static constexpr std::string_view name = Name.view();  ///< the resource's `name`
 
+    /// A resource at `uri`, described by `description`, read by `fn`.
     resource_definition(std::string uri, std::string description, F fn)
         : uri_(std::move(uri)), description_(std::move(description)), fn_(std::move(fn)) {}
 
@@ -214,9 +219,9 @@ private:
 template <fixed_string Name, class F>
 class resource_template_definition : public resource_options<resource_template_definition<Name, F>> {
 public:
-    using traits = handler::handler_traits<F>;
-    using variables_type = typename traits::args;
-    static constexpr std::string_view name = Name.view();
+    using traits = handler::handler_traits<F>;     ///< what the handler takes and returns
+    using variables_type = typename traits::args;  ///< the reflected struct of the template's variables
+    static constexpr std::string_view name = Name.view();  ///< the template's `name`
 
     /// @throws std::invalid_argument for a malformed template.
     resource_template_definition(std::string uri_template_text, std::string description, F fn)

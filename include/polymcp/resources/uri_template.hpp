@@ -48,9 +48,9 @@ public:
 private:
     struct part {
         bool literal = true;
-        std::string text;                // literal text
+        std::string text{};              // literal text
         char op = 0;                     // expression operator, 0 for simple
-        std::vector<std::string> names;  // expression variables
+        std::vector<std::string> names{};  // expression variables
     };
     std::string text_;
     std::vector<part> parts_;

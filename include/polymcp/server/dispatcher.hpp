@@ -44,21 +44,21 @@ namespace polymcp {
 
 /// What every session of one server shares. Thread-safe after construction.
 struct server_shared {
-    server_options options;
-    std::shared_ptr<tool_registry> tools;
-    std::shared_ptr<resource_registry> resources;  ///< null: no resources capability
-    std::shared_ptr<prompt_registry> prompts;      ///< null: no prompts capability
-    asio::any_io_executor blocking_executor;  ///< the thread pool
+    server_options options{};                      ///< identity, limits, callbacks
+    std::shared_ptr<tool_registry> tools{};        ///< its tools
+    std::shared_ptr<resource_registry> resources{};  ///< null: no resources capability
+    std::shared_ptr<prompt_registry> prompts{};    ///< null: no prompts capability
+    asio::any_io_executor blocking_executor{};  ///< the thread pool
 };
 
 /// What the dispatcher needs to know of a request beyond its message.
 struct request_scope {
     /// Who sent it (null: anonymous).
-    std::shared_ptr<const auth::principal> caller;
+    std::shared_ptr<const auth::principal> caller{};
     /// Its `_meta` and multi round-trip state when it is a stateless request
     /// (MCP 2026-07-28); null for a request of a 2025-11-25 session, whose
     /// revision and client capabilities are the session's.
-    std::shared_ptr<handler::stateless_request> stateless;
+    std::shared_ptr<handler::stateless_request> stateless{};
 };
 
 /// The dispatcher of one session (or of the stateless endpoint).
@@ -102,7 +102,9 @@ public:
     /// @return false when no request `id` is in flight here
     POLYMCP_DECL bool cancel(const jsonrpc::request_id& id);
     /// Delivers a client's response to a server-to-client request.
+    /// @param id the id of the request this server sent
     /// @param ec `errc::peer_error` for an error response (`value` its error object)
+    /// @param value the result (or the error object)
     /// @return false when no request `id` awaits an answer here (never sent
     ///         from here, already answered, timed out or cancelled)
     POLYMCP_DECL bool on_response(const jsonrpc::request_id& id, std::error_code ec, nlohmann::json value);
@@ -112,7 +114,7 @@ public:
     /// `server_options::shutdown_grace`, answers those still running with
     /// -32000 and cancels them, then calls `done` once.
     POLYMCP_DECL void shutdown(std::function<void()> done);
-    bool shutting_down() const noexcept { return shutting_down_; }
+    bool shutting_down() const noexcept { return shutting_down_; }  ///< whether `shutdown` was called
 
     /// A result for `r`, decorated as a stateless result when `scope` is one.
     POLYMCP_DECL jsonrpc::reply respond(const request_scope& scope, const jsonrpc::request& r, nlohmann::json res) const;
@@ -136,14 +138,16 @@ public:
     /// Reports `s` to `server_options::diagnostics`.
     POLYMCP_DECL void diag(std::string_view s) const;
 
+    /// The error response to request `id`.
     POLYMCP_DECL static jsonrpc::error_response error(const jsonrpc::request_id& id, int code, std::string message,
                                                       nlohmann::json data = nullptr);
+    /// The result response to request `id`.
     POLYMCP_DECL static jsonrpc::response result(const jsonrpc::request_id& id, nlohmann::json r);
 
-    const server_shared& shared() const noexcept { return *shared_; }
+    const server_shared& shared() const noexcept { return *shared_; }  ///< what every session of the server shares
     /// What the session's handlers share (outbound, client capabilities, log level, requests to the client).
     const std::shared_ptr<handler::session_shared>& state() const noexcept { return state_; }
-    const asio::any_io_executor& get_executor() const noexcept { return strand_; }
+    const asio::any_io_executor& get_executor() const noexcept { return strand_; }  ///< the session's strand
     /// Number of requests being handled.
     std::size_t in_flight() const noexcept { return inflight_.size(); }
     /// The negotiated revision of the session (the latest before `initialize`).
@@ -155,8 +159,8 @@ public:
 
 private:
     struct inflight {
-        std::shared_ptr<request_context> ctx;
-        reply_fn reply;
+        std::shared_ptr<request_context> ctx{};
+        reply_fn reply{};
         bool answered = false;
     };
 

@@ -24,9 +24,9 @@ namespace polymcp {
 /// What a server offers. A null registry means the feature is absent: its
 /// capability is not declared and its methods answer -32601.
 struct server_features {
-    std::shared_ptr<tool_registry> tools;
-    std::shared_ptr<resource_registry> resources;
-    std::shared_ptr<prompt_registry> prompts;
+    std::shared_ptr<tool_registry> tools{};        ///< its tools, or null
+    std::shared_ptr<resource_registry> resources{};  ///< its resources and templates, or null
+    std::shared_ptr<prompt_registry> prompts{};    ///< its prompts, or null
 };
 
 namespace server_detail {

@@ -30,7 +30,7 @@ struct gate_session {
     const auth::principal& principal;
     /// Sends a notification to the session (its standalone stream); safe to
     /// keep and call later from any thread (does nothing once the session ended).
-    std::function<void(std::string method, nlohmann::json params)> notify;
+    std::function<void(std::string method, nlohmann::json params)> notify{};
 };
 
 /// A refusal: for `tools/call` a tool result with `isError` (so that the
@@ -38,8 +38,8 @@ struct gate_session {
 /// (such as `URLElicitationRequiredError`, -32042); for `resources/read`
 /// always a JSON-RPC error (`error`, or -32004 with `message`).
 struct gate_denial {
-    std::string message;
-    std::optional<jsonrpc::error> error{};
+    std::string message;                    ///< why, for the client (a tool result's text)
+    std::optional<jsonrpc::error> error{};  ///< set: answer with this JSON-RPC error instead
 };
 
 /// A per-session gate. Implementations must be thread-safe.

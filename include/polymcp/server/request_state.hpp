@@ -61,6 +61,7 @@ public:
 template <crypto::cipher Cipher>
 class cipher_request_state_codec final : public request_state_codec {
 public:
+    /// Seals states with `c`.
     explicit cipher_request_state_codec(Cipher c) : cipher_(std::move(c)) {}
 
     std::string seal(std::string_view plaintext) const override {
@@ -152,6 +153,7 @@ private:
 /// At most `max_states` are kept (the oldest go first).
 class memory_request_state_codec final : public request_state_codec {
 public:
+    /// Keeps at most `max_states` states.
     explicit memory_request_state_codec(std::size_t max_states = 10'000) : max_(max_states) {}
 
     std::string seal(std::string_view plaintext) const override {
@@ -175,8 +177,8 @@ public:
 
 private:
     struct entry {
-        std::string plaintext;
-        std::chrono::steady_clock::time_point made;
+        std::string plaintext{};
+        std::chrono::steady_clock::time_point made{};
     };
     std::size_t max_;
     mutable std::mutex mu_;

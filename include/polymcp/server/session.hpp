@@ -64,6 +64,8 @@ public:
     /// and its response go to `stream`, whose `finish` is called exactly once
     /// (with an empty reply when nothing answers it: a notification or a
     /// response).
+    /// @param message the parsed message (an object, or an array for a batch)
+    /// @param stream where everything about it goes
     /// @param who the caller of this message (null: the session's principal)
     POLYMCP_DECL void receive(const nlohmann::json& message, std::shared_ptr<reply_stream> stream,
                               std::shared_ptr<const auth::principal> who = nullptr);
@@ -107,7 +109,7 @@ public:
     /// default), they are ignored with a diagnostic. Call before the first
     /// `receive`, on the session's executor.
     using forward_fn = std::function<void(const nlohmann::json& message)>;
-    void set_forward(forward_fn f) { forward_ = std::move(f); }
+    void set_forward(forward_fn f) { forward_ = std::move(f); }  ///< see `forward_fn`
     /// Takes a message another instance forwarded (see `set_forward`): a
     /// response completes the request this copy sent, a cancellation cancels
     /// the request running here; anything else, or a message for nothing

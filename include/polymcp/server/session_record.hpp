@@ -29,10 +29,10 @@ struct session_record {
     /// The level `logging/setLevel` chose.
     logging_level log_level = logging_level::info;
     /// The URIs of `resources/subscribe`, sorted.
-    std::vector<std::string> subscriptions;
+    std::vector<std::string> subscriptions{};
     /// The principal the session is bound to (issuer, subject, tenant);
     /// anonymous when it was opened without credentials.
-    auth::principal owner;
+    auth::principal owner{};
 
     /// `{"v": 1, "protocolVersion", "capabilities", "clientInfo", "logLevel",
     /// "subscriptions", "owner": {"iss", "sub", "ten"}}`.

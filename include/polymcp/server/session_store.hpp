@@ -68,7 +68,7 @@ struct stored_sse_event {
     bool last = false;      ///< whether it ended its stream (the answer of a POST)
     /// For the priming event of a POST's stream: the id (JSON text) of the
     /// request whose answer ends the stream; empty for any other event.
-    std::string answers;
+    std::string answers{};
 };
 
 /// Keeps `session_record`s where every instance of a server finds them.
@@ -77,13 +77,17 @@ struct stored_sse_event {
 /// only through it. Implementations are thread-safe.
 class session_store {
 public:
+    /// The record, or none when there is no session of that id.
     using load_handler = std::function<void(std::error_code, std::optional<session_record>)>;
+    /// Success or failure of a write.
     using done_handler = std::function<void(std::error_code)>;
     /// A session another instance changed (`ended` false) or ended.
     using change_handler = std::function<void(const std::string& id, bool ended)>;
     /// A message another instance forwarded to session `id` (the text of one JSON-RPC message).
     using message_handler = std::function<void(const std::string& id, std::string message)>;
+    /// Stored SSE events, oldest first.
     using events_handler = std::function<void(std::error_code, std::vector<stored_sse_event>)>;
+    /// Whether the instance asked about is alive.
     using alive_handler = std::function<void(std::error_code, bool alive)>;
 
     virtual ~session_store() = default;
@@ -297,15 +301,15 @@ private:
     // Reads a stream's events: scans their keys, then reads those after
     // `after` one by one (a resume is rare; the stream is bounded).
     struct events_op {
-        asio::any_io_executor ex;
-        std::shared_ptr<Storage> storage;
-        std::shared_ptr<const Cipher> cipher;
-        std::string prefix, cursor;
+        asio::any_io_executor ex{};
+        std::shared_ptr<Storage> storage{};
+        std::shared_ptr<const Cipher> cipher{};
+        std::string prefix{}, cursor{};
         std::uint64_t after = 0;
-        std::vector<std::pair<std::uint64_t, std::string>> keys;  // seq, key
-        std::vector<stored_sse_event> events;
+        std::vector<std::pair<std::uint64_t, std::string>> keys{};  // seq, key
+        std::vector<stored_sse_event> events{};
         std::size_t next = 0;
-        events_handler done;
+        events_handler done{};
 
         static void scan(std::shared_ptr<events_op> op) {
             auto storage = op->storage;

@@ -60,10 +60,10 @@ public:
 private:
     // subscriptions/listen (MCP 2026-07-28): one open listen stream.
     struct listen_state {
-        nlohmann::json subscription_id;  // the listen request's id
-        std::shared_ptr<reply_stream> stream;
-        std::shared_ptr<request_context> ctx;
-        std::set<std::string, std::less<>> uris;  // resourceSubscriptions
+        nlohmann::json subscription_id{};  // the listen request's id
+        std::shared_ptr<reply_stream> stream{};
+        std::shared_ptr<request_context> ctx{};
+        std::set<std::string, std::less<>> uris{};  // resourceSubscriptions
         std::uint64_t tools = 0, prompts = 0, resources = 0, watch = 0;  // registry subscriptions
     };
 

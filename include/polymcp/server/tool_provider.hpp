@@ -31,11 +31,11 @@ struct tool_scope {
     /// Unique among the sessions of this process (never reused).
     std::uint64_t session_id = 0;
     /// The caller of the request (the anonymous principal under the `none` auth policy); never null.
-    std::shared_ptr<const auth::principal> principal;
+    std::shared_ptr<const auth::principal> principal{};
     /// Sends a notification to the session, e.g.
     /// `notify("notifications/tools/list_changed", nullptr)`; safe to keep
     /// and to call from any thread (does nothing once the session ended).
-    std::function<void(std::string method, nlohmann::json params)> notify;
+    std::function<void(std::string method, nlohmann::json params)> notify{};
 };
 
 /// Tools per caller. Implementations must be thread-safe; their coroutines

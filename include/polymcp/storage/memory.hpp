@@ -40,7 +40,10 @@ public:
     memory_storage(const memory_storage&) = delete;
     memory_storage& operator=(const memory_storage&) = delete;
 
-    // Ephemeral state (see *Storage* in polymcp/storage/concepts.hpp).
+    /** @name Ephemeral state
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on keys, TTLs, counters and sets. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     POLYMCP_DECL std::optional<std::string> get(std::string_view key, std::error_code& ec);
     POLYMCP_DECL void set(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
     POLYMCP_DECL bool set_if_absent(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
@@ -55,8 +58,12 @@ public:
     POLYMCP_DECL std::size_t erase_prefix(std::string_view prefix, std::error_code& ec);
     /// Always succeeds.
     POLYMCP_DECL void ping(std::error_code& ec);
+    ///@}
 
-    // Durable records.
+    /** @name Durable records
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on collections of versioned records. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     POLYMCP_DECL void define(const collection_schema& schema, std::error_code& ec);
     POLYMCP_DECL record create(std::string_view collection, std::string_view id, const nlohmann::json& data,
                                std::error_code& ec);
@@ -68,10 +75,15 @@ public:
     POLYMCP_DECL page list(std::string_view collection, const filter& f, const page_request& request,
                            std::error_code& ec);
     POLYMCP_DECL void commit(const write_batch& batch, std::error_code& ec);
+    ///@}
 
-    // Channels (*PublishSubscribe*): within this object, on the publishing thread.
+    /** @name Channels
+     *  Channels (*PublishSubscribe*): within this object, on the publishing thread. */
+    ///@{
+    /// The *PublishSubscribe* requirement of the same name (polymcp/storage/concepts.hpp).
     POLYMCP_DECL void publish(std::string_view channel, std::string_view message, std::error_code& ec);
     POLYMCP_DECL subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
+    ///@}
 
     /// Runs the asynchronous forms (detail).
     detail::inline_runner& runner() noexcept { return runner_; }
@@ -80,20 +92,20 @@ private:
     using clock = std::chrono::steady_clock;
     struct entry {
         bool is_set = false;
-        std::string value;
-        std::set<std::string, std::less<>> members;
-        std::multimap<clock::time_point, std::string>::iterator expiry;
+        std::string value{};
+        std::set<std::string, std::less<>> members{};
+        std::multimap<clock::time_point, std::string>::iterator expiry{};
         bool expires = false;
     };
     struct collection {
-        collection_schema schema;
-        std::map<std::string, record, std::less<>> records;
+        collection_schema schema{};
+        std::map<std::string, record, std::less<>> records{};
         std::map<std::pair<std::string, std::string>, std::string> unique;  // (constraint, value) -> id
     };
     struct undo {
-        std::string collection;
-        std::string id;
-        std::optional<record> before;  // nothing: the write created it
+        std::string collection{};
+        std::string id{};
+        std::optional<record> before{};  // nothing: the write created it
     };
 
     // With mu_ held.

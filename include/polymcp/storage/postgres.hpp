@@ -35,7 +35,7 @@ struct postgres_options {
     /// dbname=polymcp user=polymcp"` or `"postgresql://polymcp@db/polymcp"`
     /// (https://www.postgresql.org/docs/current/libpq-connect.html). A
     /// password here is used, never logged.
-    std::string conninfo;
+    std::string conninfo{};
     /// The PostgreSQL schema holding polymcp's tables and functions, created
     /// and migrated when the storage opens: 1 to 63 of `[a-z0-9_]`, not
     /// starting with a digit. Several deployments can share one database
@@ -56,10 +56,10 @@ struct postgres_options {
     /// (doubling per failure up to `reconnect_backoff_max`); meanwhile
     /// operations fail at once with `errc::unavailable`.
     std::chrono::milliseconds reconnect_backoff_initial{50};
-    std::chrono::milliseconds reconnect_backoff_max{2000};
+    std::chrono::milliseconds reconnect_backoff_max{2000};  ///< the longest wait between reconnections
     /// Receives connection events and PostgreSQL's primary error messages
     /// (never their DETAIL, which can quote values). Optional; any thread.
-    std::function<void(std::string_view)> log;
+    std::function<void(std::string_view)> log{};
 };
 
 /// A *Storage* on PostgreSQL, for several gateway processes sharing one
@@ -98,6 +98,7 @@ class postgres_storage : public detail::async_interface<postgres_storage>,
                        public detail::write_forms<postgres_storage> {
 public:
     /// Connects, creates the schema and migrates it.
+    /// @param options where and how to connect, and the schema
     /// @param ec `errc::invalid_argument` for a bad schema name or pool size;
     ///           `errc::unavailable` when the server cannot be reached;
     ///           `errc::backend_error` when the migration fails (logged).
@@ -109,7 +110,10 @@ public:
     postgres_storage(const postgres_storage&) = delete;
     postgres_storage& operator=(const postgres_storage&) = delete;
 
-    // Ephemeral state (see *Storage* in polymcp/storage/concepts.hpp).
+    /** @name Ephemeral state
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on keys, TTLs, counters and sets. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     std::optional<std::string> get(std::string_view key, std::error_code& ec);
     void set(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
     bool set_if_absent(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
@@ -122,15 +126,22 @@ public:
     scan_page scan(std::string_view prefix, std::string_view cursor, std::size_t count, std::error_code& ec);
     std::size_t erase_prefix(std::string_view prefix, std::error_code& ec);
     void ping(std::error_code& ec);
+    ///@}
 
-    // Durable records.
+    /** @name Durable records
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on collections of versioned records. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     void define(const collection_schema& schema, std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
+    ///@}
 
-    // Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp).
+    /** @name Channels
+     *  Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp). */
+    ///@{
     /// `pg_notify` of `channel + ' ' + message`; errors as for `set`.
     void publish(std::string_view channel, std::string_view message, std::error_code& ec);
     /// Subscribes `handler`; the first call starts the listener and waits
@@ -138,6 +149,7 @@ public:
     /// when it is not there yet: the subscription stands and hears
     /// `errc::messages_lost` once the listener is listening).
     subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
+    ///@}
 
     /// Drops the schema and everything in it (`DROP SCHEMA ... CASCADE`):
     /// for tests and uninstalling. The object must not be used afterwards.

@@ -32,13 +32,13 @@ namespace polymcp::storage {
 struct redis_options {
     /// The server's address (TCP). Ignored when `unix_socket` is set.
     std::string host = "127.0.0.1";
-    std::uint16_t port = 6379;
+    std::uint16_t port = 6379;  ///< the server's TCP port
     /// A Unix domain socket path to connect to instead of host:port.
-    std::string unix_socket;
+    std::string unix_socket{};
     /// Credentials for `AUTH` (Redis 6 ACL user when `username` is set,
     /// else the `requirepass` password); empty: no AUTH. Never logged.
-    std::string username;
-    std::string password;
+    std::string username{};
+    std::string password{};  ///< see `username`
     /// The logical database (`SELECT`), 0 to 15 on a default server.
     int database = 0;
     /// Prepended to every ephemeral key: the session of
@@ -61,10 +61,10 @@ struct redis_options {
     /// (doubling per failure up to `reconnect_backoff_max`); meanwhile
     /// operations fail at once with `errc::unavailable`.
     std::chrono::milliseconds reconnect_backoff_initial{50};
-    std::chrono::milliseconds reconnect_backoff_max{2000};
+    std::chrono::milliseconds reconnect_backoff_max{2000};  ///< the longest wait between reconnections
     /// Receives connection events and Redis error replies (never keys,
     /// values or credentials). Optional; called from any thread.
-    std::function<void(std::string_view)> log;
+    std::function<void(std::string_view)> log{};
 };
 
 /// A *Storage* on Redis (5 or later; Debian 12 ships 7.0).
@@ -103,6 +103,7 @@ class redis_storage : public detail::async_interface<redis_storage>,
                     public detail::write_forms<redis_storage> {
 public:
     /// Prepares the pool and tries to connect once.
+    /// @param options where and how to connect, and the key prefix
     /// @param ec `errc::invalid_argument` for a pool size outside 1..64, an
     ///           empty or overlapping prefix; `errc::unavailable` when the
     ///           first connection fails (the object is still usable and
@@ -115,7 +116,10 @@ public:
     redis_storage(const redis_storage&) = delete;
     redis_storage& operator=(const redis_storage&) = delete;
 
-    // Ephemeral state (see *Storage* in polymcp/storage/concepts.hpp).
+    /** @name Ephemeral state
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on keys, TTLs, counters and sets. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     std::optional<std::string> get(std::string_view key, std::error_code& ec);
     void set(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
     bool set_if_absent(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
@@ -132,15 +136,22 @@ public:
     scan_page scan(std::string_view prefix, std::string_view cursor, std::size_t count, std::error_code& ec);
     std::size_t erase_prefix(std::string_view prefix, std::error_code& ec);
     void ping(std::error_code& ec);
+    ///@}
 
-    // Durable records.
+    /** @name Durable records
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on collections of versioned records. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     void define(const collection_schema& schema, std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
+    ///@}
 
-    // Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp).
+    /** @name Channels
+     *  Channels (*PublishSubscribe* in polymcp/storage/concepts.hpp). */
+    ///@{
     /// `PUBLISH` of `message` on `key_prefix + channel`; errors as for `set`.
     void publish(std::string_view channel, std::string_view message, std::error_code& ec);
     /// Subscribes `handler`; the first call starts the listener and waits
@@ -148,6 +159,7 @@ public:
     /// when it is not there yet: the subscription stands and hears
     /// `errc::messages_lost` once the listener is subscribed).
     subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec);
+    ///@}
 
     /// Completes queued asynchronous operations with `errc::shut_down`,
     /// waits for running ones and stops the channel listener. Called by the

@@ -22,13 +22,13 @@ namespace polymcp::storage {
 /// What `reencrypt` does.
 struct reencrypt_options {
     /// The collection whose records hold tokens.
-    std::string collection;
+    std::string collection{};
     /// Top-level string fields holding tokens; absent or non-string fields are skipped.
-    std::vector<std::string> fields;
+    std::vector<std::string> fields{};
     /// Records per batch: each batch is read as one page and written as one transaction.
     std::size_t batch_size = 100;
     /// The associated data each field was encrypted with (empty for Fernet).
-    std::function<std::string(const record&, std::string_view field)> associated_data;
+    std::function<std::string(const record&, std::string_view field)> associated_data{};
     /// Set to true (from any thread) to stop after the current batch.
     const std::atomic<bool>* stop = nullptr;
 };
@@ -52,6 +52,9 @@ struct reencrypt_report {
 /// the calling thread: run it on a background thread
 /// (`std::jthread t([&] { reencrypt(store, ring, options, ec); });`).
 ///
+/// @param store the records' storage
+/// @param ring the keys: the primary one encrypts, every one may decrypt
+/// @param options the collection, the fields and the batch size
 /// @param ec a storage error that stopped the run (records committed before
 ///           it stay rotated); decryption failures are counted, not errors.
 template <storage S, crypto::cipher C>

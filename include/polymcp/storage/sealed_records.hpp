@@ -70,13 +70,13 @@ namespace polymcp::storage {
 /// Where and how `sealed_records` keeps its records.
 struct sealed_records_options {
     /// The records collection.
-    std::string collection;
+    std::string collection{};
     /// What the secrets are (the sealer's purpose, e.g. "polymcp.connector").
-    std::string purpose;
+    std::string purpose{};
     /// The member of each record that holds the sealed secret.
     std::string member = "sealed";
     /// Unique constraints over the plain fields, declared by `define`.
-    std::vector<unique_constraint> unique;
+    std::vector<unique_constraint> unique{};
 };
 
 /// Whether `ec`, from a `sealed_records` operation, says that a secret did
@@ -86,11 +86,11 @@ inline bool sealing_failed(std::error_code ec) noexcept { return ec && ec.catego
 
 /// One record as `sealed_records` reads it back.
 struct sealed_record {
-    std::string id;
+    std::string id{};  ///< the record's id
     /// The plain fields: the record's data without the sealed member.
     nlohmann::json fields = nlohmann::json::object();
     /// The opened secret; null when the record holds none.
-    nlohmann::json secret;
+    nlohmann::json secret{};
     /// The record's version (for the `expected` argument of `update`, `remove`).
     std::int64_t version = 0;
 };
@@ -105,7 +105,7 @@ public:
     sealed_records(std::shared_ptr<Storage> storage, Cipher cipher, sealed_records_options options)
         : storage_(std::move(storage)), sealer_(std::move(cipher)), opts_(std::move(options)) {}
 
-    const sealed_records_options& options() const noexcept { return opts_; }
+    const sealed_records_options& options() const noexcept { return opts_; }  ///< the settings it was made with
     /// The backend, for what involves no secret (listing plain fields, locks).
     Storage& backend() const noexcept { return *storage_; }
 

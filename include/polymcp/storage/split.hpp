@@ -38,11 +38,19 @@ template <class Ephemeral, class Durable>
     requires storage<Ephemeral> && storage<Durable>
 class split_storage {
 public:
+    /// One storage of `ephemeral` (sessions, locks, counters) and `durable`
+    /// (records); both must outlive it.
     split_storage(Ephemeral& ephemeral, Durable& durable) noexcept : e_(ephemeral), d_(durable) {}
 
+    /// The part holding the ephemeral state.
     Ephemeral& ephemeral() noexcept { return e_; }
+    /// The part holding the records.
     Durable& durable() noexcept { return d_; }
 
+    /** @name Ephemeral state: the *Storage* requirements, forwarded to `ephemeral()`
+     *  The *Storage* requirement of the same name (docs/storage.md), forwarded to `ephemeral()`. */
+    ///@{
+    /// The *Storage* requirement of the same name, on `ephemeral()`.
     std::optional<std::string> get(std::string_view k, std::error_code& ec) { return e_.get(k, ec); }
     void set(std::string_view k, std::string_view v, ttl t, std::error_code& ec) { e_.set(k, v, t, ec); }
     bool set_if_absent(std::string_view k, std::string_view v, ttl t, std::error_code& ec) {
@@ -58,12 +66,17 @@ public:
         return e_.scan(prefix, cursor, count, ec);
     }
     std::size_t erase_prefix(std::string_view prefix, std::error_code& ec) { return e_.erase_prefix(prefix, ec); }
+    ///@}
     /// Succeeds when both parts answer; the first failure otherwise.
     void ping(std::error_code& ec) {
         e_.ping(ec);
         if (!ec) d_.ping(ec);
     }
 
+    /** @name Records: the *Storage* requirements, forwarded to `durable()`
+     *  The *Storage* requirement of the same name (docs/storage.md), forwarded to `durable()`. */
+    ///@{
+    /// The *Storage* requirement of the same name, on `durable()`.
     void define(const collection_schema& schema, std::error_code& ec) { d_.define(schema, ec); }
     record create(std::string_view c, std::string_view id, const nlohmann::json& data, std::error_code& ec) {
         return d_.create(c, id, data, ec);
@@ -80,6 +93,7 @@ public:
         return d_.list(c, f, pr, ec);
     }
     void commit(const write_batch& batch, std::error_code& ec) { d_.commit(batch, ec); }
+    ///@}
 
     /// The part whose channels this storage uses: the ephemeral one when it
     /// meets *PublishSubscribe*, else the durable one.
@@ -87,6 +101,10 @@ public:
         if constexpr (publish_subscribe<Ephemeral>) return e_;
         else return d_;
     }
+    /** @name Channels: the *PublishSubscribe* requirements, forwarded to `channels()`
+     *  The *PublishSubscribe* requirement of the same name (docs/storage.md), forwarded to `channels()`. */
+    ///@{
+    /// The *PublishSubscribe* requirement of the same name, on `channels()`.
     void publish(std::string_view channel, std::string_view message, std::error_code& ec)
         requires(publish_subscribe<Ephemeral> || publish_subscribe<Durable>)
     {
@@ -97,8 +115,12 @@ public:
     {
         return channels().subscribe(channel, std::move(handler), ec);
     }
+    ///@}
 
-    // The asynchronous forms, forwarded to the part that holds the data.
+    /** @name The asynchronous forms, forwarded to the part that holds the data
+     *  The asynchronous form of the *Storage* requirement of the same name, forwarded to the part that holds the data. */
+    ///@{
+    /// The *Storage* requirement of the same name, on the part that holds the data.
     template <class Token>
     auto async_get(std::string k, Token&& token) {
         return e_.async_get(k, std::forward<Token>(token));
@@ -191,6 +213,7 @@ public:
             },
             token);
     }
+    ///@}
 
 private:
     Ephemeral& e_;

@@ -33,7 +33,7 @@ namespace polymcp::storage {
 struct sqlite_options {
     /// The database file of the durable records (created if missing). The
     /// ephemeral state lives beside it in `path + "-ephemeral"`.
-    std::string path;
+    std::string path{};
     /// Connections, and worker threads running the asynchronous forms (1 to 64).
     std::size_t pool_size = 4;
     /// How long a writer waits for another connection's write lock, in ms
@@ -42,7 +42,7 @@ struct sqlite_options {
     /// Deadline of each asynchronous operation, queueing included, in ms (0: none).
     std::chrono::milliseconds operation_timeout{10000};
     /// Receives SQLite's own error messages (never values or records). Optional.
-    std::function<void(std::string_view)> log;
+    std::function<void(std::string_view)> log{};
 };
 
 /// A *Storage* in SQLite 3 files, durable across crashes.
@@ -74,6 +74,7 @@ class sqlite_storage : public detail::async_interface<sqlite_storage>,
                      public detail::write_forms<sqlite_storage> {
 public:
     /// Opens (creating and migrating as needed) the database files.
+    /// @param options the files and how to open them
     /// @param ec `errc::unavailable` when a file cannot be opened or created,
     ///           `errc::backend_error` when the schema cannot be migrated,
     ///           `errc::invalid_argument` for an empty path or a pool size
@@ -85,7 +86,10 @@ public:
     sqlite_storage(const sqlite_storage&) = delete;
     sqlite_storage& operator=(const sqlite_storage&) = delete;
 
-    // Ephemeral state (see *Storage* in polymcp/storage/concepts.hpp).
+    /** @name Ephemeral state
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on keys, TTLs, counters and sets. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     std::optional<std::string> get(std::string_view key, std::error_code& ec);
     void set(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
     bool set_if_absent(std::string_view key, std::string_view value, ttl t, std::error_code& ec);
@@ -98,21 +102,30 @@ public:
     scan_page scan(std::string_view prefix, std::string_view cursor, std::size_t count, std::error_code& ec);
     std::size_t erase_prefix(std::string_view prefix, std::error_code& ec);
     void ping(std::error_code& ec);
+    ///@}
 
-    // Durable records.
+    /** @name Durable records
+     *  The *Storage* requirements (polymcp/storage/concepts.hpp) on collections of versioned records. */
+    ///@{
+    /// The *Storage* requirement of the same name (its table in polymcp/storage/concepts.hpp).
     void define(const collection_schema& schema, std::error_code& ec);
     std::optional<record> read(std::string_view collection, std::string_view id, std::error_code& ec);
     page list(std::string_view collection, const filter& f, const page_request& request, std::error_code& ec);
     // create, update, remove and commit: from detail::write_forms, each one
     // all-or-nothing write().
+    ///@}
 
-    // Channels (*PublishSubscribe*): within this object, on the publishing thread.
+    /** @name Channels
+     *  Channels (*PublishSubscribe*): within this object, on the publishing thread. */
+    ///@{
+    /// The *PublishSubscribe* requirement of the same name (polymcp/storage/concepts.hpp).
     void publish(std::string_view channel, std::string_view message, std::error_code& ec) {
         hub_.publish(channel, message, ec);
     }
     subscription subscribe(std::string_view channel, message_handler handler, std::error_code& ec) {
         return hub_.subscribe(channel, std::move(handler), ec);
     }
+    ///@}
 
     /// `PRAGMA integrity_check` on both files: true when SQLite reports "ok".
     bool integrity_check(std::error_code& ec);

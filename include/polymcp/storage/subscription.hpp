@@ -27,7 +27,7 @@ inline constexpr std::size_t max_message_bytes = 7680;
 inline constexpr std::size_t max_channel_bytes = 128;
 
 /// Whether `channel` is a valid channel name: 1 to `max_channel_bytes` of
-/// `[A-Za-z0-9_.:-]`. Thread-safe.
+/// letters, digits, underscore, dot, colon and hyphen. Thread-safe.
 ///
 /// @code
 /// assert(polymcp::storage::valid_channel("connectors:revoked"));
@@ -84,7 +84,9 @@ public:
     /// Made by models: `cancel` stops the delivery for good (and waits for a
     /// call in progress on another thread).
     explicit subscription(std::function<void()> cancel) : cancel_(std::move(cancel)) {}
+    /// Takes over `other`'s delivery; `other` then holds none.
     subscription(subscription&& other) noexcept : cancel_(std::move(other.cancel_)) { other.cancel_ = nullptr; }
+    /// Stops this delivery, then takes over `other`'s.
     subscription& operator=(subscription&& other) noexcept {
         if (this != &other) {
             reset();

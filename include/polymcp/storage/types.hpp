@@ -27,9 +27,9 @@ using ttl = std::chrono::milliseconds;
 /// One durable record: a JSON object stored under `id` in a collection.
 struct record {
     /// Unique within its collection; 1 to 512 bytes.
-    std::string id;
+    std::string id{};
     /// The record's fields (a JSON object).
-    nlohmann::json data;
+    nlohmann::json data{};
     /// 1 when created, incremented by every update: the optimistic
     /// concurrency token that `update` and `remove` can require.
     std::int64_t version = 0;
@@ -40,16 +40,16 @@ struct record {
 /// constrained, as with SQL NULLs.
 struct unique_constraint {
     /// A name for error reports and the backend's index, e.g. "name".
-    std::string name;
+    std::string name{};
     /// Top-level field names, e.g. {"owner", "name"}.
-    std::vector<std::string> fields;
+    std::vector<std::string> fields{};
 };
 
 /// A collection of records and its unique constraints, declared once with
 /// `define` before use (every process sharing a backend declares the same).
 struct collection_schema {
-    std::string name;
-    std::vector<unique_constraint> unique;
+    std::string name{};                     ///< the collection's name
+    std::vector<unique_constraint> unique{};  ///< its unique constraints
 };
 
 /// Which records `list` returns: a conjunction of clauses, each clause a
@@ -101,31 +101,36 @@ struct page_request {
     /// 1 to 1000 records.
     std::size_t limit = 100;
     /// Empty for the first page, else a `next_cursor` returned before.
-    std::string cursor;
+    std::string cursor{};
 };
 
 /// One page of records, in ascending id order.
 struct page {
-    std::vector<record> records;
+    std::vector<record> records{};  ///< at most `page_request::limit`
     /// Empty on the last page; pass it back in `page_request::cursor`.
-    std::string next_cursor;
+    std::string next_cursor{};
 };
 
 /// One page of a key scan.
 struct scan_page {
-    std::vector<std::string> keys;
+    std::vector<std::string> keys{};  ///< the keys found, with the prefix
     /// Empty when the scan is complete.
-    std::string next_cursor;
+    std::string next_cursor{};
 };
 
 /// One write of a `write_batch`.
 struct write_op {
-    enum class kind { create, update, remove };
-    kind op = kind::create;
-    std::string collection;
-    std::string id;
-    nlohmann::json data;                        ///< create, update: the full new record
-    std::optional<std::int64_t> expected_version;  ///< update, remove: fail with `conflict` unless equal
+    /// What the write does.
+    enum class kind {
+        create,  ///< a new record
+        update,  ///< replaces an existing record
+        remove,  ///< deletes a record
+    };
+    kind op = kind::create;  ///< what it does
+    std::string collection{};  ///< the record's collection
+    std::string id{};        ///< the record's id
+    nlohmann::json data{};                      ///< create, update: the full new record
+    std::optional<std::int64_t> expected_version{};  ///< update, remove: fail with `conflict` unless equal
 };
 
 /// Writes applied all or nothing by `commit`: a transaction. When any write
@@ -133,22 +138,27 @@ struct write_op {
 /// applied and the error says which kind of failure stopped it.
 class write_batch {
 public:
+    /// Adds the creation of record `id` in `collection` with `data` (an object).
     write_batch& create(std::string collection, std::string id, nlohmann::json data) {
         ops_.push_back({write_op::kind::create, std::move(collection), std::move(id), std::move(data), {}});
         return *this;
     }
+    /// Adds the replacement of record `id` by `data`, only if its version is
+    /// `expected_version` when given.
     write_batch& update(std::string collection, std::string id, nlohmann::json data,
                         std::optional<std::int64_t> expected_version = {}) {
         ops_.push_back(
             {write_op::kind::update, std::move(collection), std::move(id), std::move(data), expected_version});
         return *this;
     }
+    /// Adds the removal of record `id`, only if its version is
+    /// `expected_version` when given.
     write_batch& remove(std::string collection, std::string id, std::optional<std::int64_t> expected_version = {}) {
         ops_.push_back({write_op::kind::remove, std::move(collection), std::move(id), nullptr, expected_version});
         return *this;
     }
-    const std::vector<write_op>& ops() const noexcept { return ops_; }
-    bool empty() const noexcept { return ops_.empty(); }
+    const std::vector<write_op>& ops() const noexcept { return ops_; }  ///< the writes, in order
+    bool empty() const noexcept { return ops_.empty(); }                ///< whether it holds no write
 
 private:
     std::vector<write_op> ops_;

@@ -55,15 +55,17 @@ namespace polymcp::tool_auth {
 
 /// What a verifier says about the credentials given to `authenticate`.
 struct verification {
-    bool ok = false;
+    bool ok = false;  ///< whether the credentials were accepted
     /// On failure, why (shown to the client; must not repeat the credentials).
     std::string message{};
     /// On success, who the third party says this is (shown by `get_auth_status`).
     nlohmann::json identity = nlohmann::json::object();
 
+    /// Accepted, for `identity`.
     static verification success(nlohmann::json identity = nlohmann::json::object()) {
         return {true, {}, std::move(identity)};
     }
+    /// Refused, because of `message`.
     static verification failure(std::string message) { return {false, std::move(message), nlohmann::json::object()}; }
 };
 
@@ -71,7 +73,7 @@ struct verification {
 struct auth_change {
     std::uint64_t session = 0;   ///< `request_context::session_id()`
     bool authenticated = false;  ///< true after `authenticate`, false after `logout`
-    nlohmann::json identity = nlohmann::json::object();
+    nlohmann::json identity = nlohmann::json::object();  ///< who signed in (empty after `logout`)
 };
 
 /// Settings of `sign_in`.
@@ -143,6 +145,7 @@ public:
         callbacks_.emplace(++next_callback_, std::move(callback));
         return next_callback_;
     }
+    /// Removes the callback `id` (`on_change`'s return value).
     void remove_callback(std::uint64_t id) {
         std::lock_guard lock(mu_);
         callbacks_.erase(id);
@@ -210,13 +213,13 @@ public:
 
 private:
     struct session_state {
-        std::optional<Credentials> creds;  // in memory only
+        std::optional<Credentials> creds{};  // in memory only
         nlohmann::json identity = nlohmann::json::object();
         std::chrono::system_clock::time_point since{};
     };
     struct pending {
         std::uint64_t session = 0;
-        std::function<void(std::string, nlohmann::json)> notify;
+        std::function<void(std::string, nlohmann::json)> notify{};
     };
 
     explicit sign_in(sign_in_options<Credentials> o) : options_(std::move(o)) {}

@@ -90,6 +90,7 @@ class credential_store {
 public:
     /// @param storage where the records live (shared; must outlive nothing: it is kept)
     /// @param cipher encrypts the credentials (copied)
+    /// @param options the records collection
     credential_store(std::shared_ptr<Storage> storage, Cipher cipher, credential_store_options options = {})
         : records_(std::move(storage), std::move(cipher),
                    {.collection = options.collection, .purpose = std::string(purpose), .member = "secret"}),
@@ -165,7 +166,7 @@ public:
             token, std::move(tenant), std::move(provider));
     }
 
-    const credential_store_options& options() const noexcept { return options_; }
+    const credential_store_options& options() const noexcept { return options_; }  ///< the settings it was made with
 
     /// The purpose credentials are sealed for (polymcp/crypto/sealed.hpp).
     static constexpr std::string_view purpose = "polymcp.tenant_credentials";
@@ -219,8 +220,8 @@ struct credentialed {
     using args_type = typename three_params<F>::args;
     using result_type = typename three_params<F>::result;
 
-    std::shared_ptr<Store> store;
-    std::string provider;
+    std::shared_ptr<Store> store{};
+    std::string provider{};
     F f;
 
     asio::awaitable<call_tool_result> operator()(args_type a, request_context& ctx) const {

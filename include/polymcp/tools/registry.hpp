@@ -41,10 +41,11 @@ class tool_registry {
 public:
     /// One page of `tools/list`.
     struct page {
-        std::vector<std::shared_ptr<const tool_entry>> tools;
-        std::string next_cursor;  ///< empty on the last page
+        std::vector<std::shared_ptr<const tool_entry>> tools{};  ///< in name order
+        std::string next_cursor{};  ///< empty on the last page
     };
 
+    /// @param dynamic whether tools may change while serving (`tools.listChanged`)
     explicit tool_registry(bool dynamic) : dynamic_(dynamic) {}
 
     /// Whether tools may change at run time (`tools.listChanged`).
@@ -96,6 +97,7 @@ POLYMCP_DECL std::shared_ptr<tool_registry> make_dynamic_tool_registry();
 template <class... Tools>
 class tool_set {
 public:
+    /// The set of `t`.
     explicit tool_set(Tools... t) : tools_(std::move(t)...) {}
 
     /// A static registry holding these tools.

@@ -89,43 +89,44 @@ asio::awaitable<tool_outcome> run_coroutine(F f, Args a, std::shared_ptr<request
 template <fixed_string Name, class F>
 class tool_definition {
 public:
-    using handler_type = F;
-    using traits = handler::handler_traits<F>;
+    using handler_type = F;                     ///< the handler's type
+    using traits = handler::handler_traits<F>;  ///< what the handler takes and returns
     /// The tool's name (compile time).
     static constexpr std::string_view name = Name.view();
 
+    /// A tool described by `description` (for the model), run by `fn`.
     tool_definition(std::string description, F fn)
         : description_(std::move(description)), fn_(std::move(fn)) {}
 
     /// Display title (`Tool.title`, 2025-06-18+).
     tool_definition& title(std::string t) & { title_ = std::move(t); return *this; }
-    tool_definition&& title(std::string t) && { title_ = std::move(t); return std::move(*this); }
+    tool_definition&& title(std::string t) && { title_ = std::move(t); return std::move(*this); }  ///< the same, on a temporary
     /// Behaviour hints (`Tool.annotations`).
     tool_definition& annotations(tool_annotations a) & { annotations_ = std::move(a); return *this; }
-    tool_definition&& annotations(tool_annotations a) && { annotations_ = std::move(a); return std::move(*this); }
+    tool_definition&& annotations(tool_annotations a) && { annotations_ = std::move(a); return std::move(*this); }  ///< the same, on a temporary
     /// Icons (`Tool.icons`, 2025-11-25).
     tool_definition& icons(std::vector<icon> i) & { icons_ = std::move(i); return *this; }
-    tool_definition&& icons(std::vector<icon> i) && { icons_ = std::move(i); return std::move(*this); }
+    tool_definition&& icons(std::vector<icon> i) && { icons_ = std::move(i); return std::move(*this); }  ///< the same, on a temporary
     /// Free-form `_meta` (an object).
     tool_definition& meta(nlohmann::json m) & { meta_ = std::move(m); return *this; }
-    tool_definition&& meta(nlohmann::json m) && { meta_ = std::move(m); return std::move(*this); }
+    tool_definition&& meta(nlohmann::json m) && { meta_ = std::move(m); return std::move(*this); }  ///< the same, on a temporary
     /// Replaces the generated `inputSchema` with `schema` (a JSON Schema
     /// 2020-12 object schema), e.g. to publish `$defs`, `$schema` or
     /// `additionalProperties`. Arguments are still decoded into the handler's
     /// struct, so the two must agree.
     tool_definition& input_schema(nlohmann::json schema) & { input_schema_ = std::move(schema); return *this; }
-    tool_definition&& input_schema(nlohmann::json schema) && { input_schema_ = std::move(schema); return std::move(*this); }
+    tool_definition&& input_schema(nlohmann::json schema) && { input_schema_ = std::move(schema); return std::move(*this); }  ///< the same, on a temporary
     /// Runs a plain (non-coroutine) handler on the server's thread pool, so
     /// that blocking work never stalls other requests. Such a handler should
     /// poll `request_context::cancelled()` when it runs long.
     tool_definition& blocking(bool b = true) & { blocking_ = b; return *this; }
-    tool_definition&& blocking(bool b = true) && { blocking_ = b; return std::move(*this); }
+    tool_definition&& blocking(bool b = true) && { blocking_ = b; return std::move(*this); }  ///< the same, on a temporary
     /// OAuth scopes a caller needs to call this tool (all of them), checked
     /// before the handler runs: over Streamable HTTP a token without them is
     /// answered 403 `insufficient_scope` naming them (RFC 6750 section 3.1),
     /// elsewhere the call gets a JSON-RPC error -32003 (see docs/auth.md).
     tool_definition& scopes(std::vector<std::string> s) & { scopes_ = std::move(s); return *this; }
-    tool_definition&& scopes(std::vector<std::string> s) && { scopes_ = std::move(s); return std::move(*this); }
+    tool_definition&& scopes(std::vector<std::string> s) && { scopes_ = std::move(s); return std::move(*this); }  ///< the same, on a temporary
 
     /// The `Tool` object (newest revision).
     /// @throws std::invalid_argument for a `describe` trait naming a non-member.

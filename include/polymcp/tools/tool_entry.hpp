@@ -20,7 +20,8 @@
 namespace polymcp {
 
 /// True when `name` follows the MCP tool-name rules (MCP 2025-11-25 "Tools" >
-/// "Tool Names"): 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`.
+/// "Tool Names"): 1 to 128 characters from A-Z, a-z, 0-9, underscore, hyphen
+/// and dot.
 constexpr bool is_valid_tool_name(std::string_view name) noexcept {
     if (name.empty() || name.size() > 128) return false;
     for (char c : name) {
@@ -35,12 +36,14 @@ constexpr bool is_valid_tool_name(std::string_view name) noexcept {
 /// when the handler threw `jsonrpc::url_elicitation_required`, that JSON-RPC
 /// error instead of a result. Converts implicitly from both.
 struct tool_outcome {
-    call_tool_result result{};
+    call_tool_result result{};              ///< the result, when `error` is not set
     std::optional<jsonrpc::error> error{};  ///< set: answer with this error
 
-    tool_outcome() = default;
-    tool_outcome(call_tool_result r) : result(std::move(r)) {}           // NOLINT: implicit on purpose
-    tool_outcome(jsonrpc::error e) : error(std::move(e)) {}              // NOLINT: implicit on purpose
+    tool_outcome() = default;  ///< an empty successful result
+    /// A result (implicit, so that a `call_tool_result` converts).
+    tool_outcome(call_tool_result r) : result(std::move(r)) {}  // NOLINT: implicit on purpose
+    /// A JSON-RPC error to answer with (implicit, so that an error converts).
+    tool_outcome(jsonrpc::error e) : error(std::move(e)) {}     // NOLINT: implicit on purpose
 };
 
 /// One callable tool, independent of how it was declared.
@@ -54,9 +57,9 @@ struct tool_entry {
     using call_fn = std::function<void(const nlohmann::json& arguments,
                                        std::shared_ptr<request_context> ctx, completion done)>;
 
-    std::string name;
-    nlohmann::json descriptor;  ///< the `Tool` object for the newest revision
-    call_fn call;
+    std::string name{};         ///< what `tools/call` names it by
+    nlohmann::json descriptor{};  ///< the `Tool` object for the newest revision
+    call_fn call{};             ///< runs it
     /// OAuth scopes the caller's principal must hold (all of them); checked
     /// before `call` runs. Empty: none.
     std::vector<std::string> scopes{};

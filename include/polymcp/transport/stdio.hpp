@@ -37,8 +37,8 @@ public:
         std::function<void()> on_shutdown{};
     };
 
-    stdio_transport() = default;
-    explicit stdio_transport(options o) : opts_(o) {}
+    stdio_transport() = default;  ///< stdin and stdout, default options
+    explicit stdio_transport(options o) : opts_(o) {}  ///< stdin and stdout, with `o`
 
     /// Serves until end of input or a signal, then shuts down as described in
     /// this header. Blocks the calling thread, which runs the server's

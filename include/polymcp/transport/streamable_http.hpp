@@ -124,6 +124,7 @@ struct streamable_http_options {
 /// `session_count` from any thread.
 class streamable_http_transport {
 public:
+    /// A transport for the server's HTTP listener, with `options`.
     POLYMCP_DECL explicit streamable_http_transport(streamable_http_options options = {});
 
     /// Listens and serves on `core.options().io_threads` threads (the calling
@@ -142,6 +143,7 @@ public:
     /// Sessions alive now.
     POLYMCP_DECL std::size_t session_count() const;
 
+    /// Takes `o`'s options (a transport is moved into its server before it runs).
     streamable_http_transport(streamable_http_transport&& o) noexcept : options_(std::move(o.options_)) {}
 
 private:
