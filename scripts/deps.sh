@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/npm_install.sh"
 
-apt_packages=(cmake ninja-build g++ ccache pkg-config help2man lintian dpkg-dev curl
+apt_packages=(cmake ninja-build g++ ccache pkg-config help2man doxygen lintian dpkg-dev curl
   python3-requests python3-urllib3 python3-colorama python3-yaml python3-patch-ng python3-fasteners python3-distro python3-jinja2 python3-dateutil libboost-dev nlohmann-json3-dev libasio-dev catch2 libhttp-parser-dev libssl-dev openssl clang-16 libclang-rt-16-dev python3 python3-cryptography libsqlite3-dev sqlite3 libhiredis-dev redis-server redis-tools libpq-dev postgresql libcurl4-openssl-dev nginx-light)
 if [ "${POLYMCP_WITH_NODE:-1}" = 1 ] && ! command -v npm >/dev/null 2>&1; then
   apt_packages+=(npm)
