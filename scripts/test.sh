@@ -55,7 +55,7 @@ if [ "${POLYMCP_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --build --preset debug-asan -j "$jobs" --target polymcp_unit_tests polymcp_integration_tests hello_stdio everything_server storage_tour polymcp_keys auth_tools_server conformance_client mcp_cli polymcp_client_interop_tests polymcp_connectors_tests
   # What the sanitizers add nothing to (and the link checks, which are about
   # the release build's programs, not all built here) runs in the release tier.
-  ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install|link|package)[.]'
+  ctest --preset debug-asan -j "$jobs" -E '^(interop|compile_fail|install|link|package|docs)[.]'
 fi
 
 # Runs libFuzzer target $1 for $2 seconds from corpus folder $3 (a scratch

@@ -1,0 +1,12 @@
+// The context of docs/api/storage.md's code blocks.
+#pragma once
+#include <polymcp/server.hpp>
+#include <polymcp/storage/concepts.hpp>
+
+#include <asio/async_result.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
