@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds the API reference with Doxygen, every warning an error, and checks that
 # it holds the pages a reader starts from.
+# Then checks that the same settings refuse an undocumented entity and a broken
+# reference (violations/api/bad.hpp).
 # usage: check_api_reference.sh <doxygen, or empty> <output dir holding Doxyfile>
 # Exit 77 (skipped) without doxygen.
 doxygen=$1
@@ -33,4 +35,22 @@ for want in "s.set_if_absent(k, v, t, ec)" "file_storage"; do
   grep -qF "$want" "$out/html/concept_storage.html" || { echo "FAIL: concept_storage.html lacks $want"; status=1; }
 done
 [ $status -eq 0 ] && echo "API reference: $(ls "$out/html" | wc -l) files, no warning, in $out/html"
+
+# The same settings over violations/api: doxygen must fail, naming both.
+bad=$out/violations
+rm -rf "$bad" && mkdir -p "$bad"
+{ cat "$out/Doxyfile"
+  echo "INPUT = $(dirname "$0")/violations/api"
+  echo "OUTPUT_DIRECTORY = $bad"
+  echo "WARN_LOGFILE = $bad/warnings.txt"
+  echo "STRIP_FROM_PATH = $(dirname "$0")/violations"; } | "$doxygen" - > "$bad/doxygen.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then
+  echo "FAIL: doxygen accepted violations/api/bad.hpp"
+  status=1
+fi
+for want in "undocumented_function" "no_such_entity"; do
+  grep -q "$want" "$bad/warnings.txt" || { echo "FAIL: no warning names $want"; cat "$bad/warnings.txt"; status=1; }
+done
+[ $status -eq 0 ] && echo "refused, as it should be: $(grep -c . "$bad/warnings.txt") warnings for violations/api/bad.hpp"
 exit $status
