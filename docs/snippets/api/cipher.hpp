@@ -2,7 +2,6 @@
 #pragma once
 #include <polymcp/crypto/concepts.hpp>
 #include <polymcp/crypto/key_ring.hpp>
-#include <polymcp/server.hpp>
 
 #include <cstdint>
 #include <string>

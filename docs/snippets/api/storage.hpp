@@ -1,6 +1,5 @@
 // The context of docs/api/storage.md's code blocks.
 #pragma once
-#include <polymcp/server.hpp>
 #include <polymcp/storage/concepts.hpp>
 
 #include <asio/async_result.hpp>

@@ -1,3 +1,3 @@
 // The context of broken.md: a real header, so that only the block is wrong.
 #pragma once
-#include <polymcp/storage/sqlite.hpp>
+#include <polymcp/crypto/concepts.hpp>
