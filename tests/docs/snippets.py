@@ -11,12 +11,11 @@ before the fence, by an HTML comment that says how the block is compiled (docs/s
     <!-- snippet: fragment: <why> --> not compiled, on purpose; the reason is required
 
 A page's context is docs/snippets/<page>.hpp, its path under docs/ (docs/api/storage.md's is
-docs/snippets/api/storage.hpp, README.md's docs/snippets/README.hpp): the
-includes and the names its blocks use without declaring them, as a reader would have them in
-their own program. In `statements` and `coroutine` blocks, leading `#include` lines go to
-namespace scope. A page's declarations come first, in page order, then its function bodies. Each
-generated line carries a #line directive, so a compiler's message names the
-page and line of the Markdown file.
+docs/snippets/api/storage.hpp, README.md's docs/snippets/README.hpp): the includes and the names
+its blocks use without declaring them, as a reader would have them in their own program. In
+`statements` and `coroutine` blocks, leading `#include` lines go to namespace scope. A page's
+declarations come first, in page order, then its function bodies. A #line directive before each
+block's code makes a compiler's message name the page and line of the Markdown file.
 
 usage:
   snippets.py check <source-dir>
