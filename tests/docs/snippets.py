@@ -22,9 +22,10 @@ usage:
       every C++ block of README.md and docs/**/*.md is marked, with a kind above; prints one line per
       problem (file:line: message) and exits 1 if there is any
   snippets.py list <source-dir>
-      the translation units `generate` can write, one per line: <page> for a page's
-      declarations, statements and coroutines, <page>.<line> for each program, where <page> is
-      the page's path under docs/ without .md and with dots for slashes (api.storage, README)
+      the translation units `generate` can write, one per line with the page it comes from
+      (`<unit> <page path>`): <page> for a page's declarations, statements and coroutines,
+      <page>.<line> for each program, where <page> is the page's path under docs/ without .md
+      and with dots for slashes (api.storage, README)
   snippets.py generate <source-dir> <unit> <output.cpp>
       writes one translation unit named as `list` prints it
 """
@@ -183,8 +184,9 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "check":
         return check(argv[2])
     if len(argv) >= 3 and argv[1] == "list":
-        for name in sorted(units(argv[2])):
-            print(name)
+        found = units(argv[2])
+        for name in sorted(found):
+            print(f"{name} {found[name][0]}")
         return 0
     if len(argv) >= 5 and argv[1] == "generate":
         return generate(argv[2], argv[3], argv[4])
