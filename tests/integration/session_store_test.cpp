@@ -477,6 +477,7 @@ TEST_CASE("session store: a record reads back as it was written, and anything el
     r.log_level = polymcp::logging_level::critical;
     r.subscriptions = {"file:///a", "file:///b"};
     r.owner = {.subject = "ann", .tenant = "t1", .issuer = "api_key"};
+    r.generation = 7;
     auto back = polymcp::session_record::from_json(r.to_json());
     REQUIRE(back);
     CHECK(back->protocol_version == r.protocol_version);
@@ -485,6 +486,7 @@ TEST_CASE("session store: a record reads back as it was written, and anything el
     CHECK(back->log_level == r.log_level);
     CHECK(back->subscriptions == r.subscriptions);
     CHECK(back->owner.same_caller(r.owner));
+    CHECK(back->generation == 7);
 
     auto broken = [&](auto change) {
         json j = r.to_json();
@@ -496,5 +498,13 @@ TEST_CASE("session store: a record reads back as it was written, and anything el
     CHECK_FALSE(broken([](json& j) { j["logLevel"] = "loud"; }));
     CHECK_FALSE(broken([](json& j) { j["capabilities"] = "all"; }));
     CHECK_FALSE(broken([](json& j) { j.erase("owner"); }));
+    CHECK_FALSE(broken([](json& j) { j["gen"] = -1; }));
+    CHECK_FALSE(broken([](json& j) { j["gen"] = "7"; }));
+    // A record without "gen" reads as generation 0.
+    json ungenerated = r.to_json();
+    ungenerated.erase("gen");
+    auto old = polymcp::session_record::from_json(ungenerated);
+    REQUIRE(old);
+    CHECK(old->generation == 0);
     CHECK_FALSE(polymcp::session_record::from_json(json("not an object")));
 }

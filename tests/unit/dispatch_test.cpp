@@ -280,6 +280,56 @@ TEST_CASE("dispatch: a request in flight holds its id until it is cancelled, the
     CHECK(result_of(again->reply())["content"][0]["text"] == "y");
 }
 
+TEST_CASE("dispatch: a session's record counts its changes, and a copy never takes an older record") {
+    dispatcher d;
+    auto on_strand = [&](auto f) {
+        asio::post(d.session->get_executor(), f);
+        d.core.io().restart();
+        d.core.io().poll();
+    };
+    auto current = [&] {
+        polymcp::session_record r;
+        on_strand([&] { r = d.session->record(); });
+        return r;
+    };
+
+    // initialize and every change to the record add one; what changes nothing adds nothing.
+    d.step(dispatcher::initialize(1, "2025-11-25"));
+    CHECK(current().generation == 1);
+    d.step(dispatcher::request(2, "logging/setLevel", {{"level", "error"}}));
+    d.step(dispatcher::request(3, "logging/setLevel", {{"level", "error"}}));
+    d.step(dispatcher::request(4, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
+    auto held = current();
+    CHECK(held.generation == 2);
+    CHECK(held.log_level == polymcp::logging_level::error);
+    const auto local_changes = d.session->record_version();
+
+    // A record read before that change (another instance's announcement that
+    // raced it) is refused, and the session keeps its own.
+    auto stale = held;
+    stale.generation = 1;
+    stale.log_level = polymcp::logging_level::debug;
+    bool taken = true;
+    on_strand([&] { taken = d.session->restore(stale); });
+    CHECK_FALSE(taken);
+    CHECK(current().log_level == polymcp::logging_level::error);
+
+    // One of the same or a later revision is taken; taking one is not a change of this copy's own.
+    auto later = held;
+    later.generation = 5;
+    later.log_level = polymcp::logging_level::warning;
+    on_strand([&] { taken = d.session->restore(later); });
+    CHECK(taken);
+    CHECK(current().log_level == polymcp::logging_level::warning);
+    CHECK(current().generation == 5);
+    CHECK(d.session->record_version() == local_changes);
+
+    // The next change counts on from the record taken.
+    d.step(dispatcher::request(5, "logging/setLevel", {{"level", "debug"}}));
+    CHECK(current().generation == 6);
+    CHECK(d.session->record_version() == local_changes + 1);
+}
+
 TEST_CASE("dispatcher: the feature methods are served from the request scope alone, for either front end") {
     asio::io_context io;
     auto shared = std::make_shared<polymcp::server_shared>();

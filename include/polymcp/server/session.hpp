@@ -95,14 +95,20 @@ public:
     revision protocol_version() const noexcept { return core_->protocol_version(); }
 
     /// What this session keeps between requests, for a `session_store`
-    /// (server/session_store.hpp): its revision, client capabilities and
-    /// info, log level and subscriptions; `owner` is left anonymous (the
-    /// transport knows it). Meaningful once `initialized()`.
+    /// (server/session_store.hpp): its protocol revision, client
+    /// capabilities and info, log level, subscriptions and the record's
+    /// generation; `owner` is left anonymous (the transport knows it).
+    /// Meaningful once `initialized()`.
     POLYMCP_DECL session_record record() const;
     /// Takes up a record stored by this or another instance: the session
-    /// becomes initialized with its revision, capabilities, client info, log
-    /// level and subscriptions (and subscribes to the registries' changes).
-    POLYMCP_DECL void restore(const session_record& r);
+    /// becomes initialized with its protocol revision, capabilities, client
+    /// info, log level and subscriptions (and subscribes to the registries'
+    /// changes). A record older than what this copy holds
+    /// (`r.generation < record().generation`: a read that raced a later
+    /// change) is ignored; one of the same generation is taken, so that
+    /// copies that changed at once settle on what the store kept.
+    /// @returns whether the record was taken
+    POLYMCP_DECL bool restore(const session_record& r);
     /// Where messages go that belong to another instance's copy of this
     /// session: a response to a request this copy did not send, a
     /// `notifications/cancelled` for a request not running here. Unset (the
@@ -115,8 +121,10 @@ public:
     /// the request running here; anything else, or a message for nothing
     /// here, is ignored and never forwarded again.
     POLYMCP_DECL void receive_forwarded(const nlohmann::json& message);
-    /// Grows whenever what `record()` returns changes (`initialize`,
-    /// `logging/setLevel`, `resources/subscribe` and `unsubscribe`).
+    /// Grows whenever this copy changes what `record()` returns
+    /// (`initialize`, `logging/setLevel`, `resources/subscribe` and
+    /// `unsubscribe`); unlike `session_record::generation`, not when it takes
+    /// a record (`restore`), so that a transport stores only its own changes.
     std::uint64_t record_version() const noexcept { return record_version_; }
 
 private:
@@ -140,6 +148,11 @@ private:
     // After initialize: list changes and resource updates to the session's channel.
     POLYMCP_DECL void subscribe_registries();
     POLYMCP_DECL void post_notification(std::string method, nlohmann::json params);
+    // This copy changed what record() returns.
+    void changed() noexcept {
+        ++record_version_;
+        ++generation_;
+    }
 
     std::shared_ptr<dispatcher> core_;
     std::shared_ptr<stateless_endpoint> stateless_;
@@ -152,6 +165,7 @@ private:
     bool initialized_ = false;
     bool client_ready_ = false;
     std::uint64_t record_version_ = 0;
+    std::uint64_t generation_ = 0;  // session_record::generation of what this copy holds
     forward_fn forward_;
 };
 

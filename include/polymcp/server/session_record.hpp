@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,11 +34,17 @@ struct session_record {
     /// The principal the session is bound to (issuer, subject, tenant);
     /// anonymous when it was opened without credentials.
     auth::principal owner{};
+    /// How many changes made it (`initialize`, `logging/setLevel`,
+    /// `resources/subscribe`, `resources/unsubscribe`), counted across every
+    /// instance that served the session: a copy never takes a record older
+    /// than what it holds (`session::restore`).
+    std::uint64_t generation = 0;
 
-    /// `{"v": 1, "protocolVersion", "capabilities", "clientInfo", "logLevel",
-    /// "subscriptions", "owner": {"iss", "sub", "ten"}}`.
+    /// `{"v": 1, "gen", "protocolVersion", "capabilities", "clientInfo",
+    /// "logLevel", "subscriptions", "owner": {"iss", "sub", "ten"}}`.
     nlohmann::json to_json() const {
         return {{"v", 1},
+                {"gen", generation},
                 {"protocolVersion", std::string(to_string(protocol_version))},
                 {"capabilities", client_capabilities},
                 {"clientInfo", client_info},
@@ -47,7 +54,8 @@ struct session_record {
     }
 
     /// The record `to_json` wrote, or nullopt for anything else (another
-    /// version, a missing or mistyped member). Never throws.
+    /// version, a missing or mistyped member). A record without `"gen"`
+    /// reads as generation 0. Never throws.
     static std::optional<session_record> from_json(const nlohmann::json& j) noexcept {
         try {
             if (!j.is_object() || j.value("v", 0) != 1) return std::nullopt;
@@ -56,6 +64,10 @@ struct session_record {
             auto level = parse_logging_level(j.at("logLevel").get<std::string>());
             if (!rev || is_stateless(*rev) || !level) return std::nullopt;
             r.protocol_version = *rev;
+            if (auto it = j.find("gen"); it != j.end()) {  // absent: 0
+                if (!it->is_number_unsigned()) return std::nullopt;
+                r.generation = it->get<std::uint64_t>();
+            }
             r.log_level = *level;
             r.client_capabilities = j.at("capabilities");
             r.client_info = j.at("clientInfo");

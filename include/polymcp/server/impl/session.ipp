@@ -240,7 +240,7 @@ jsonrpc::reply session::on_initialize(const jsonrpc::request& r) {
         state->client_info = *ci;
     }
     subscribe_registries();
-    ++record_version_;
+    changed();
 
     nlohmann::json res = {{"protocolVersion", std::string(to_string(rev))},
                           {"capabilities", core_->capabilities_json()},
@@ -258,7 +258,7 @@ jsonrpc::reply session::on_set_level(const jsonrpc::request& r) {
         return dispatcher::error(r.id, jsonrpc::error_code::invalid_params,
                                  "Invalid params for 'logging/setLevel': /level must be one of debug, info, "
                                  "notice, warning, error, critical, alert, emergency");
-    if (core_->state()->min_log_level.exchange(static_cast<int>(*level)) != static_cast<int>(*level)) ++record_version_;
+    if (core_->state()->min_log_level.exchange(static_cast<int>(*level)) != static_cast<int>(*level)) changed();
     return dispatcher::result(r.id, nlohmann::json::object());
 }
 
@@ -277,9 +277,9 @@ jsonrpc::reply session::on_resources_subscribe(const jsonrpc::request& r, bool s
                                      "Invalid params for 'resources/subscribe': this session already has " +
                                          std::to_string(resource_subscriptions_.size()) +
                                          " subscriptions, the limit (server_options::max_resource_subscriptions)");
-        if (resource_subscriptions_.insert(u).second) ++record_version_;
+        if (resource_subscriptions_.insert(u).second) changed();
     } else {
-        if (resource_subscriptions_.erase(u)) ++record_version_;
+        if (resource_subscriptions_.erase(u)) changed();
     }
     return dispatcher::result(r.id, nlohmann::json::object());
 }
@@ -295,10 +295,13 @@ session_record session::record() const {
     }
     r.log_level = static_cast<logging_level>(state->min_log_level.load());
     r.subscriptions.assign(resource_subscriptions_.begin(), resource_subscriptions_.end());
+    r.generation = generation_;
     return r;
 }
 
-void session::restore(const session_record& r) {
+bool session::restore(const session_record& r) {
+    if (initialized_ && r.generation < generation_) return false;
+    generation_ = r.generation;
     const auto& state = core_->state();
     state->protocol = r.protocol_version;
     state->min_log_level = static_cast<int>(r.log_level);
@@ -321,6 +324,7 @@ void session::restore(const session_record& r) {
         client_ready_ = true;  // it said notifications/initialized to the instance that made the record
         subscribe_registries();
     }
+    return true;
 }
 
 void session::post_notification(std::string method, nlohmann::json params) {
