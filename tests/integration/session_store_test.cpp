@@ -501,9 +501,9 @@ TEST_CASE("session store: a record reads back as it was written, and anything el
     CHECK_FALSE(broken([](json& j) { j["gen"] = -1; }));
     CHECK_FALSE(broken([](json& j) { j["gen"] = "7"; }));
     // A record without "gen" reads as generation 0.
-    json ungenerated = r.to_json();
-    ungenerated.erase("gen");
-    auto old = polymcp::session_record::from_json(ungenerated);
+    json without_gen = r.to_json();
+    without_gen.erase("gen");
+    auto old = polymcp::session_record::from_json(without_gen);
     REQUIRE(old);
     CHECK(old->generation == 0);
     CHECK_FALSE(polymcp::session_record::from_json(json("not an object")));

@@ -87,7 +87,7 @@ test("tools/call: echo, add (structuredContent validated by the SDK), invalid ar
 
 test("progress: countdown reports progress to the SDK's onprogress", async () => {
   const { client, transport } = await connect();
-  // Every message as it leaves the transport, before the SDK dispatches it.
+  // Every message the transport reads, before the SDK dispatches it.
   const raw = [];
   const dispatch = transport.onmessage;
   transport.onmessage = (message, extra) => {
@@ -103,7 +103,7 @@ test("progress: countdown reports progress to the SDK's onprogress", async () =>
     );
     assert.equal(result.content[0].text, "countdown from 4 finished");
 
-    // On the wire: progress 0..4 with total 4 and the request's token, all
+    // On the wire: progress 0..4 with total 4 and one progressToken, all
     // before the response.
     const responseAt = raw.findIndex((m) => m.id !== undefined && m.result !== undefined);
     assert.ok(responseAt >= 0, "the response was received");
@@ -136,7 +136,7 @@ test("cancellation: aborting a call sends notifications/cancelled and the server
     let progressed;
     const firstProgress = new Promise((r) => (progressed = r));
     const pending = client.callTool(
-      { name: "countdown", arguments: { from: 1000, delay_ms: 50 } },
+      { name: "countdown", arguments: { from: 1000, delay_ms: 20 } },
       CallToolResultSchema,
       { signal: controller.signal, onprogress: () => progressed() },
     );
