@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <set>
 
 namespace pc = polymcp::connectors;
@@ -328,6 +329,96 @@ TEST_CASE("catalog servers: secrets only in a sealed auth_config, never shown, n
     // An HTTP server's URL is shown to users as its origin only (a path may hold a token).
     pc::endpoint ep = pc::endpoint::from_json({{"url", "https://mcp.example.com:8443/v1/sk-secret-path/mcp"}});
     CHECK(ep.to_public_json()["url"] == "https://mcp.example.com:8443");
+    m->close_all();
+}
+
+TEST_CASE("auth_config: a malformed one is refused with 400 naming its member, on every path that takes one",
+          "[connectors][security]") {
+    asio::io_context io;
+    auto m = make_manager(io, std::make_shared<st::memory_storage>());
+    pc::server_record stdio_server, http_server;
+    pc::connector stored;
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        json body = scripted_server();
+        stdio_server = co_await m->create_server(admin, body);
+        json http = {{"name", "remote"}, {"url", "https://mcp.example.com/mcp"}, {"public", true}};
+        http_server = co_await m->create_server(admin, http);
+        pc::connector c;
+        c.name = "stored";
+        c.server = pc::endpoint::from_json({{"url", "https://mcp.example.com/mcp"}});
+        json bearer = {{"type", "bearer"}, {"token", "t"}};
+        stored = co_await m->connectors().insert(alice, c, bearer);
+    });
+    // Each is read before it is validated (an api_key's default variable, a sign-in's request): none may throw
+    // anything but the validation's own error.
+    const std::vector<json> malformed = {
+        json{{"type", json::array({"--ro"})}, {"key", "s1cr%t-license-key-0123456789"}},
+        json{{"type", 5}},
+        json{{"type", nullptr}},
+        json{{"type", json::object()}},
+        json{{"type", "api_key"}, {"key", 5}},
+        json{{"type", "api_key"}, {"key", "k"}, {"env", 5}},
+        json{{"type", "oauth_sign_in"}, {"client_id", 5}},
+        json{{"type", "oauth_sign_in"}, {"registered_client", true}},
+        json("api_key"),
+        json::array({1}),
+    };
+    using op = std::function<asio::awaitable<void>(json)>;
+    const std::vector<std::pair<std::string, op>> paths = {
+        {"create_server (stdio)",
+         [&](json a) -> asio::awaitable<void> {
+             json b = scripted_server({{"name", "other"}, {"auth_config", a}});
+             co_await m->create_server(admin, b);
+         }},
+        {"create_server (http)",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"name", "other"}, {"url", "https://mcp.example.com/mcp"}, {"auth_config", a}};
+             co_await m->create_server(admin, b);
+         }},
+        {"update_server",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"auth_config", a}};
+             co_await m->update_server(admin, stdio_server.id, b);
+         }},
+        {"create_connector (catalog stdio)",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"name", "mine"}, {"server_id", stdio_server.id}, {"auth_config", a}};
+             co_await m->create_connector(alice, b);
+         }},
+        {"create_connector (catalog http)",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"name", "mine"}, {"server_id", http_server.id}, {"auth_config", a}};
+             co_await m->create_connector(alice, b);
+         }},
+        {"create_connector (url)",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"name", "mine"}, {"url", "https://mcp.example.com/mcp"}, {"auth_config", a}};
+             co_await m->create_connector(alice, b);
+         }},
+        {"update_connector",
+         [&](json a) -> asio::awaitable<void> {
+             json b = {{"auth_config", a}};
+             co_await m->update_connector(alice, stored.id, b);
+         }},
+    };
+    for (const auto& [name, call] : paths)
+        for (const auto& a : malformed) {
+            INFO(name << " with " << a.dump());
+            auto e = expect_connector_error(io, [&]() -> asio::awaitable<void> { co_await call(a); });
+            CHECK(e.value() == pc::errc::invalid_request);
+            CHECK(pc::response_status(e.value()) == 400);
+            CHECK_THAT(e.what(), Catch::Contains("auth_config"));
+            CHECK_THAT(e.what(), !Catch::Contains("s1cr%t"));  // never echoes a secret
+        }
+    // Nothing was stored or changed by them.
+    test::run_coro(io, [&]() -> asio::awaitable<void> {
+        auto servers = co_await m->servers().list_servers(admin);
+        CHECK(servers.size() == 2);
+        auto mine = co_await m->connectors().list(alice);
+        REQUIRE(mine.size() == 1);
+        auto [config, version] = co_await m->connectors().auth_config(alice, stored.id);
+        CHECK(config == json{{"type", "bearer"}, {"token", "t"}});
+    });
     m->close_all();
 }
 

@@ -48,7 +48,8 @@ POLYMCP_DECL std::string validate_auth_config(const nlohmann::json& config, cons
 
 /// What a user gave for an `oauth_sign_in` config (`type`, `client_id`,
 /// `client_secret`, `scope`), without the tokens a sign-in added; any other
-/// config as it is.
+/// config as it is (one whose `type` is not the string `oauth_sign_in`
+/// among them). It throws nothing of its own (only `std::bad_alloc`).
 POLYMCP_DECL nlohmann::json sign_in_request(const nlohmann::json& config);
 
 /// Checks the credentials of a catalog server itself (`none`, `bearer`,
@@ -58,7 +59,12 @@ POLYMCP_DECL nlohmann::json sign_in_request(const nlohmann::json& config);
 POLYMCP_DECL std::string validate_server_auth_config(const nlohmann::json& config, const endpoint& ep);
 
 /// `config` with the `env` of an `api_key` for a stdio server filled in
-/// when it is missing and `ep` declares exactly one `credential_env`.
+/// when it is missing and `ep` declares exactly one `credential_env`. It
+/// runs before validation, so it reads `config` as untrusted: anything
+/// else, malformed or not (a `type` that is not a string, a config that is
+/// not an object), comes back unchanged for `validate_auth_config` or
+/// `validate_server_auth_config` to refuse.
+/// @throws nothing of its own (only `std::bad_alloc`)
 POLYMCP_DECL nlohmann::json with_default_env(nlohmann::json config, const endpoint& ep);
 
 /// The credentials of a `none`, `bearer`, `api_key` or `oauth` config (the

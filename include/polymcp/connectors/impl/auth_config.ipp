@@ -87,8 +87,9 @@ std::string validate_auth_config(const nlohmann::json& config, const endpoint& e
     const std::string type = detail::auth_type_of(config);
     if (ep.transport == transport_kind::stdio && type != "none" && type != "api_key")
         throw connector_error(errc::invalid_request,
-                              "a stdio server takes a credential as {\"type\": \"api_key\", \"key\": ...} in one of the "
-                              "environment variables it declares (credential_env), or none");
+                              "/auth_config/type: a stdio server takes a credential as {\"type\": \"api_key\", "
+                              "\"key\": ...} in one of the environment variables it declares (credential_env), "
+                              "or none");
     if (type == "none") {
         auth_none a;
         decode_object("/auth_config", config, a);
@@ -129,9 +130,10 @@ std::string validate_auth_config(const nlohmann::json& config, const endpoint& e
 }
 
 nlohmann::json sign_in_request(const nlohmann::json& config) {
-    if (!config.is_object() || config.value("type", "") != "oauth_sign_in") return config;
+    if (!config.is_object() || detail::str(config, "type") != "oauth_sign_in") return config;
     nlohmann::json out = nlohmann::json::object();
-    const bool registered = config.value("registered_client", false);  // by the gateway, not the user
+    auto r = config.find("registered_client");  // set by the gateway, not the user
+    const bool registered = r != config.end() && r->is_boolean() && r->get<bool>();
     for (const char* k : {"type", "client_id", "client_secret", "scope"})
         if (auto it = config.find(k); it != config.end() && !(registered && k[0] == 'c')) out[k] = *it;
     return out;
@@ -170,7 +172,7 @@ std::string validate_server_auth_config(const nlohmann::json& config, const endp
 }
 
 nlohmann::json with_default_env(nlohmann::json config, const endpoint& ep) {
-    if (ep.transport == transport_kind::stdio && config.is_object() && config.value("type", "") == "api_key" &&
+    if (ep.transport == transport_kind::stdio && config.is_object() && detail::str(config, "type") == "api_key" &&
         !config.contains("env") && ep.credential_env.size() == 1)
         config["env"] = ep.credential_env.front();
     return config;
