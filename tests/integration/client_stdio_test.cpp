@@ -309,6 +309,43 @@ TEST_CASE("client: servers that misbehave give typed errors", "[client][stdio]")
         CHECK(diagnostics[0].find("this is not json") != std::string::npos);
         CHECK(diagnostics[1].find("unknown request id 9999") != std::string::npos);
     }
+    SECTION("notifications with members of the wrong type are read as far as they make sense; a callback that "
+            "throws is reported, not thrown") {
+        std::vector<std::string> diagnostics;
+        std::vector<mc::log_message> logs;
+        std::vector<json> progress, other;
+        mc::session_options so;
+        so.diagnostics = [&](std::string_view d) { diagnostics.emplace_back(d); };
+        so.on_log = [&](const mc::log_message& m) {
+            logs.push_back(m);
+            if (m.data == "thrown at") throw std::runtime_error("the application's log callback failed");
+        };
+        so.on_progress = [&](const json& p) { progress.push_back(p); };
+        so.on_resource_updated = [&](const std::string& uri) { other.push_back(uri); };
+        mc::session s(scripted(io, {"normal"}), so);
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            co_await s.initialize();
+            std::string name = "ill_typed";
+            auto r = co_await s.call_tool(name, nullptr);
+            CHECK(std::get<polymcp::text_content>(r.content[0]).text == "after ill-typed");
+            co_await s.ping();  // the session goes on
+            co_await s.close();
+        });
+        REQUIRE(logs.size() == 3);
+        CHECK(logs[0].level == polymcp::logging_level::info);  // level 5 is no level
+        CHECK(logs[0].logger.empty());
+        CHECK(logs[0].data == "level 5");
+        CHECK(logs[1].level == polymcp::logging_level::warning);
+        CHECK(logs[1].logger == "w");
+        CHECK(logs[2].level == polymcp::logging_level::error);
+        CHECK(logs[2].data == "after the throw");
+        REQUIRE(progress.size() == 1);  // no request has that token: the session-wide callback
+        CHECK(progress[0]["progressToken"] == json::array({1}));
+        CHECK(other.empty());  // a uri that is not a string names no resource
+        REQUIRE(diagnostics.size() == 2);
+        CHECK_THAT(diagnostics[0], Catch::Contains("MCP \"params\" must be an object, got array"));
+        CHECK_THAT(diagnostics[1], Catch::Contains("handling it threw: the application's log callback failed"));
+    }
     SECTION("calls before initialize") {
         mc::session s(scripted(io, {"normal"}));
         test::run_coro(io, [&]() -> asio::awaitable<void> {

@@ -4,7 +4,8 @@
 usage: scripted_mcp_server.py MODE [ARG]
 
 MODE
-  normal            a small, correct server (tools "slow", "hang", "seen", "exit", "huge", "garbage", "stray_id")
+  normal            a small, correct server (tools "slow", "hang", "seen", "exit", "huge", "garbage", "stray_id",
+                    "ill_typed": notifications whose params have members of the wrong type)
   version V         answers initialize with protocolVersion V
   html              writes an HTML page instead of JSON-RPC
   cursor_loop       tools/list always returns the same nextCursor
@@ -112,6 +113,16 @@ for line in sys.stdin:
             sys.stdout.write("this is not json\n")
             sys.stdout.flush()
             result(rid, text("after garbage"))
+        elif name == "ill_typed":
+            for method, p in [("notifications/message", {"level": 5, "logger": 7, "data": "level 5"}),
+                              ("notifications/message", [1, 2]),
+                              ("notifications/progress", {"progressToken": [1], "progress": "x", "total": {}}),
+                              ("notifications/cancelled", {"requestId": {"a": 1}}),
+                              ("notifications/resources/updated", {"uri": 5}),
+                              ("notifications/message", {"level": "warning", "logger": "w", "data": "thrown at"}),
+                              ("notifications/message", {"level": "error", "data": "after the throw"})]:
+                send({"jsonrpc": "2.0", "method": method, "params": p})
+            result(rid, text("after ill-typed"))
         elif name == "stray_id":
             result(9999, text("nobody asked"))
             result(rid, text("after stray"))

@@ -155,7 +155,9 @@ struct session_options {
     /// Any other notification: its method and params.
     std::function<void(const std::string& method, const json& params)> on_notification{};
     /// Problems that concern no pending request (a response to an unknown id,
-    /// a stray line on a stdio server's stdout). Default: stderr.
+    /// a stray line on a stdio server's stdout, a notification callback above
+    /// that threw: the exception is caught here, never thrown into the
+    /// transport's read loop). Default: stderr.
     std::function<void(std::string_view)> diagnostics{};
 };
 

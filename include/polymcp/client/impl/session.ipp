@@ -267,7 +267,10 @@ struct session_state : std::enable_shared_from_this<session_state> {
         } else if (n.method == "notifications/message") {
             if (!options.on_log) return;
             log_message m;
-            m.level = parse_logging_level(p.value("level", "info")).value_or(logging_level::info);
+            std::optional<logging_level> level;  // anything but one of RFC 5424's names reads as info
+            if (auto l = p.find("level"); l != p.end() && l->is_string())
+                level = parse_logging_level(l->get_ref<const std::string&>());
+            m.level = level.value_or(logging_level::info);
             m.logger = p.contains("logger") && p["logger"].is_string() ? p["logger"].get<std::string>() : "";
             m.data = p.contains("data") ? p["data"] : json();
             options.on_log(m);
@@ -606,7 +609,15 @@ asio::awaitable<initialize_result> session::initialize(request_options options) 
     if (!s->started) {
         std::weak_ptr<detail::session_state> w = s;
         transport_handlers h{[w](json m) {
-                                 if (auto st = w.lock()) st->on_message(std::move(m));
+                                 auto st = w.lock();
+                                 if (!st) return;
+                                 // Nothing a server sends, and no callback, throws into the transport's read loop.
+                                 try {
+                                     st->on_message(std::move(m));
+                                 } catch (const std::exception& e) {
+                                     st->diag(std::string("dropped a message from the server: handling it threw: ") +
+                                              e.what());
+                                 }
                              },
                              [w](const client_error& e) {
                                  if (auto st = w.lock()) st->on_close(e);
