@@ -81,6 +81,8 @@ struct test_authorization_server {
     bool tamper_state = false;
     int expires_in = 3600;
     int lifetime = 0;  ///< when set: the token's real exp, in s from now (expires_in may say otherwise)
+    // Members merged over its metadata, registration and token responses.
+    json meta_extra = json::object(), registration_extra = json::object(), token_extra = json::object();
     // What it saw.
     int registrations = 0, authorizations = 0, code_grants = 0, refresh_grants = 0, issued = 0;
     std::vector<std::map<std::string, std::string>> authorize_params;
@@ -117,15 +119,16 @@ struct test_authorization_server {
                          {"authorization_response_iss_parameter_supported", true},
                          {"token_endpoint_auth_methods_supported", {"client_secret_basic"}}};
             meta["code_challenge_methods_supported"] = advertise_s256 ? json{"S256"} : json{"plain"};
+            meta.update(meta_extra);
             return response::with_body(200, "application/json", meta.dump());
         }
         if (path == "/register" && req.method == "POST") {
             ++registrations;
-            return response::with_body(201, "application/json",
-                                       json{{"client_id", "dyn-1"},
-                                            {"client_secret", "s3cret"},
-                                            {"token_endpoint_auth_method", "client_secret_basic"}}
-                                           .dump());
+            json registered = {{"client_id", "dyn-1"},
+                               {"client_secret", "s3cret"},
+                               {"token_endpoint_auth_method", "client_secret_basic"}};
+            registered.update(registration_extra);
+            return response::with_body(201, "application/json", registered.dump());
         }
         if (path == "/authorize") {
             ++authorizations;
@@ -153,7 +156,9 @@ struct test_authorization_server {
                     return response::with_body(400, "application/json", R"({"error":"invalid_grant"})");
                 }
                 ++code_grants;
-                return response::with_body(200, "application/json", token_for(code_scope[f["code"]]).dump());
+                json tokens = token_for(code_scope[f["code"]]);
+                tokens.update(token_extra);
+                return response::with_body(200, "application/json", tokens.dump());
             }
             if (f["grant_type"] == "refresh_token") {
                 ++refresh_grants;
@@ -442,6 +447,36 @@ TEST_CASE("OAuth client: refusals are typed auth_required errors that say why", 
         as.iss_mode = "wrong";
         CHECK(failure().find("https://evil.example") != std::string::npos);
         CHECK(as.code_grants == 0);
+    }
+    // Members of the wrong type in what the authorization server sends name the member (RFC 6749, 7591, 8414).
+    SECTION("metadata with a flag that is not a boolean") {
+        as.meta_extra = {{"authorization_response_iss_parameter_supported", "yes"}};
+        CHECK_THAT(failure(),
+                   Catch::Contains("'authorization_response_iss_parameter_supported' that is not a boolean: \"yes\""));
+        CHECK(as.code_grants == 0);
+    }
+    SECTION("a registration whose token_endpoint_auth_method is not a string") {
+        as.registration_extra = {{"token_endpoint_auth_method", 7}};
+        CHECK_THAT(failure(), Catch::Contains("the client registration response of " + as.issuer() +
+                                              "/register has a 'token_endpoint_auth_method' that is not a string: 7"));
+        CHECK(as.authorizations == 0);
+    }
+    SECTION("a token response whose scope is not a string") {
+        as.token_extra = {{"scope", {{"read", true}}}};
+        CHECK_THAT(failure(), Catch::Contains("the token response of " + as.issuer() +
+                                              "/token has a 'scope' that is not a string: {\"read\":true}"));
+        CHECK(as.code_grants == 1);
+    }
+    SECTION("null members read as absent") {
+        as.registration_extra = {{"token_endpoint_auth_method", nullptr}};  // the server's preferred method
+        as.token_extra = {{"token_type", nullptr}, {"refresh_token", nullptr}};
+        oauth_session c(io, server.url, oauth_for(io));
+        test::run_coro(io, [&]() -> asio::awaitable<void> {
+            co_await c.session.initialize();
+            co_await c.session.close();
+        });
+        CHECK(as.code_grants == 1);
+        CHECK(as.errors.empty());
     }
 }
 

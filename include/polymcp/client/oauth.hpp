@@ -58,7 +58,8 @@ struct oauth_client_registration {
 
     /// `{"client_id", "client_secret"?, "token_endpoint_auth_method"?}`.
     POLYMCP_DECL json to_json() const;
-    /// @throws client_error(errc::invalid_mcp_server) when `j` lacks `client_id`
+    /// @throws client_error(errc::invalid_mcp_server) when `j` lacks `client_id`;
+    ///         client_error(errc::auth_required) when another member is not a string
     POLYMCP_DECL static oauth_client_registration from_json(const json& j);
 };
 
@@ -72,7 +73,8 @@ struct oauth_tokens {
 
     /// Every member, as kept in the token store.
     POLYMCP_DECL json to_json() const;
-    /// Reads what `to_json` wrote.
+    /// Reads what `to_json` wrote; an absent or null member reads as its default.
+    /// @throws client_error(errc::auth_required) naming a member of another type
     POLYMCP_DECL static oauth_tokens from_json(const json& j);
 };
 

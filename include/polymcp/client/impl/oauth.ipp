@@ -27,6 +27,28 @@ namespace oauth_impl {
 
 [[noreturn]] inline void fail(const std::string& message) { throw client_error(errc::auth_required, message); }
 
+/// The string member `name` of `j`, a document a server sent (`what` names
+/// it in the error): `dflt` when absent or null; an `auth_required` error
+/// naming the member when it has another type (RFC 6749, 7591 and 8414 define
+/// these members as strings).
+inline std::string member_string(const json& j, const char* name, std::string dflt, std::string_view what) {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return dflt;
+    if (!it->is_string())
+        fail(std::string(what) + " has a '" + name + "' that is not a string: " + utf8_excerpt(it->dump(), 64));
+    return it->get<std::string>();
+}
+
+/// The boolean member `name` of `j` (a document a server sent, `what`):
+/// false when absent or null; an `auth_required` error when of another type.
+inline bool member_bool(const json& j, const char* name, std::string_view what) {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return false;
+    if (!it->is_boolean())
+        fail(std::string(what) + " has a '" + name + "' that is not a boolean: " + utf8_excerpt(it->dump(), 64));
+    return it->get<bool>();
+}
+
 inline std::string unpadded_base64url(std::span<const unsigned char> data) {
     std::string s = polymcp::crypto::base64url_encode(data);
     while (!s.empty() && s.back() == '=') s.pop_back();
@@ -325,7 +347,9 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
             registration = oauth_client_registration::from_json(*stored);
             co_return;
         }
-        if (as_meta.value("client_id_metadata_document_supported", false) && !options.client_id_metadata_url.empty()) {
+        const std::string meta = "the authorization server metadata of " + issuer;
+        if (oauth_impl::member_bool(as_meta, "client_id_metadata_document_supported", meta) &&
+            !options.client_id_metadata_url.empty()) {
             registration = oauth_client_registration{options.client_id_metadata_url, "", "none"};
             co_return;
         }
@@ -352,8 +376,9 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
                              "): " + utf8_excerpt(r.body, 300));
         oauth_client_registration reg;
         reg.client_id = j["client_id"].is_string() ? j["client_id"].get<std::string>() : j["client_id"].dump();
-        reg.client_secret = j.value("client_secret", "");
-        reg.token_endpoint_auth_method = j.value("token_endpoint_auth_method", method);
+        const std::string what = "the client registration response of " + url;
+        reg.client_secret = oauth_impl::member_string(j, "client_secret", "", what);
+        reg.token_endpoint_auth_method = oauth_impl::member_string(j, "token_endpoint_auth_method", method, what);
         if (reg.client_secret.empty()) reg.token_endpoint_auth_method = "none";
         registration = reg;
         json stored = reg.to_json();
@@ -385,17 +410,25 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
         json j = json::parse(r.body, nullptr, false);
         if (r.status < 200 || r.status >= 300 || !j.is_object() || !j.contains("access_token") ||
             !j["access_token"].is_string()) {
-            std::string why = j.is_object() ? j.value("error", "") + (j.contains("error_description")
-                                                                           ? ": " + j.value("error_description", "")
-                                                                           : std::string())
+            // RFC 6749 section 5.2: error and error_description are strings; anything else is quoted.
+            auto quoted = [&](const char* m) {
+                auto it = j.find(m);
+                return it == j.end() || it->is_null() ? std::string()
+                       : it->is_string()             ? utf8_excerpt(it->get<std::string>(), 200)
+                                                     : utf8_excerpt(it->dump(), 200);
+            };
+            std::string why = j.is_object() ? quoted("error") + (j.contains("error_description")
+                                                                      ? ": " + quoted("error_description")
+                                                                      : std::string())
                                             : utf8_excerpt(r.body, 200);
             oauth_impl::fail("the token endpoint " + url + " refused (HTTP " + std::to_string(r.status) + "): " + why);
         }
         oauth_tokens t;
         t.access_token = j["access_token"].get<std::string>();
-        t.token_type = j.value("token_type", "Bearer");
-        t.refresh_token = j.value("refresh_token", "");
-        t.scope = j.value("scope", requested_scope);
+        const std::string what = "the token response of " + url;
+        t.token_type = oauth_impl::member_string(j, "token_type", "Bearer", what);
+        t.refresh_token = oauth_impl::member_string(j, "refresh_token", "", what);
+        t.scope = oauth_impl::member_string(j, "scope", requested_scope, what);
         if (auto e = j.find("expires_in"); e != j.end() && e->is_number()) t.expires_at = oauth_impl::now_s() + e->get<std::int64_t>();
         co_return t;
     }
@@ -474,12 +507,14 @@ struct oauth_state : std::enable_shared_from_this<oauth_state> {
                              (params.count("error_description") ? " (" + params["error_description"] + ")" : ""));
         if (params["state"] != state) oauth_impl::fail("the authorization response's state does not match the request");
         // RFC 9207: when the server supports it, iss is required; when present, it must be this issuer.
-        const bool iss_supported = as_meta.value("authorization_response_iss_parameter_supported", false);
+        const std::string what = "the authorization server metadata of " + issuer;
+        const bool iss_supported =
+            oauth_impl::member_bool(as_meta, "authorization_response_iss_parameter_supported", what);
         auto iss = params.find("iss");
         if (iss_supported && iss == params.end())
             oauth_impl::fail("the authorization response lacks the iss parameter the server advertises");
         if (iss != params.end()) {
-            std::string expected = as_meta.value("issuer", issuer);
+            std::string expected = oauth_impl::member_string(as_meta, "issuer", issuer, what);
             if (iss->second != expected)
                 oauth_impl::fail("the authorization response comes from issuer " + iss->second + ", not " + expected);
         }
@@ -557,7 +592,9 @@ json oauth_client_registration::to_json() const {
 oauth_client_registration oauth_client_registration::from_json(const json& j) {
     if (!j.is_object() || !j.contains("client_id") || !j["client_id"].is_string())
         throw client_error(errc::invalid_mcp_server, "a stored client registration has no client_id");
-    return {j["client_id"].get<std::string>(), j.value("client_secret", ""), j.value("token_endpoint_auth_method", "")};
+    const std::string_view what = "a stored client registration";
+    return {j["client_id"].get<std::string>(), detail::oauth_impl::member_string(j, "client_secret", "", what),
+            detail::oauth_impl::member_string(j, "token_endpoint_auth_method", "", what)};
 }
 
 json oauth_tokens::to_json() const {
@@ -568,11 +605,16 @@ json oauth_tokens::to_json() const {
 oauth_tokens oauth_tokens::from_json(const json& j) {
     oauth_tokens t;
     if (!j.is_object()) return t;
-    t.access_token = j.value("access_token", "");
-    t.token_type = j.value("token_type", "Bearer");
-    t.refresh_token = j.value("refresh_token", "");
-    t.scope = j.value("scope", "");
-    t.expires_at = j.value("expires_at", std::int64_t{0});
+    const std::string_view what = "stored OAuth tokens";
+    t.access_token = detail::oauth_impl::member_string(j, "access_token", "", what);
+    t.token_type = detail::oauth_impl::member_string(j, "token_type", "Bearer", what);
+    t.refresh_token = detail::oauth_impl::member_string(j, "refresh_token", "", what);
+    t.scope = detail::oauth_impl::member_string(j, "scope", "", what);
+    if (auto e = j.find("expires_at"); e != j.end() && !e->is_null()) {
+        if (!e->is_number_integer())
+            detail::oauth_impl::fail("stored OAuth tokens have an 'expires_at' that is not an integer");
+        t.expires_at = e->get<std::int64_t>();
+    }
     return t;
 }
 
@@ -694,18 +736,19 @@ asio::awaitable<oauth_grant> complete_authorization(asio::any_io_executor ex, js
     if (!pending.is_object() || !pending.contains("server_url") || !pending["authorization_server"].is_object() ||
         !pending.contains("registration") || !pending["state"].is_string() || !pending["code_verifier"].is_string())
         detail::oauth_impl::fail("the pending authorization is incomplete; start the sign-in again");
-    options.redirect_uri = pending.value("redirect_uri", options.redirect_uri);
+    const std::string_view what = "the pending authorization";
+    options.redirect_uri = detail::oauth_impl::member_string(pending, "redirect_uri", options.redirect_uri, what);
     auto s = std::make_shared<detail::oauth_state>(std::move(ex), pending["server_url"].get<std::string>(),
                                                    std::move(options));
-    s->resource = pending.value("resource", s->resource);
-    s->issuer = pending.value("issuer", "");
+    s->resource = detail::oauth_impl::member_string(pending, "resource", s->resource, what);
+    s->issuer = detail::oauth_impl::member_string(pending, "issuer", "", what);
     s->as_meta = pending["authorization_server"];
     s->registration = oauth_client_registration::from_json(pending["registration"]);
     for (const char* e : {"authorization_endpoint", "token_endpoint"}) {
         if (!s->as_meta[e].is_string()) detail::oauth_impl::fail(std::string("the pending authorization has no ") + e);
         s->check_endpoint(s->as_meta[e].get<std::string>(), e);
     }
-    const std::string scope = pending.value("scope", "");
+    const std::string scope = detail::oauth_impl::member_string(pending, "scope", "", what);
     oauth_grant g;
     g.tokens = co_await s->finish_authorization(redirect_url, pending["state"].get<std::string>(),
                                                 pending["code_verifier"].get<std::string>(), scope);
