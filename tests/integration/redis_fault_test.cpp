@@ -4,6 +4,8 @@
 
 #include <polymcp/storage/redis.hpp>
 
+#include "support/redis_process.hpp"
+
 #include <asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 namespace st = polymcp::storage;
+using polymcp::test::redis_process;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
@@ -39,37 +42,6 @@ std::uint16_t free_port() {
     ::close(fd);
     return ntohs(a.sin_port);
 }
-
-// redis-server as a child process, without persistence.
-class redis_process {
-public:
-    explicit redis_process(std::uint16_t port) : port_(port) { start(); }
-    ~redis_process() { kill(SIGKILL); }
-    void start() {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 1);
-            ::dup2(devnull, 2);
-            std::string p = std::to_string(port_);
-            ::execl(POLYMCP_REDIS_SERVER, POLYMCP_REDIS_SERVER, "--bind", "127.0.0.1", "--port", p.c_str(), "--save",
-                    "", "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-    }
-    void kill(int sig) {
-        if (pid_ <= 0) return;
-        ::kill(pid_, sig);
-        if (sig == SIGKILL || sig == SIGTERM) {
-            ::waitpid(pid_, nullptr, 0);
-            pid_ = -1;
-        }
-    }
-
-private:
-    std::uint16_t port_;
-    pid_t pid_ = -1;
-};
 
 // Retries ping until it succeeds or `limit` passes; how long it took.
 std::chrono::milliseconds until_ping(st::redis_storage& s, std::chrono::milliseconds limit) {

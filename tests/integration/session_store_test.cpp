@@ -9,7 +9,9 @@
 #include <polymcp/transport/streamable_http.hpp>
 
 #include "support/http_client.hpp"
+#include "support/listening_process.hpp"
 #include "support/log_capture.hpp"
+#include "support/redis_process.hpp"
 #include "support/storage_backends.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,9 +20,13 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
+
+#include <poll.h>
 
 using nlohmann::json;
 using polymcp::test::http_client;
@@ -310,6 +316,76 @@ TEMPLATE_LIST_TEST_CASE("session store: a client reconnecting to another instanc
     REQUIRE(f.a.del(f.sid, ann).status == 200);
     std::error_code ec;
     CHECK(f.storage_a->scan("polymcp:mcp_session:" + f.sid, "", 100, ec).keys.empty());
+}
+
+TEST_CASE("session store: a POST's stream begins once its priming event is stored, so that any instance can answer "
+          "for its request",
+          "[session_store][redis]") {
+    // A Redis of this test's own, which it stops (SIGSTOP) while the stream would begin.
+    const auto port = polymcp::test::free_port();
+    polymcp::test::redis_process redis(port);
+    st::redis_options o;
+    o.port = port;
+    o.operation_timeout = std::chrono::seconds(10);  // longer than the stop
+    std::shared_ptr<st::redis_storage> storage_a, storage_b;
+    REQUIRE(eventually([&] {
+        std::error_code ec;
+        storage_a = std::make_shared<st::redis_storage>(o, ec);
+        if (!ec) storage_a->ping(ec);
+        return !ec;
+    }));
+    storage_b = std::make_shared<st::redis_storage>(o);
+    instance<st::redis_storage> a{storage_a}, b{storage_b};
+    std::string version = "2025-11-25";
+    SECTION("2025-11-25: the priming event is the stream's first") {}
+    SECTION("2025-06-18: the priming event is stored, not sent") { version = "2025-06-18"; }
+    const bool primed = version == "2025-11-25";
+    const std::string headers = "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+                                "MCP-Protocol-Version: " + version + "\r\n" + ann;
+    auto opened = a.post(request(1, "initialize",
+                                 {{"protocolVersion", version},
+                                  {"capabilities", json::object()},
+                                  {"clientInfo", {{"name", "store-test"}, {"version", "1"}}}}),
+                         {}, ann);
+    REQUIRE(opened.status == 200);
+    const auto sid = opened.field("mcp-session-id");
+
+    // "warn" logs, then answers: an SSE stream on A, which holds it while the store cannot take its priming event.
+    redis.kill(SIGSTOP);
+    http_client c(a.port);
+    c.send(polymcp::test::make_request("POST", "/mcp", call(2, "warn"), headers + "Mcp-Session-Id: " + sid + "\r\n"));
+    pollfd pfd{c.socket().native_handle(), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 500);
+    redis.kill(SIGCONT);
+    CHECK(ready == 0);  // not a byte of the response: no event id the store does not have
+
+    auto r = c.read();
+    REQUIRE(r);
+    REQUIRE(r->field("content-type") == "text/event-stream");
+    auto events = sse_events(r->body);
+    REQUIRE(events.size() == (primed ? 3u : 2u));
+    if (primed) {
+        CHECK(events[0].second.empty());  // the priming event
+        events.erase(events.begin());
+    }
+    CHECK(events[0].second.find("notifications/message") != std::string::npos);
+    CHECK(json::parse(events[1].second)["result"]["content"][0]["text"] == "done");
+
+    // The store has the request the stream answers, so that B could answer for it.
+    std::error_code ec;
+    const std::string prefix = "polymcp:mcp_session:" + sid + ":sse:";
+    std::vector<std::string> values;
+    for (const auto& k : storage_b->scan(prefix, "", 100, ec).keys)
+        if (auto v = storage_b->get(k, ec)) values.push_back(*v);
+    CHECK(std::count(values.begin(), values.end(), "p2") == 1);
+
+    // From the log's id, B replays the answer.
+    polymcp::test::http_reply resumed;
+    CHECK(eventually([&] { return (resumed = b.get(sid, ann, events[0].first)).status == 200; }));
+    auto replayed = sse_events(resumed.body);
+    REQUIRE(replayed.size() == 1);
+    CHECK(replayed[0].first == events[1].first);
+    REQUIRE(a.del(sid, ann).status == 200);
 }
 
 TEMPLATE_LIST_TEST_CASE("session store: the client's answer to a request reaches the instance that sent it",

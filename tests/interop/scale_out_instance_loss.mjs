@@ -41,7 +41,9 @@ test("SIGKILL of one instance of three loses no session", async () => {
     const client = new Client({ name: `loss-${i}`, version: "1" }, { capabilities: {} });
     const transport = new StreamableHTTPClientTransport(url);
     await client.connect(transport);
-    sessions.push({ client, transport, id: transport.sessionId, calls: 0, failed: [], lost: null });
+    const s = { client, transport, id: transport.sessionId, calls: 0, failed: [], lost: null, errors: [] };
+    client.onerror = (e) => s.errors.push(String(e?.message ?? e));  // the transport's, such as a failed resume
+    sessions.push(s);
   }
 
   let killed = false;
@@ -86,6 +88,7 @@ test("SIGKILL of one instance of three loses no session", async () => {
     `(${streamed} of them streams resumed elsewhere, ${before.length} before the kill), ` +
     `${sessions.filter((s) => s.lost).length} sessions lost`);
   for (const f of failures.slice(0, 5)) console.log(`  failed attempt: ${f.message}`);
+  for (const e of sessions.flatMap((s) => s.errors).slice(0, 5)) console.log(`  transport error: ${e}`);
 
   // No session lost, nothing failed before the kill, and every session
   // still answers now, through the two instances left.

@@ -29,10 +29,23 @@
 namespace polymcp {
 namespace transport_detail {
 
+// The head of an SSE response, with `extra` fields.
+inline http::response sse_head(const http::fields& extra) {
+    http::response h;
+    h.status = 200;
+    h.fields.set("Content-Type", "text/event-stream");
+    h.fields.set("Cache-Control", "no-cache, no-transform");
+    h.fields.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+    for (const auto& [n, v] : extra) h.fields.set(n, v);
+    return h;
+}
+
 struct sse_stream {
     std::shared_ptr<http::responder> res;  // the connection now carrying it, if any
     bool finished = false;                 // its last message was stored
     std::uint64_t last_seq = 0;            // seq of its last stored event
+    bool held = false;                     // begun, its priming event not yet in the session store
+    bool close_when_primed = false;        // the server closed the connection while it was held
 };
 
 struct stored_event {
@@ -84,15 +97,42 @@ struct http_session : std::enable_shared_from_this<http_session> {
 
     bool wants_priming() const { return core->protocol_version() >= revision::v2025_11_25; }
 
-    // The priming event of a stream; with a session store, that of a POST's
-    // stream is stored with the id of the request it answers (`answers`, JSON
-    // text), so that another instance can answer for it if this one stops.
-    std::string priming_locked(std::uint64_t stream, const std::string& answers = {}) {
-        const auto seq = ++next_seq;
-        if (store && !answers.empty())
-            store->async_store_event(id, stream_name(stream), {seq, {}, false, answers}, opts->session_idle_timeout,
-                                     core->get_executor(), [](std::error_code) {});
+    // The priming event of a stream that answers no request this instance
+    // must let others answer for (`begin_held_locked` writes those).
+    std::string priming_locked(std::uint64_t stream) { return priming_frame(stream, ++next_seq); }
+    std::string priming_frame(std::uint64_t stream, std::uint64_t seq) const {
         return "id: " + event_id(stream, seq) + "\nretry: " + std::to_string(opts->sse_retry.count()) + "\ndata: \n\n";
+    }
+
+    // Begins a POST's stream on `res` once the session store has its priming
+    // event, which names the request it answers (`answers`, JSON text): a
+    // client never holds an event id of a request that another instance
+    // could not answer for, were this one to stop before the store had it.
+    // Until then the stream is held: its events are kept (`events`) and
+    // stored as usual, and they follow the priming event once it is written.
+    // Before 2025-11-25 the priming event is stored, not sent.
+    void begin_held_locked(std::uint64_t stream, const std::string& answers, std::shared_ptr<http::responder> res,
+                           http::fields extra) {
+        const auto seq = ++next_seq;
+        streams[stream].held = true;
+        store->async_store_event(
+            id, stream_name(stream), {seq, {}, false, answers}, opts->session_idle_timeout, core->get_executor(),
+            [self = shared_from_this(), stream, seq, res = std::move(res), extra = std::move(extra)](std::error_code) {
+                // Stored or not (a store error leaves only this instance able to answer), the stream begins.
+                std::lock_guard lock(self->mu);
+                res->begin_stream(sse_head(extra));
+                if (self->wants_priming()) res->write(self->priming_frame(stream, seq));
+                for (const auto& ev : self->events)
+                    if (ev.stream == stream) res->write(frame(self->event_id(ev.stream, ev.seq), ev.data));
+                auto it = self->streams.find(stream);
+                if (it != self->streams.end()) it->second.held = false;
+                // Ended meanwhile (answered, closed by the server, the session ended): as a stream begun at once
+                // would have been, all of it written, kept for a resume while its events are.
+                if (self->ended || it == self->streams.end() || it->second.finished || it->second.close_when_primed)
+                    return res->end_stream();
+                it->second.res = res;
+                self->watch_locked(stream, res);
+            });
     }
 
     static std::string frame(const std::string& id, const std::string& data) {
@@ -216,16 +256,6 @@ public:
     void finish(jsonrpc::reply) override {}
 };
 
-inline http::response sse_head(const http::fields& extra) {
-    http::response h;
-    h.status = 200;
-    h.fields.set("Content-Type", "text/event-stream");
-    h.fields.set("Cache-Control", "no-cache, no-transform");
-    h.fields.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
-    for (const auto& [n, v] : extra) h.fields.set(n, v);
-    return h;
-}
-
 // The answer to one POSTed request: JSON when the response comes first, SSE
 // as soon as anything else does (MCP 2025-11-25 "Sending Messages to the Server").
 class post_stream final : public reply_stream, public closable_stream {
@@ -315,6 +345,7 @@ public:
         if (mode_ == mode::done || s_->ended) return;
         if (mode_ == mode::pending) begin_sse_locked();
         auto it = s_->streams.find(stream_);
+        if (it != s_->streams.end() && it->second.held) it->second.close_when_primed = true;
         if (it != s_->streams.end() && it->second.res) {
             // A complete end of the response (the terminating chunk), not a
             // reset: clients treat a torn chunked body as an error.
@@ -329,9 +360,10 @@ private:
     void begin_sse_locked() {
         mode_ = mode::sse;
         stream_ = s_->next_stream++;
+        if (s_->store && !answers_.empty()) return s_->begin_held_locked(stream_, answers_, res_, extra_);
         s_->streams[stream_].res = res_;
         res_->begin_stream(sse_head(extra_));
-        if (s_->wants_priming()) res_->write(s_->priming_locked(stream_, answers_));
+        if (s_->wants_priming()) res_->write(s_->priming_locked(stream_));
         s_->watch_locked(stream_, res_);
     }
 
