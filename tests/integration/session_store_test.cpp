@@ -264,6 +264,16 @@ TEMPLATE_LIST_TEST_CASE("session store: a change on one instance reaches the oth
     CHECK(streamed.field("content-type") == "text/event-stream");
     CHECK(f.c.post(call(3, "warn"), f.sid, ann).field("content-type") == "text/event-stream");
 
+    // Messages on the storage's channel that are not an instance's are ignored, whatever their members hold.
+    if constexpr (st::publish_subscribe<TestType>) {
+        for (const char* m : {R"({"o":5,"id":7})", R"({"id":["x"]})", R"({"id":"x","ended":"yes"})",
+                              R"({"o":null,"id":"y","m":5})", "[1]", "not json"}) {
+            std::error_code ec;
+            f.storage_a->publish("polymcp.sessions", m, ec);
+            CHECK_FALSE(ec);
+        }
+    }
+
     // logging/setLevel on B: A's copy follows within the time of a round trip of the storage's channel.
     REQUIRE(f.c.post(request(4, "logging/setLevel", {{"level", "error"}}), f.sid, ann).status == 200);
     CHECK(f.c.post(call(5, "warn"), f.sid, ann).field("content-type") == "application/json");

@@ -267,12 +267,21 @@ public:
                 [on_change = std::move(on_change), on_message = std::move(on_message), cipher = cipher_,
                  mine = origin_](std::error_code e, std::string_view message) {
                     if (e) return;
+                    // Anything may publish on the channel: members of another type read as absent.
                     auto j = nlohmann::json::parse(message, nullptr, false);
-                    if (!j.is_object() || j.value("o", std::string()) == mine) return;
-                    auto id = j.value("id", std::string());
+                    if (!j.is_object()) return;
+                    auto text = [&j](const char* name) {
+                        auto it = j.find(name);
+                        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+                    };
+                    if (text("o") == mine) return;
+                    auto id = text("id");
                     if (id.empty()) return;
                     auto m = j.find("m");
-                    if (m == j.end()) return on_change(id, j.value("ended", false));
+                    if (m == j.end()) {
+                        auto ended = j.find("ended");
+                        return on_change(id, ended != j.end() && ended->is_boolean() && ended->get<bool>());
+                    }
                     if (!m->is_string()) return;
                     // A forwarded message opens only for the session it was sent to.
                     if (auto plain = open(*cipher, forward_binding(id), m->get_ref<const std::string&>()))
